@@ -1,0 +1,14 @@
+/*
+ * Proteus ABI: version. Every header under abi/ is freestanding C (C99 and later, and C++), uses only
+ * fixed-width types and never changes a published number: see abi/CHANGES.md for the compatibility rule
+ * and docs/abi.md for the calls.
+ */
+#ifndef PROTEUS_ABI_H
+#define PROTEUS_ABI_H
+
+/* MAJOR changes break binaries; MINOR adds calls, flags or fields that old binaries never see. */
+#define PX_ABI_MAJOR 0
+#define PX_ABI_MINOR 1
+#define PX_ABI_VERSION ((PX_ABI_MAJOR << 16) | PX_ABI_MINOR)
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * Newlib's system interface on the Proteus ABI. ABI 0.1 gives a task a debug console and exit, so:
+ * stdout and stderr go to the console, the heap is the region the link script reserves (task.ld), and
+ * every call that needs a service ABI 0.1 does not have fails with ENOSYS rather than pretending.
+ * Newlib for x86_64-elf calls these under their plain names (write, sbrk, ...).
+ */
+#include <errno.h>
+#include <libos/px.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/times.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+extern char __heap_start[], __heap_end[];
+static char *heap_break = __heap_start;
+
+static int fail(int e)
+{
+    errno = e;
+    return -1;
+}
+
+static int is_console(int fd) { return fd >= 0 && fd <= 2; }
+
+void _exit(int status)
+{
+    px_task_exit(status);
+}
+
+int write(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    size_t done = 0;
+
+    if (fd != 1 && fd != 2)
+        return fail(EBADF);
+    while (done < len) {
+        uint64_t n, chunk = len - done > 4096 ? 4096 : len - done;
+        if (px_debug_write(p + done, chunk, &n) != PX_OK)
+            return done ? (int)done : fail(EFAULT);
+        done += n;
+    }
+    return (int)done;
+}
+
+int read(int fd, void *buf, size_t len)
+{
+    (void)buf, (void)len;
+    return fail(is_console(fd) ? ENOSYS : EBADF); /* no console input before the console server */
+}
+
+void *sbrk(ptrdiff_t incr)
+{
+    char *old = heap_break;
+
+    if (incr > __heap_end - heap_break || incr < __heap_start - heap_break) {
+        errno = ENOMEM;
+        return (void *)-1;
+    }
+    heap_break += incr;
+    return old;
+}
+
+int close(int fd) { return is_console(fd) ? 0 : fail(EBADF); }
+
+int fstat(int fd, struct stat *st)
+{
+    if (!is_console(fd))
+        return fail(EBADF);
+    *st = (struct stat){.st_mode = S_IFCHR | 0620};
+    return 0;
+}
+
+int isatty(int fd)
+{
+    if (is_console(fd))
+        return 1;
+    errno = EBADF;
+    return 0;
+}
+
+off_t lseek(int fd, off_t off, int whence)
+{
+    (void)off, (void)whence;
+    return fail(is_console(fd) ? ESPIPE : EBADF);
+}
+
+int getpid(void) { return 1; }
+
+/* Calls that need services ABI 0.1 does not have. */
+int kill(int pid, int sig) { (void)pid, (void)sig; return fail(ENOSYS); }
+int open(const char *path, int flags, ...) { (void)path, (void)flags; return fail(ENOSYS); }
+int link(const char *old, const char *new) { (void)old, (void)new; return fail(ENOSYS); }
+int unlink(const char *path) { (void)path; return fail(ENOSYS); }
+int fork(void) { return fail(ENOSYS); }
+int execve(const char *path, char *const argv[], char *const envp[]) { (void)path, (void)argv, (void)envp; return fail(ENOSYS); }
+int wait(int *status) { (void)status; return fail(ENOSYS); }
+clock_t times(struct tms *buf) { (void)buf; return (clock_t)fail(ENOSYS); }
+int gettimeofday(struct timeval *tv, void *tz) { (void)tv, (void)tz; return fail(ENOSYS); }

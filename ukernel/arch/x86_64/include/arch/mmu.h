@@ -1,0 +1,25 @@
+/* Kernel page tables: building them at boot, mapping device registers, and inspecting a mapping. */
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
+
+#include <core/bootinfo.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_U (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+void mmu_init(const struct boot_info *bi);
+void *mmu_map_mmio(uint64_t pa, uint64_t size);
+
+/* The leaf entry mapping va in the kernel's tables (with PS set for a large page); false if unmapped. */
+bool mmu_lookup(uint64_t va, uint64_t *pte);
+
+#endif

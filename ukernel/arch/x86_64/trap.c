@@ -1,0 +1,178 @@
+/*
+ * The IDT and the first stop of every interrupt and exception. Interrupts go to their device code;
+ * an exception in the kernel is a bug, so it produces the fault report documented in docs/debugging.md
+ * (vector, error code, registers, CR2, the symbol of RIP and a backtrace) and panics. Exceptions from
+ * user mode get the same report and stop the task; they become messages to the thread's exception
+ * handler with the kernel-object calls of ABI 0.2.
+ */
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/gdt.h>
+#include <arch/memlayout.h>
+#include <arch/trap.h>
+#include <core/kernel.h>
+#include <core/ksyms.h>
+#include <core/user.h>
+#include <stddef.h>
+
+struct idt_gate {
+    uint16_t off_lo;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t off_mid;
+    uint32_t off_hi;
+    uint32_t zero;
+} __packed;
+
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout is fixed by the CPU");
+_Static_assert(offsetof(struct trap_frame, rax) == 14 * 8, "isr.S pushes 15 registers, rax first");
+_Static_assert(offsetof(struct trap_frame, vector) == 15 * 8, "isr.S pushes the vector after the error code");
+_Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "the CPU frame follows the error code");
+_Static_assert(sizeof(struct trap_frame) % 16 == 0, "trap_dispatch must be called on an aligned stack");
+
+#define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate: IF cleared on entry */
+
+extern const uint64_t isr_stub_table[NR_STUB_VECTORS];
+extern const uint64_t isr_spurious;
+
+static struct idt_gate idt[256];
+struct trap_expect trap_expect = {.vector = -1};
+
+static const char *const exception_names[32] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
+    "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
+    "#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
+    "#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check", "#MC machine check",
+    "#XM SIMD error", "#VE virtualization", "#CP control protection",
+};
+
+static void set_gate(unsigned vec, uint64_t handler, unsigned ist)
+{
+    idt[vec] = (struct idt_gate){
+        .off_lo = handler & 0xffff,
+        .selector = GDT_KERNEL_CS,
+        .ist = ist,
+        .type_attr = GATE_INTERRUPT,
+        .off_mid = (handler >> 16) & 0xffff,
+        .off_hi = handler >> 32,
+    };
+}
+
+void idt_init(void)
+{
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __packed idtr = {sizeof(idt) - 1, (uint64_t)idt};
+
+    for (unsigned v = 0; v < NR_STUB_VECTORS; v++)
+        set_gate(v, isr_stub_table[v], 0);
+    set_gate(VEC_DF, isr_stub_table[VEC_DF], IST_DOUBLE_FAULT);
+    set_gate(VEC_NMI, isr_stub_table[VEC_NMI], IST_NMI);
+    set_gate(VEC_SPURIOUS, isr_spurious, 0);
+    __asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+/* Print <symbol+offset> of addr, looking the symbol up at addr - bias (1 for return addresses). */
+static void print_symbol(uint64_t addr, uint64_t bias)
+{
+    uint64_t off;
+    const char *name = ksym_lookup(kernel_ksyms(), addr - bias, &off);
+
+    if (name)
+        kprintf("<%s+0x%lx>", name, (unsigned long)(off + bias));
+    else
+        kprintf("<?>");
+}
+
+/* Walk the frame-pointer chain (the kernel is built with -fno-omit-frame-pointer). */
+static void backtrace_from(const uint64_t *fp)
+{
+    kprintf("backtrace:\n");
+    /* Frames live on kernel stacks in the higher half; anything else ends the walk. */
+    for (int depth = 0; depth < 16 && fp && (uint64_t)fp >= KERNEL_SPACE_START && ((uint64_t)fp & 7) == 0;
+         depth++) {
+        uint64_t ret = fp[1];
+        if (ret < KERNEL_SPACE_START)
+            break;
+        kprintf("  #%d 0x%016lx ", depth, (unsigned long)ret);
+        print_symbol(ret, 1); /* the call, not what follows it: a noreturn call may end a function */
+        kprintf("\n");
+        if (fp[0] <= (uint64_t)fp)
+            break;
+        fp = (const uint64_t *)fp[0];
+    }
+}
+
+void arch_dump_backtrace(void) { backtrace_from(__builtin_frame_address(0)); }
+
+static void describe_pf(uint64_t err)
+{
+    kprintf(" (%s, %s, %s mode%s%s)", err & PF_WRITE ? "write" : "read",
+            err & PF_PRESENT ? "protection violation" : "not present", err & PF_USER ? "user" : "kernel",
+            err & PF_FETCH ? ", instruction fetch" : "", err & PF_RSVD ? ", reserved bit set" : "");
+}
+
+static void fault_report(const struct trap_frame *f)
+{
+    const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "?";
+
+    kprintf("\n*** FAULT: %s (vector %lu) in %s mode, error code %#lx", name, (unsigned long)f->vector,
+            (f->cs & 3) ? "user" : "kernel", (unsigned long)f->error);
+    if (f->vector == VEC_PF)
+        describe_pf(f->error);
+    kprintf("\n    RIP 0x%016lx ", (unsigned long)f->rip);
+    if (!(f->cs & 3))
+        print_symbol(f->rip, 0); /* the kernel knows only its own symbols */
+    kprintf("\n    CR2 0x%016lx  CR3 0x%016lx  RFLAGS 0x%08lx  CS %#lx SS %#lx\n", (unsigned long)read_cr2(),
+            (unsigned long)read_cr3(), (unsigned long)f->rflags, (unsigned long)f->cs, (unsigned long)f->ss);
+    kprintf("    RAX 0x%016lx  RBX 0x%016lx  RCX 0x%016lx  RDX 0x%016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+    kprintf("    RSI 0x%016lx  RDI 0x%016lx  RBP 0x%016lx  RSP 0x%016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
+    kprintf("    R8  0x%016lx  R9  0x%016lx  R10 0x%016lx  R11 0x%016lx\n", f->r8, f->r9, f->r10, f->r11);
+    kprintf("    R12 0x%016lx  R13 0x%016lx  R14 0x%016lx  R15 0x%016lx\n", f->r12, f->r13, f->r14, f->r15);
+    if (!(f->cs & 3))
+        backtrace_from((const uint64_t *)f->rbp);
+}
+
+static bool take_expected(struct trap_frame *f)
+{
+    if (trap_expect.vector != (int)f->vector)
+        return false;
+    trap_expect.hits++;
+    trap_expect.error = f->error;
+    trap_expect.vector = -1;
+    f->rip += trap_expect.skip;
+    return true;
+}
+
+static void syscall_dispatch(struct trap_frame *f)
+{
+    const uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+
+    f->rax = (uint64_t)syscall_handle(f->rax, args, &f->rdx);
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+    if (f->vector == VEC_SYSCALL) {
+        syscall_dispatch(f);
+        return;
+    }
+    if (f->vector == VEC_TIMER) {
+        apic_timer_tick();
+        return;
+    }
+    if (f->vector == VEC_SPURIOUS)
+        return; /* no EOI for spurious interrupts */
+    if (f->vector < 32) {
+        if ((f->cs & 3) == 0 && take_expected(f))
+            return;
+        fault_report(f);
+        if (f->cs & 3)
+            task_fault_unhandled(f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "?");
+        panic_quiet("unhandled exception %lu in %s mode", (unsigned long)f->vector, (f->cs & 3) ? "user" : "kernel");
+    }
+    kprintf("trap: unexpected interrupt vector %lu\n", (unsigned long)f->vector);
+    apic_eoi();
+}

@@ -91,6 +91,10 @@ long_mode_low:
     movabs $long_mode_high, %rax
     jmp *%rax
 long_mode_high:
+    /* Tell debuggers that the call chain starts here (there is no caller to unwind to). */
+    .cfi_sections .debug_frame
+    .cfi_startproc
+    .cfi_undefined rip
     mov $GDT_KERNEL_DS, %eax
     mov %eax, %ds
     mov %eax, %es
@@ -105,6 +109,7 @@ long_mode_high:
 1:  cli
     hlt
     jmp 1b
+    .cfi_endproc
 
     .section .rodata
     .balign 8

@@ -32,6 +32,8 @@ static void fpu_init(void)
 {
     write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+    uint32_t mxcsr = 0x1f80; /* all exceptions masked, round to nearest: the start-of-day state */
+    __asm__ volatile("fninit; ldmxcsr %0" ::"m"(mxcsr));
 }
 
 /*

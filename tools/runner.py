@@ -182,7 +182,7 @@ def cmd_run(args):
     if args.gdb:
         print(f"runner: waiting for gdb: gdb -ex 'target remote :1234' {args.kernel}", file=sys.stderr)
     proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, start_new_session=not interactive)
-    start, banner, buf = time.monotonic(), False, b""
+    start, banner, buf, timed_out = time.monotonic(), False, b"", False
     come_up = args.come_up
     try:
         while True:
@@ -193,6 +193,7 @@ def cmd_run(args):
                 limit = start + come_up - time.monotonic()
                 wait = limit if wait is None else min(wait, limit)
             if wait is not None and wait <= 0:
+                timed_out = True
                 break
             ready, _, _ = select.select([proc.stdout], [], [], wait)
             if not ready:
@@ -207,20 +208,19 @@ def cmd_run(args):
                 banner = any(BANNER.match(l.decode("utf-8", "replace").lstrip("\r"))
                              for l in buf.split(b"\n"))
     finally:
-        timed_out = proc.poll() is None
-        if timed_out:
+        if timed_out or sys.exc_info()[0] is not None:
             proc.kill()
         status = proc.wait()
         if saved is not None:
             termios.tcsetattr(0, termios.TCSADRAIN, saved)
     if not banner and not args.gdb:
-        print(f"\nrunner: the kernel did not come up under --accel {args.accel} within {come_up} s "
+        print(f"\nrunner: the kernel did not come up under --accel {args.accel} within {come_up:g} s "
               "(no banner on the serial console).", file=sys.stderr)
         if args.accel == "kvm":
             print("runner: " + KVM_HELP, file=sys.stderr)
         return 1
     if timed_out:
-        print(f"\nrunner: powered off after {args.timeout} s (--timeout)", file=sys.stderr)
+        print(f"\nrunner: powered off after {args.timeout:g} s (--timeout)", file=sys.stderr)
         return 0
     if status in (EXIT_OK, 0):
         return 0

@@ -26,7 +26,7 @@ def main():
     print()
     print("Proteus test summary")
     for name, result, ok, bad in suites:
-        print(f"  {name:<32} {result:<8} {ok:4d} passed {bad:4d} failed")
+        print(f"  {name:<44} {result:<8} {ok:4d} passed {bad:4d} failed")
     print(f"{len(suites)} suites, {passed + failed} tests executed")
     print(f"tests: {passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1

@@ -24,5 +24,8 @@ void register_list_suite(void);
 void register_format_suite(void);
 void register_pmm_suite(void);
 void register_kmem_suite(void);
+void register_elf_suite(void);
+void register_bootmem_suite(void);
+void register_ksyms_suite(void);
 
 #endif /* TESTS_HOST_CUNIT_TAP_H */

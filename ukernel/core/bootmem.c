@@ -41,16 +41,20 @@ static const struct mem_range *overlap(const struct boot_info *bi, paddr_t start
 static bool find_storage(const struct boot_info *bi, size_t bytes, paddr_t limit, paddr_t *out)
 {
     for (size_t i = 0; i < bi->nram; i++) {
-        paddr_t start = ALIGN_UP(bi->ram[i].start, PAGE_SIZE);
+        paddr_t start = bi->ram[i].start;
         paddr_t end = MIN(bi->ram[i].end, limit);
 
-        while (start < end && end - start >= bytes) {
+        /* Rounding up within the last page would wrap to 0: such a start leaves no whole page. */
+        while (start < end && start <= (paddr_t)-PAGE_SIZE) {
+            start = ALIGN_UP(start, PAGE_SIZE);
+            if (start >= end || end - start < bytes)
+                break;
             const struct mem_range *r = overlap(bi, start, start + bytes);
             if (!r) {
                 *out = start;
                 return true;
             }
-            start = ALIGN_UP(r->end, PAGE_SIZE);
+            start = r->end;
         }
     }
     return false;

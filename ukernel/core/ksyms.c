@@ -9,6 +9,7 @@ const char *ksym_lookup(const struct ksym_table *t, uint64_t addr, uint64_t *off
 {
     size_t lo = 0, hi;
     const struct ksym *s;
+    const char *name;
 
     if (!t || t->magic != KSYMS_MAGIC || t->count == 0)
         return NULL;
@@ -28,7 +29,11 @@ const char *ksym_lookup(const struct ksym_table *t, uint64_t addr, uint64_t *off
         return NULL;
     if (s->name >= t->strtab_size)
         return NULL;
+    name = (const char *)t + t->strtab_off + s->name;
+    for (uint64_t i = s->name; name[i - s->name]; i++) /* the name must end inside the table */
+        if (i + 1 >= t->strtab_size)
+            return NULL;
     if (offset)
         *offset = addr - s->addr;
-    return (const char *)t + t->strtab_off + s->name;
+    return name;
 }

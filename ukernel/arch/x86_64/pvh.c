@@ -19,6 +19,8 @@ static const void *boot_ptr(uint64_t pa, uint64_t size)
 
 static void reserve(struct boot_info *bi, uint64_t start, uint64_t size)
 {
+    if (start + size < start || start + size > (uint64_t)-PAGE_SIZE)
+        panic("PVH: boot data at %#lx+%#lx wraps around memory", (unsigned long)start, (unsigned long)size);
     if (!bootinfo_add_reserved(bi, ALIGN_DOWN(start, PAGE_SIZE), ALIGN_UP(start + size, PAGE_SIZE)))
         panic("PVH: too many reserved ranges (max %d)", BOOT_MAX_RANGES);
 }

@@ -31,7 +31,8 @@ struct elf_image {
 };
 
 /*
- * Check `size` bytes at `data` as an x86_64 ET_EXEC whose loadable segments lie in [lo, hi), do not share
+ * Check `size` bytes at `data` as an x86_64 ET_EXEC whose loadable segments lie in [lo, hi) (both page
+ * aligned, hi at most 2^64 - PAGE_SIZE, so that the page-rounded segments stay inside), do not share
  * pages, are not both writable and executable, and whose entry point is in an executable segment.
  * Returns NULL and fills *out, or returns what is wrong.
  */

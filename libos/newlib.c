@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
-#include <sys/times.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <unistd.h>
 
 extern char __heap_start[], __heap_end[];
@@ -24,10 +24,7 @@ static int fail(int e)
 
 static int is_console(int fd) { return fd >= 0 && fd <= 2; }
 
-void _exit(int status)
-{
-    px_task_exit(status);
-}
+void _exit(int status) { px_task_exit(status); }
 
 int write(int fd, const void *buf, size_t len)
 {
@@ -90,12 +87,44 @@ off_t lseek(int fd, off_t off, int whence)
 int getpid(void) { return 1; }
 
 /* Calls that need services ABI 0.1 does not have. */
-int kill(int pid, int sig) { (void)pid, (void)sig; return fail(ENOSYS); }
-int open(const char *path, int flags, ...) { (void)path, (void)flags; return fail(ENOSYS); }
-int link(const char *old, const char *new) { (void)old, (void)new; return fail(ENOSYS); }
-int unlink(const char *path) { (void)path; return fail(ENOSYS); }
+int kill(int pid, int sig)
+{
+    (void)pid, (void)sig;
+    return fail(ENOSYS);
+}
+int open(const char *path, int flags, ...)
+{
+    (void)path, (void)flags;
+    return fail(ENOSYS);
+}
+int link(const char *old, const char *new)
+{
+    (void)old, (void)new;
+    return fail(ENOSYS);
+}
+int unlink(const char *path)
+{
+    (void)path;
+    return fail(ENOSYS);
+}
 int fork(void) { return fail(ENOSYS); }
-int execve(const char *path, char *const argv[], char *const envp[]) { (void)path, (void)argv, (void)envp; return fail(ENOSYS); }
-int wait(int *status) { (void)status; return fail(ENOSYS); }
-clock_t times(struct tms *buf) { (void)buf; return (clock_t)fail(ENOSYS); }
-int gettimeofday(struct timeval *tv, void *tz) { (void)tv, (void)tz; return fail(ENOSYS); }
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+    (void)path, (void)argv, (void)envp;
+    return fail(ENOSYS);
+}
+int wait(int *status)
+{
+    (void)status;
+    return fail(ENOSYS);
+}
+clock_t times(struct tms *buf)
+{
+    (void)buf;
+    return (clock_t)fail(ENOSYS);
+}
+int gettimeofday(struct timeval *tv, void *tz)
+{
+    (void)tv, (void)tz;
+    return fail(ENOSYS);
+}

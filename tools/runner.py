@@ -238,7 +238,8 @@ def main():
         s.add_argument("--module", help="file handed to the kernel as the PVH boot module")
         s.add_argument("--accel", choices=["tcg", "kvm"], default="tcg")
         s.add_argument("--memory", default="256M")
-        s.add_argument("--icount", action="store_true", help="TCG: -icount shift=0 (rdtsc counts instructions)")
+        s.add_argument("--icount", action="store_true", 
+                       help="TCG: -icount shift=0 (rdtsc counts instructions)")
         s.add_argument("--qemu-arg", action="append", help="extra QEMU argument (repeatable)")
     run, test = sub.choices["run"], sub.choices["test"]
     run.add_argument("--timeout", type=float, default=0, help="power off after this many seconds")
@@ -252,4 +253,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        sys.stderr.close()
+        sys.exit(1)

@@ -6,10 +6,10 @@
  * the tests as they finish, and the plan line goes at the end, which TAP
  * allows, because the count is only known once the run is over.
  */
-#include <stdio.h>
+#include "cunit_tap.h"
 #include <CUnit/CUnit.h>
 #include <CUnit/TestRun.h>
-#include "cunit_tap.h"
+#include <stdio.h>
 
 static unsigned tap_count;
 static unsigned tap_failed;

@@ -5,9 +5,9 @@
  * the same file drives every suite and each suite runs in its own process
  * (a crash or sanitizer abort in one suite cannot hide the others' results).
  */
-#include <stdio.h>
-#include <CUnit/CUnit.h>
 #include "cunit_tap.h"
+#include <CUnit/CUnit.h>
+#include <stdio.h>
 
 #ifndef REGISTER_SUITE
 #error "build with -DREGISTER_SUITE=register_<name>_suite"

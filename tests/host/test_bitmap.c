@@ -4,11 +4,11 @@
  * be ignored) and aligned zero runs. Besides hand-picked cases, a seeded
  * random test compares every search against a bit-by-bit reference model.
  */
-#include <stdint.h>
-#include <string.h>
+#include "cunit_tap.h"
 #include <CUnit/CUnit.h>
 #include <core/bitmap.h>
-#include "cunit_tap.h"
+#include <stdint.h>
+#include <string.h>
 
 /* Reference model: obviously correct, one bit at a time. */
 static size_t ref_find(const uint64_t *map, size_t nbits, size_t from, bool want)
@@ -37,8 +37,8 @@ static size_t ref_zero_run(const uint64_t *map, size_t nbits, size_t from, size_
 
 static void test_word_boundaries(void)
 {
-    uint64_t map[3] = { 0 };
-    static const size_t bits[] = { 0, 63, 64, 127, 128, 191 };
+    uint64_t map[3] = {0};
+    static const size_t bits[] = {0, 63, 64, 127, 128, 191};
 
     for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
         bitmap_set(map, bits[i]);
@@ -78,7 +78,7 @@ static void test_words_macro(void)
 
 static void test_set_range(void)
 {
-    uint64_t map[4] = { 0 };
+    uint64_t map[4] = {0};
 
     bitmap_set_range(map, 60, 10); /* 60..69 crosses word 0/1 */
     CU_ASSERT_EQUAL(map[0], UINT64_C(0xF000000000000000));
@@ -126,7 +126,7 @@ static void test_clear_range(void)
 
 static void test_find_first(void)
 {
-    uint64_t map[3] = { 0 };
+    uint64_t map[3] = {0};
 
     CU_ASSERT_EQUAL(bitmap_find_first_set(map, 192, 0), 192);
     CU_ASSERT_EQUAL(bitmap_find_first_zero(map, 192, 0), 0);
@@ -184,13 +184,13 @@ static void test_stray_bits_ignored(void)
 
 static void test_zero_run(void)
 {
-    uint64_t map[4] = { 0 };
+    uint64_t map[4] = {0};
 
     CU_ASSERT_EQUAL(bitmap_find_zero_run(map, 256, 0, 256, 1), 0);
     CU_ASSERT_EQUAL(bitmap_find_zero_run(map, 256, 1, 256, 1), 256);
     CU_ASSERT_EQUAL(bitmap_find_zero_run(map, 256, 0, 257, 1), 256);
-    CU_ASSERT_EQUAL(bitmap_find_zero_run(map, 256, 0, 0, 1), 256);  /* n == 0 means "none" */
-    CU_ASSERT_EQUAL(bitmap_find_zero_run(map, 256, 3, 5, 0), 3);    /* align 0 = any */
+    CU_ASSERT_EQUAL(bitmap_find_zero_run(map, 256, 0, 0, 1), 256); /* n == 0 means "none" */
+    CU_ASSERT_EQUAL(bitmap_find_zero_run(map, 256, 3, 5, 0), 3);   /* align 0 = any */
     CU_ASSERT_EQUAL(bitmap_find_zero_run(map, 256, 3, 5, 1), 3);
 
     bitmap_set(map, 10);
@@ -208,7 +208,7 @@ static void test_zero_run(void)
 
 static void test_zero_run_aligned(void)
 {
-    uint64_t map[4] = { 0 };
+    uint64_t map[4] = {0};
 
     bitmap_set(map, 1);
     CU_ASSERT_EQUAL(bitmap_find_zero_run(map, 256, 0, 4, 4), 4);
@@ -233,7 +233,7 @@ static void test_zero_run_aligned(void)
 
 static void test_count(void)
 {
-    uint64_t map[3] = { 0 };
+    uint64_t map[3] = {0};
 
     CU_ASSERT_EQUAL(bitmap_count_set(map, 192), 0);
     CU_ASSERT_EQUAL(bitmap_count_set(map, 0), 0);
@@ -281,8 +281,8 @@ static void test_random_against_reference(void)
         fill_random(map, 6, &rng);
         mismatches += bitmap_find_first_zero(map, nbits, from) != ref_find(map, nbits, from, false);
         mismatches += bitmap_find_first_set(map, nbits, from) != ref_find(map, nbits, from, true);
-        mismatches += bitmap_find_zero_run(map, nbits, from, n, align) !=
-                      ref_zero_run(map, nbits, from, n, align);
+        mismatches +=
+            bitmap_find_zero_run(map, nbits, from, n, align) != ref_zero_run(map, nbits, from, n, align);
 
         size_t ref_count = 0;
         for (size_t i = 0; i < nbits; i++)
@@ -321,21 +321,18 @@ static void test_random_ranges(void)
 }
 
 static const CU_TestInfo bitmap_tests[] = {
-    { "word_boundaries", test_word_boundaries },
-    { "words_macro", test_words_macro },
-    { "set_range", test_set_range },
-    { "clear_range", test_clear_range },
-    { "find_first", test_find_first },
-    { "stray_bits_ignored", test_stray_bits_ignored },
-    { "zero_run", test_zero_run },
-    { "zero_run_aligned", test_zero_run_aligned },
-    { "count", test_count },
-    { "random_against_reference", test_random_against_reference },
-    { "random_ranges", test_random_ranges },
+    {"word_boundaries", test_word_boundaries},
+    {"words_macro", test_words_macro},
+    {"set_range", test_set_range},
+    {"clear_range", test_clear_range},
+    {"find_first", test_find_first},
+    {"stray_bits_ignored", test_stray_bits_ignored},
+    {"zero_run", test_zero_run},
+    {"zero_run_aligned", test_zero_run_aligned},
+    {"count", test_count},
+    {"random_against_reference", test_random_against_reference},
+    {"random_ranges", test_random_ranges},
     CU_TEST_INFO_NULL,
 };
 
-void register_bitmap_suite(void)
-{
-    cunit_tap_add_suite("bitmap", bitmap_tests);
-}
+void register_bitmap_suite(void) { cunit_tap_add_suite("bitmap", bitmap_tests); }

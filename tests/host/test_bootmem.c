@@ -8,15 +8,15 @@
  * of written through a wild pointer. After bootmem_init(), the tests take every page with pmm_alloc()
  * and check that none is reserved, part of the storage, or outside RAM, and that the count matches.
  */
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
+#include "cunit_tap.h"
 #include <CUnit/CUnit.h>
 #include <core/bootinfo.h>
 #include <core/compiler.h>
 #include <core/pmm.h>
-#include "cunit_tap.h"
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #define PG ((paddr_t)PAGE_SIZE)
 #define MiB ((paddr_t)1 << 20)
@@ -55,10 +55,7 @@ static size_t storage_bytes(paddr_t lo, paddr_t hi)
     return ALIGN_UP(pmm_metadata_bytes(lo, hi), PAGE_SIZE);
 }
 
-static void bi_init(struct boot_info *bi)
-{
-    memset(bi, 0, sizeof(*bi));
-}
+static void bi_init(struct boot_info *bi) { memset(bi, 0, sizeof(*bi)); }
 
 static void add_ram(struct boot_info *bi, paddr_t start, paddr_t end)
 {
@@ -67,7 +64,7 @@ static void add_ram(struct boot_info *bi, paddr_t start, paddr_t end)
 
 static void add_reserved(struct boot_info *bi, paddr_t start, paddr_t end)
 {
-    CU_ASSERT_TRUE_FATAL(bootinfo_add_reserved(bi, start, end));
+    CU_ASSERT_TRUE_FATAL(bootinfo_add_reserved(bi, start, end, "test"));
 }
 
 static bool in_ranges(const struct mem_range *r, size_t n, paddr_t page)
@@ -98,8 +95,8 @@ static size_t expected_free(const struct boot_info *bi, paddr_t storage, size_t 
         hi = MAX(hi, bi->ram[i].end);
     }
     for (paddr_t page = ALIGN_DOWN(lo, PG); page < hi; page += PG)
-        n += page_in_ram(bi, page) && !in_ranges(bi->reserved, bi->nreserved, page)
-             && !(page < storage + bytes && storage < page + PG);
+        n += page_in_ram(bi, page) && !in_ranges(bi->reserved, bi->nreserved, page) &&
+             !(page < storage + bytes && storage < page + PG);
     return n;
 }
 
@@ -141,8 +138,8 @@ static bool init_and_check(const struct boot_info *bi, paddr_t limit, paddr_t st
 
     while (pmm_alloc(&p, 1, 1, &page) == PMM_OK) {
         got++;
-        bad += page % PG != 0 || !page_in_ram(bi, page) || in_ranges(bi->reserved, bi->nreserved, page)
-               || (page < storage + bytes && storage < page + PG);
+        bad += page % PG != 0 || !page_in_ram(bi, page) || in_ranges(bi->reserved, bi->nreserved, page) ||
+               (page < storage + bytes && storage < page + PG);
     }
     snprintf(msg, sizeof(msg), "allocated %zu pages (expected %zu), %zu of them reserved/storage/not RAM",
              got, want, bad);
@@ -176,7 +173,7 @@ static void test_add_ranges(void)
 
     bi_init(&bi);
     CU_ASSERT_TRUE(bootinfo_add_ram(&bi, 0x1000, 0x9f000));
-    CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, 0, 0x100000));
+    CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, 0, 0x100000, "test"));
     CU_ASSERT_TRUE(bootinfo_add_ram(&bi, 0x100000, 0x8000000));
     CU_ASSERT_EQUAL(bi.nram, 2);
     CU_ASSERT_EQUAL(bi.nreserved, 1);
@@ -190,12 +187,12 @@ static void test_add_ranges(void)
     /* Empty and inverted ranges are accepted and ignored. */
     CU_ASSERT_TRUE(bootinfo_add_ram(&bi, 0x5000, 0x5000));
     CU_ASSERT_TRUE(bootinfo_add_ram(&bi, 0x6000, 0x5000));
-    CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, 0x7000, 0x7000));
-    CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, UINT64_MAX, 0));
+    CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, 0x7000, 0x7000, "test"));
+    CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, UINT64_MAX, 0, "test"));
     CU_ASSERT_EQUAL(bi.nram, 2);
     CU_ASSERT_EQUAL(bi.nreserved, 1);
     /* Unaligned edges are kept as given (the pmm rounds them). */
-    CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, 0x123, 0x4567));
+    CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, 0x123, 0x4567, "test"));
     CU_ASSERT_EQUAL(bi.reserved[1].start, 0x123);
     CU_ASSERT_EQUAL(bi.reserved[1].end, 0x4567);
 }
@@ -218,10 +215,10 @@ static void test_tables_full(void)
     /* The reserved table is separate: still empty, and it fills up the same way. */
     CU_ASSERT_EQUAL(bi.nreserved, 0);
     for (size_t i = 0; i < BOOT_MAX_RANGES; i++)
-        CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, i * MiB, i * MiB + 1));
-    CU_ASSERT_FALSE(bootinfo_add_reserved(&bi, 100 * MiB, 101 * MiB));
+        CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, i * MiB, i * MiB + 1, "test"));
+    CU_ASSERT_FALSE(bootinfo_add_reserved(&bi, 100 * MiB, 101 * MiB, "test"));
     CU_ASSERT_EQUAL(bi.nreserved, BOOT_MAX_RANGES);
-    CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, 3, 2));
+    CU_ASSERT_TRUE(bootinfo_add_reserved(&bi, 3, 2, "test"));
     CU_ASSERT_EQUAL(bi.nram, BOOT_MAX_RANGES);
 }
 
@@ -475,7 +472,7 @@ static void test_cmdline_truncated(void)
 
 static void test_cmdline_size_zero(void)
 {
-    char buf[4] = { 'Z', 'Z', 'Z', 'Z' };
+    char buf[4] = {'Z', 'Z', 'Z', 'Z'};
 
     /* Found, but nothing may be written, not even a terminator. */
     CU_ASSERT_TRUE(cmdline_get("ktest=abc", "ktest", buf, 0));
@@ -495,26 +492,23 @@ static void test_cmdline_spaces(void)
 }
 
 static const CU_TestInfo bootmem_tests[] = {
-    { "add_ranges", test_add_ranges },
-    { "tables_full", test_tables_full },
-    { "init_simple", test_init_simple },
-    { "init_reserved", test_init_reserved },
-    { "reserved_pushes_storage", test_reserved_pushes_storage },
-    { "storage_limit", test_storage_limit },
-    { "no_ram", test_no_ram },
-    { "ram_with_holes", test_ram_with_holes },
-    { "storage_search_no_wraparound", test_storage_search_no_wraparound },
-    { "cmdline_positions", test_cmdline_positions },
-    { "cmdline_prefix_keys", test_cmdline_prefix_keys },
-    { "cmdline_missing", test_cmdline_missing },
-    { "cmdline_empty_value", test_cmdline_empty_value },
-    { "cmdline_truncated", test_cmdline_truncated },
-    { "cmdline_size_zero", test_cmdline_size_zero },
-    { "cmdline_spaces", test_cmdline_spaces },
+    {"add_ranges", test_add_ranges},
+    {"tables_full", test_tables_full},
+    {"init_simple", test_init_simple},
+    {"init_reserved", test_init_reserved},
+    {"reserved_pushes_storage", test_reserved_pushes_storage},
+    {"storage_limit", test_storage_limit},
+    {"no_ram", test_no_ram},
+    {"ram_with_holes", test_ram_with_holes},
+    {"storage_search_no_wraparound", test_storage_search_no_wraparound},
+    {"cmdline_positions", test_cmdline_positions},
+    {"cmdline_prefix_keys", test_cmdline_prefix_keys},
+    {"cmdline_missing", test_cmdline_missing},
+    {"cmdline_empty_value", test_cmdline_empty_value},
+    {"cmdline_truncated", test_cmdline_truncated},
+    {"cmdline_size_zero", test_cmdline_size_zero},
+    {"cmdline_spaces", test_cmdline_spaces},
     CU_TEST_INFO_NULL,
 };
 
-void register_bootmem_suite(void)
-{
-    cunit_tap_add_suite("bootmem", bootmem_tests);
-}
+void register_bootmem_suite(void) { cunit_tap_add_suite("bootmem", bootmem_tests); }

@@ -9,16 +9,16 @@
  * the headers of a valid image byte by byte, randomly and by truncation: elf_parse must never read out
  * of bounds, and whatever it accepts must satisfy every promise of elf.h.
  */
+#include "cunit_tap.h"
+#include <CUnit/CUnit.h>
+#include <core/elf.h>
+#include <core/pmm.h>
 #include <elf.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <CUnit/CUnit.h>
-#include <core/elf.h>
-#include <core/pmm.h>
-#include "cunit_tap.h"
 
 #define PG ((uint64_t)PAGE_SIZE)
 #define LO UINT64_C(0x400000)
@@ -86,10 +86,7 @@ static unsigned char *new_image(size_t size, unsigned phnum, uint64_t entry)
     return b;
 }
 
-static Elf64_Ehdr *ehdr(unsigned char *b)
-{
-    return (Elf64_Ehdr *)(void *)b;
-}
+static Elf64_Ehdr *ehdr(unsigned char *b) { return (Elf64_Ehdr *)(void *)b; }
 
 static Elf64_Phdr *phdr(unsigned char *b, unsigned i)
 {
@@ -126,10 +123,7 @@ static unsigned char *valid_image_n(unsigned phnum)
     return b;
 }
 
-static unsigned char *valid_image(void)
-{
-    return valid_image_n(3);
-}
+static unsigned char *valid_image(void) { return valid_image_n(3); }
 
 static const char *parse(const unsigned char *b, size_t size, struct elf_image *img)
 {
@@ -297,7 +291,7 @@ static void test_zero_memsz_load_ignored(void)
     struct elf_image img;
 
     /* Empty LOADs are skipped even where they would break a rule if they had a size. */
-    set_seg(b, 3, PT_LOAD, PF_R | PF_W | PF_X, 0, 0, 0, 0);     /* W+X, below lo */
+    set_seg(b, 3, PT_LOAD, PF_R | PF_W | PF_X, 0, 0, 0, 0);    /* W+X, below lo */
     set_seg(b, 4, PT_LOAD, PF_R, TEXT_OFF, TEXT_VA + 8, 0, 0); /* inside the text page */
     EXPECT_OK(b, IMG_SIZE, &img);
     CU_ASSERT_EQUAL(img.nsegs, 3);
@@ -475,7 +469,7 @@ static void test_bad_phentsize(void)
 {
     unsigned char *b = valid_image();
     static const uint16_t sizes[] = {
-        0, 1, sizeof(Elf32_Phdr), sizeof(Elf64_Phdr) - 1, sizeof(Elf64_Phdr) + 1, 2 * sizeof(Elf64_Phdr),
+        0,      1, sizeof(Elf32_Phdr), sizeof(Elf64_Phdr) - 1, sizeof(Elf64_Phdr) + 1, 2 * sizeof(Elf64_Phdr),
         0xffff,
     };
 
@@ -501,7 +495,7 @@ static void test_phdrs_past_end(void)
 {
     unsigned char *b = valid_image();
     static const uint64_t offs[] = {
-        IMG_SIZE - 3 * sizeof(Elf64_Phdr) + 1,  /* last header one byte short */
+        IMG_SIZE - 3 * sizeof(Elf64_Phdr) + 1, /* last header one byte short */
         IMG_SIZE - 1,
         IMG_SIZE,
         IMG_SIZE + 1,
@@ -784,7 +778,7 @@ static void test_fuzz_headers(void)
     /* Four headers so that a mutated phnum or type has a spare one to pick up. */
     unsigned char *b = valid_image_n(4);
     const size_t hdr_bytes = PHOFF + 4 * sizeof(Elf64_Phdr);
-    struct fuzz_stats st = { 0, 0, 0, -1 };
+    struct fuzz_stats st = {0, 0, 0, -1};
     uint64_t rng = 0x9e3779b97f4a7c15u;
 
     set_seg(b, 3, PT_NOTE, PF_R, 0x3000, 0, 0x10, 0x10);
@@ -793,8 +787,16 @@ static void test_fuzz_headers(void)
     /* Every header byte, set to a handful of values. */
     for (size_t pos = 0; pos < hdr_bytes; pos++) {
         const unsigned char orig = b[pos];
-        const unsigned char vals[] = { 0x00, 0xff, 0x7f, 0x80, 0x01, orig ^ 0x01, orig ^ 0x10, orig ^ 0x80,
-                                       (unsigned char)(orig + 1), (unsigned char)(orig - 1) };
+        const unsigned char vals[] = {0x00,
+                                      0xff,
+                                      0x7f,
+                                      0x80,
+                                      0x01,
+                                      orig ^ 0x01,
+                                      orig ^ 0x10,
+                                      orig ^ 0x80,
+                                      (unsigned char)(orig + 1),
+                                      (unsigned char)(orig - 1)};
         for (size_t v = 0; v < sizeof(vals); v++) {
             b[pos] = vals[v];
             fuzz_one(b, IMG_SIZE, &st, (long)pos);
@@ -805,7 +807,7 @@ static void test_fuzz_headers(void)
     CU_ASSERT(st.accepted > 0); /* some mutations (e.g. in p_paddr or p_align) are harmless */
 
     /* Random bursts of up to 8 damaged header bytes. */
-    st = (struct fuzz_stats){ 0, 0, 0, -1 };
+    st = (struct fuzz_stats){0, 0, 0, -1};
     for (long round = 0; round < 100000; round++) {
         unsigned char saved[8];
         size_t where[8];
@@ -827,7 +829,7 @@ static void test_fuzz_headers(void)
 static void test_fuzz_truncated(void)
 {
     unsigned char *full = valid_image();
-    struct fuzz_stats st = { 0, 0, 0, -1 };
+    struct fuzz_stats st = {0, 0, 0, -1};
 
     /* Every prefix of the image, each in a buffer of exactly that size. */
     for (size_t size = 0; size <= IMG_SIZE; size++) {
@@ -844,38 +846,35 @@ static void test_fuzz_truncated(void)
 }
 
 static const CU_TestInfo elf_tests[] = {
-    { "valid_image", test_valid_image },
-    { "unaligned_vaddr", test_unaligned_vaddr },
-    { "non_load_ignored", test_non_load_ignored },
-    { "zero_memsz_load_ignored", test_zero_memsz_load_ignored },
-    { "boundaries_accepted", test_boundaries_accepted },
-    { "prot_flags", test_prot_flags },
-    { "too_short", test_too_short },
-    { "bad_magic", test_bad_magic },
-    { "elf32", test_elf32 },
-    { "big_endian", test_big_endian },
-    { "bad_version", test_bad_version },
-    { "not_et_exec", test_not_et_exec },
-    { "wrong_machine", test_wrong_machine },
-    { "bad_phentsize", test_bad_phentsize },
-    { "phnum_zero", test_phnum_zero },
-    { "phdrs_past_end", test_phdrs_past_end },
-    { "filesz_gt_memsz", test_filesz_gt_memsz },
-    { "segment_past_eof", test_segment_past_eof },
-    { "segment_below_lo", test_segment_below_lo },
-    { "segment_above_hi", test_segment_above_hi },
-    { "vaddr_memsz_overflow", test_vaddr_memsz_overflow },
-    { "wx_segment", test_wx_segment },
-    { "too_many_segments", test_too_many_segments },
-    { "shared_page", test_shared_page },
-    { "no_loadable_segments", test_no_loadable_segments },
-    { "entry_not_executable", test_entry_not_executable },
-    { "fuzz_headers", test_fuzz_headers },
-    { "fuzz_truncated", test_fuzz_truncated },
+    {"valid_image", test_valid_image},
+    {"unaligned_vaddr", test_unaligned_vaddr},
+    {"non_load_ignored", test_non_load_ignored},
+    {"zero_memsz_load_ignored", test_zero_memsz_load_ignored},
+    {"boundaries_accepted", test_boundaries_accepted},
+    {"prot_flags", test_prot_flags},
+    {"too_short", test_too_short},
+    {"bad_magic", test_bad_magic},
+    {"elf32", test_elf32},
+    {"big_endian", test_big_endian},
+    {"bad_version", test_bad_version},
+    {"not_et_exec", test_not_et_exec},
+    {"wrong_machine", test_wrong_machine},
+    {"bad_phentsize", test_bad_phentsize},
+    {"phnum_zero", test_phnum_zero},
+    {"phdrs_past_end", test_phdrs_past_end},
+    {"filesz_gt_memsz", test_filesz_gt_memsz},
+    {"segment_past_eof", test_segment_past_eof},
+    {"segment_below_lo", test_segment_below_lo},
+    {"segment_above_hi", test_segment_above_hi},
+    {"vaddr_memsz_overflow", test_vaddr_memsz_overflow},
+    {"wx_segment", test_wx_segment},
+    {"too_many_segments", test_too_many_segments},
+    {"shared_page", test_shared_page},
+    {"no_loadable_segments", test_no_loadable_segments},
+    {"entry_not_executable", test_entry_not_executable},
+    {"fuzz_headers", test_fuzz_headers},
+    {"fuzz_truncated", test_fuzz_truncated},
     CU_TEST_INFO_NULL,
 };
 
-void register_elf_suite(void)
-{
-    cunit_tap_add_suite("elf", elf_tests);
-}
+void register_elf_suite(void) { cunit_tap_add_suite("elf", elf_tests); }

@@ -9,6 +9,10 @@
  * kernel-only conventions (%p, %s of NULL, unknown conversions) and the
  * snprintf truncation contract are tested on their own.
  */
+#include "cunit_tap.h"
+#include <CUnit/CUnit.h>
+#include <core/compiler.h>
+#include <core/format.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -17,10 +21,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <CUnit/CUnit.h>
-#include <core/compiler.h>
-#include <core/format.h>
-#include "cunit_tap.h"
 
 #define OUT_MAX 512
 
@@ -213,13 +213,34 @@ static void test_corner_chars_strings(void)
 
 /* Values for the generated matrix; each is converted to the type the length modifier asks for. */
 static const long long matrix_values[] = {
-    0, 1, -1, 7, 42, -42, 127, 128, -128, 255, 300, -300, 32767, -32768, 65535, 65536,
-    INT_MAX, INT_MIN, (long long)UINT_MAX, LLONG_MAX, LLONG_MIN, 0x123456789abcdefLL, -987654321LL,
+    0,
+    1,
+    -1,
+    7,
+    42,
+    -42,
+    127,
+    128,
+    -128,
+    255,
+    300,
+    -300,
+    32767,
+    -32768,
+    65535,
+    65536,
+    INT_MAX,
+    INT_MIN,
+    (long long)UINT_MAX,
+    LLONG_MAX,
+    LLONG_MIN,
+    0x123456789abcdefLL,
+    -987654321LL,
 };
 
-static const char *const matrix_widths[] = { "", "1", "6", "25", "*" };
-static const char *const matrix_precs[] = { "", ".", ".0", ".1", ".4", ".30", ".*" };
-static const char *const matrix_lengths[] = { "hh", "h", "", "l", "ll", "z", "t", "j" };
+static const char *const matrix_widths[] = {"", "1", "6", "25", "*"};
+static const char *const matrix_precs[] = {"", ".", ".0", ".1", ".4", ".30", ".*"};
+static const char *const matrix_lengths[] = {"hh", "h", "", "l", "ll", "z", "t", "j"};
 static const char matrix_convs[] = "dixXou";
 
 struct matrix_case {
@@ -233,9 +254,9 @@ struct matrix_case {
 
 /* Passes the '*' arguments that the format asks for, then the value. */
 #define MATRIX_CALL(mc, value)                                                                               \
-    ((mc)->star_w && (mc)->star_p ? compare_at(__FILE__, __LINE__, (mc)->fmt, (mc)->w, (mc)->p, value)      \
-     : (mc)->star_w               ? compare_at(__FILE__, __LINE__, (mc)->fmt, (mc)->w, value)               \
-     : (mc)->star_p               ? compare_at(__FILE__, __LINE__, (mc)->fmt, (mc)->p, value)               \
+    ((mc)->star_w && (mc)->star_p ? compare_at(__FILE__, __LINE__, (mc)->fmt, (mc)->w, (mc)->p, value)       \
+     : (mc)->star_w               ? compare_at(__FILE__, __LINE__, (mc)->fmt, (mc)->w, value)                \
+     : (mc)->star_p               ? compare_at(__FILE__, __LINE__, (mc)->fmt, (mc)->p, value)                \
                                   : compare_at(__FILE__, __LINE__, (mc)->fmt, value))
 
 /*
@@ -293,8 +314,8 @@ static unsigned matrix_run_format(struct matrix_case *mc)
 
     for (size_t vi = 0; vi < ARRAY_SIZE(matrix_values); vi++) {
         /* Vary the '*' arguments: positive, negative (= '-' flag / no precision), zero. */
-        mc->w = (int[]){ 9, -9, 0, 3 }[vi % 4];
-        mc->p = (int[]){ 3, -1, 0, 12, -7 }[vi % 5];
+        mc->w = (int[]){9, -9, 0, 3}[vi % 4];
+        mc->p = (int[]){3, -1, 0, 12, -7}[vi % 5];
         mc->v = matrix_values[vi];
         failed += !(mc->is_signed ? matrix_run_signed(mc) : matrix_run_unsigned(mc));
     }
@@ -338,10 +359,10 @@ static void test_integer_matrix(void)
 
 static void test_string_char_matrix(void)
 {
-    static const char *const strs[] = { "", "a", "hello", "hello, world!" };
-    static const char *const widths[] = { "", "1", "5", "16", "*" };
-    static const char *const precs[] = { "", ".", ".0", ".3", ".20", ".*" };
-    static const int chars[] = { 'a', 'Z', ' ', 0, 255, 0x1ff };
+    static const char *const strs[] = {"", "a", "hello", "hello, world!"};
+    static const char *const widths[] = {"", "1", "5", "16", "*"};
+    static const char *const precs[] = {"", ".", ".0", ".3", ".20", ".*"};
+    static const int chars[] = {'a', 'Z', ' ', 0, 255, 0x1ff};
     unsigned failed = 0;
     char fmt[32];
 
@@ -352,7 +373,7 @@ static void test_string_char_matrix(void)
                 bool sp = precs[pi][0] == '.' && precs[pi][1] == '*';
                 snprintf(fmt, sizeof(fmt), "[%%%s%s%ss]", left ? "-" : "", widths[wi], precs[pi]);
                 for (size_t si = 0; si < ARRAY_SIZE(strs); si++) {
-                    int w = (int)si * 5 - 8, p = (int[]){ -1, 2, -5, 4 }[si];
+                    int w = (int)si * 5 - 8, p = (int[]){-1, 2, -5, 4}[si];
                     if (sw && sp)
                         failed += !compare_at(__FILE__, __LINE__, fmt, w, p, strs[si]);
                     else if (sw)
@@ -418,18 +439,18 @@ static void test_unknown_conversion(void)
     expect_raw("%-5y|", "%-5y|");
     expect_raw("%ly", "%ly");
     expect_raw("%lly%d", "%lly1");
-    expect_raw("%n%d", "%n1");     /* %n is not supported: printed, nothing written */
-    expect_raw("%f", "%f");         /* no floating point */
-    expect_raw("50%", "50%");       /* lone '%' at the end */
-    expect_raw("x%-08", "x%-08");   /* incomplete directive at the end */
-    expect_raw("%-5%|", "%|");      /* flags on %% are ignored */
-    expect_raw("%*y%d", "%*y2");    /* the '*' argument stays consumed */
+    expect_raw("%n%d", "%n1");    /* %n is not supported: printed, nothing written */
+    expect_raw("%f", "%f");       /* no floating point */
+    expect_raw("50%", "50%");     /* lone '%' at the end */
+    expect_raw("x%-08", "x%-08"); /* incomplete directive at the end */
+    expect_raw("%-5%|", "%|");    /* flags on %% are ignored */
+    expect_raw("%*y%d", "%*y2");  /* the '*' argument stays consumed */
 }
 
 static void test_no_string_overread(void)
 {
     /* Not NUL-terminated: with a precision only that many bytes may be read (ASan checks this). */
-    char raw[3] = { 'x', 'y', 'z' };
+    char raw[3] = {'x', 'y', 'z'};
     char buf[16];
 
     CU_ASSERT_EQUAL(fmt_snprintf(buf, sizeof(buf), "%.3s|", raw), 4);
@@ -564,25 +585,22 @@ static void test_large_width_vs_host(void)
 }
 
 static const CU_TestInfo format_tests[] = {
-    { "corner_extremes", test_corner_extremes },
-    { "corner_zero_and_alt", test_corner_zero_and_alt },
-    { "corner_flags_width", test_corner_flags_width },
-    { "corner_lengths", test_corner_lengths },
-    { "corner_chars_strings", test_corner_chars_strings },
-    { "integer_matrix", test_integer_matrix },
-    { "string_char_matrix", test_string_char_matrix },
-    { "pointer", test_pointer },
-    { "null_string", test_null_string },
-    { "unknown_conversion", test_unknown_conversion },
-    { "no_string_overread", test_no_string_overread },
-    { "truncation", test_truncation },
-    { "truncation_against_host", test_truncation_against_host },
-    { "vformat_callback", test_vformat_callback },
-    { "large_width_vs_host", test_large_width_vs_host },
+    {"corner_extremes", test_corner_extremes},
+    {"corner_zero_and_alt", test_corner_zero_and_alt},
+    {"corner_flags_width", test_corner_flags_width},
+    {"corner_lengths", test_corner_lengths},
+    {"corner_chars_strings", test_corner_chars_strings},
+    {"integer_matrix", test_integer_matrix},
+    {"string_char_matrix", test_string_char_matrix},
+    {"pointer", test_pointer},
+    {"null_string", test_null_string},
+    {"unknown_conversion", test_unknown_conversion},
+    {"no_string_overread", test_no_string_overread},
+    {"truncation", test_truncation},
+    {"truncation_against_host", test_truncation_against_host},
+    {"vformat_callback", test_vformat_callback},
+    {"large_width_vs_host", test_large_width_vs_host},
     CU_TEST_INFO_NULL,
 };
 
-void register_format_suite(void)
-{
-    cunit_tap_add_suite("format", format_tests);
-}
+void register_format_suite(void) { cunit_tap_add_suite("format", format_tests); }

@@ -7,24 +7,21 @@
  * New pages are filled with garbage so that "objects come back zeroed" is a
  * real check.
  */
+#include "cunit_tap.h"
+#include <CUnit/CUnit.h>
+#include <core/kmem.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <CUnit/CUnit.h>
-#include <core/kmem.h>
-#include "cunit_tap.h"
 
 struct page_src {
     unsigned allocs;
     unsigned frees;
-    unsigned limit; /* most pages live at once */
+    unsigned limit;    /* most pages live at once */
     unsigned misalign; /* bytes added to each page address (tests the alignment check) */
 };
 
-static unsigned live_pages(const struct page_src *s)
-{
-    return s->allocs - s->frees;
-}
+static unsigned live_pages(const struct page_src *s) { return s->allocs - s->frees; }
 
 static void *src_alloc_page(void *ctx)
 {
@@ -51,7 +48,7 @@ static void src_free_page(void *ctx, void *page)
 }
 
 static struct page_src src;
-static const struct kmem_pages pages = { src_alloc_page, src_free_page, &src };
+static const struct kmem_pages pages = {src_alloc_page, src_free_page, &src};
 
 static void src_reset(unsigned limit)
 {
@@ -218,11 +215,11 @@ static void test_empty_slab_policy(void)
     /* Objects are handed out slab by slab, so objs[0..per) share a page. */
     for (unsigned i = 0; i < per; i++)
         CU_ASSERT_EQUAL(kmem_free(&c, objs[i]), KMEM_OK);
-    CU_ASSERT_EQUAL(c.slabs, 3);            /* first empty slab is cached */
+    CU_ASSERT_EQUAL(c.slabs, 3); /* first empty slab is cached */
     CU_ASSERT_EQUAL(list_length(&c.empty), 1);
     for (unsigned i = per; i < 2 * per; i++)
         CU_ASSERT_EQUAL(kmem_free(&c, objs[i]), KMEM_OK);
-    CU_ASSERT_EQUAL(c.slabs, 2);            /* second one is given back */
+    CU_ASSERT_EQUAL(c.slabs, 2); /* second one is given back */
     CU_ASSERT_EQUAL(live_pages(&src), 2);
 
     /* Allocation reuses the cached empty slab before asking for a page. */
@@ -286,7 +283,7 @@ static void test_bad_pointers(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(ob);
 
     CU_ASSERT_EQUAL(kmem_free(&a, NULL), KMEM_BAD_POINTER);
-    CU_ASSERT_EQUAL(kmem_free(&a, ob), KMEM_BAD_POINTER);  /* another cache's object */
+    CU_ASSERT_EQUAL(kmem_free(&a, ob), KMEM_BAD_POINTER); /* another cache's object */
     CU_ASSERT_EQUAL(kmem_free(&b, oa), KMEM_BAD_POINTER);
     CU_ASSERT_EQUAL(kmem_free(&a, oa + 1), KMEM_BAD_POINTER);
     CU_ASSERT_EQUAL(kmem_free(&a, oa + 16), KMEM_BAD_POINTER); /* aligned, but mid-object */
@@ -427,7 +424,7 @@ static void run_size(size_t size)
 
 static void test_sizes(void)
 {
-    static const size_t sizes[] = { 1, 15, 16, 17, 100, 2048, 2049 };
+    static const size_t sizes[] = {1, 15, 16, 17, 100, 2048, 2049};
 
     src_reset(~0u);
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
@@ -510,23 +507,20 @@ static void test_random_stress(void)
 }
 
 static const CU_TestInfo kmem_tests[] = {
-    { "status_names", test_status_names },
-    { "init_sizes", test_init_sizes },
-    { "alloc_zeroed_aligned_distinct", test_alloc_zeroed_aligned_distinct },
-    { "fill_free_shrink", test_fill_free_shrink },
-    { "empty_slab_policy", test_empty_slab_policy },
-    { "double_free", test_double_free },
-    { "bad_pointers", test_bad_pointers },
-    { "page_exhaustion", test_page_exhaustion },
-    { "misaligned_page_refused", test_misaligned_page_refused },
-    { "poison", test_poison },
-    { "sizes", test_sizes },
-    { "destroy_with_live_objects", test_destroy_with_live_objects },
-    { "random_stress", test_random_stress },
+    {"status_names", test_status_names},
+    {"init_sizes", test_init_sizes},
+    {"alloc_zeroed_aligned_distinct", test_alloc_zeroed_aligned_distinct},
+    {"fill_free_shrink", test_fill_free_shrink},
+    {"empty_slab_policy", test_empty_slab_policy},
+    {"double_free", test_double_free},
+    {"bad_pointers", test_bad_pointers},
+    {"page_exhaustion", test_page_exhaustion},
+    {"misaligned_page_refused", test_misaligned_page_refused},
+    {"poison", test_poison},
+    {"sizes", test_sizes},
+    {"destroy_with_live_objects", test_destroy_with_live_objects},
+    {"random_stress", test_random_stress},
     CU_TEST_INFO_NULL,
 };
 
-void register_kmem_suite(void)
-{
-    cunit_tap_add_suite("kmem", kmem_tests);
-}
+void register_kmem_suite(void) { cunit_tap_add_suite("kmem", kmem_tests); }

@@ -6,15 +6,15 @@
  * cover hits and offsets, sized and unsized symbols, addresses between and around symbols, the checks on
  * a damaged table, and a 1000-symbol table against a linear reference search.
  */
+#include "cunit_tap.h"
+#include <CUnit/CUnit.h>
+#include <core/ksyms.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <CUnit/CUnit.h>
-#include <core/ksyms.h>
-#include "cunit_tap.h"
 
 struct sym_spec {
     uint64_t addr;
@@ -69,10 +69,10 @@ static void expect_at(const struct ksym_table *t, uint64_t addr, const char *wan
 
 /* A gap after "sized_a", "unsized_b" running up to "sized_c", and an unsized last symbol. */
 static const struct sym_spec basic[] = {
-    { 0xffffffff80100000, 0x40, "sized_a" },
-    { 0xffffffff80100100, 0, "unsized_b" },
-    { 0xffffffff80100180, 0x20, "sized_c" },
-    { 0xffffffff80100200, 0, "last_unsized" },
+    {0xffffffff80100000, 0x40, "sized_a"},
+    {0xffffffff80100100, 0, "unsized_b"},
+    {0xffffffff80100180, 0x20, "sized_c"},
+    {0xffffffff80100200, 0, "last_unsized"},
 };
 
 static void test_exact_hit(void)
@@ -121,8 +121,8 @@ static void test_last_unsized(void)
 {
     struct ksym_table *t = build_table(basic, 4);
     static const struct sym_spec sized_last[] = {
-        { 0x1000, 0x10, "first" },
-        { 0x2000, 0x10, "last" },
+        {0x1000, 0x10, "first"},
+        {0x2000, 0x10, "last"},
     };
 
     /* Nothing bounds an unsized last symbol, so no address is attributed to it, not even its own. */
@@ -151,8 +151,8 @@ static void test_below_first(void)
 
     /* Below an unsized first symbol: must not be taken as inside it at a wrapped-around offset. */
     static const struct sym_spec unsized_first[] = {
-        { 0x1000, 0, "a" },
-        { 0x2000, 0x10, "b" },
+        {0x1000, 0, "a"},
+        {0x2000, 0x10, "b"},
     };
     t = build_table(unsized_first, 2);
     EXPECT_NONE(t, 0xfff);
@@ -164,7 +164,7 @@ static void test_below_first(void)
 
 static void test_single_entry(void)
 {
-    static const struct sym_spec one[] = { { 0x5000, 0x100, "only" } };
+    static const struct sym_spec one[] = {{0x5000, 0x100, "only"}};
     struct ksym_table *t = build_table(one, 1);
 
     EXPECT_NONE(t, 0x4fff);
@@ -302,12 +302,24 @@ static void test_random_against_reference(void)
         uint64_t probe;
 
         switch (k % 6) {
-        case 0: probe = s->addr; break;
-        case 1: probe = s->addr - 1; break;
-        case 2: probe = s->addr + s->size; break;
-        case 3: probe = s->addr + s->size - 1; break;
-        case 4: probe = syms[0].addr - 0x100 + rng_next(&rng) % (addr - syms[0].addr + 0x1000); break;
-        default: probe = rng_next(&rng); break;
+        case 0:
+            probe = s->addr;
+            break;
+        case 1:
+            probe = s->addr - 1;
+            break;
+        case 2:
+            probe = s->addr + s->size;
+            break;
+        case 3:
+            probe = s->addr + s->size - 1;
+            break;
+        case 4:
+            probe = syms[0].addr - 0x100 + rng_next(&rng) % (addr - syms[0].addr + 0x1000);
+            break;
+        default:
+            probe = rng_next(&rng);
+            break;
         }
 
         const struct ksym *want = reference_lookup(t, probe);
@@ -331,23 +343,20 @@ static void test_random_against_reference(void)
 }
 
 static const CU_TestInfo ksyms_tests[] = {
-    { "exact_hit", test_exact_hit },
-    { "offset_in_sized", test_offset_in_sized },
-    { "past_sized_end", test_past_sized_end },
-    { "unsized_extends_to_next", test_unsized_extends_to_next },
-    { "last_unsized", test_last_unsized },
-    { "below_first", test_below_first },
-    { "single_entry", test_single_entry },
-    { "null_table", test_null_table },
-    { "bad_magic", test_bad_magic },
-    { "count_zero", test_count_zero },
-    { "name_outside_strtab", test_name_outside_strtab },
-    { "offset_pointer_null", test_offset_pointer_null },
-    { "random_against_reference", test_random_against_reference },
+    {"exact_hit", test_exact_hit},
+    {"offset_in_sized", test_offset_in_sized},
+    {"past_sized_end", test_past_sized_end},
+    {"unsized_extends_to_next", test_unsized_extends_to_next},
+    {"last_unsized", test_last_unsized},
+    {"below_first", test_below_first},
+    {"single_entry", test_single_entry},
+    {"null_table", test_null_table},
+    {"bad_magic", test_bad_magic},
+    {"count_zero", test_count_zero},
+    {"name_outside_strtab", test_name_outside_strtab},
+    {"offset_pointer_null", test_offset_pointer_null},
+    {"random_against_reference", test_random_against_reference},
     CU_TEST_INFO_NULL,
 };
 
-void register_ksyms_suite(void)
-{
-    cunit_tap_add_suite("ksyms", ksyms_tests);
-}
+void register_ksyms_suite(void) { cunit_tap_add_suite("ksyms", ksyms_tests); }

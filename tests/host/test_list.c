@@ -3,10 +3,10 @@
  * and pop operations, removal anywhere in the list, the self-linked state
  * of removed nodes, and both iteration macros.
  */
-#include <stddef.h>
+#include "cunit_tap.h"
 #include <CUnit/CUnit.h>
 #include <core/list.h>
-#include "cunit_tap.h"
+#include <stddef.h>
 
 struct item {
     int value;
@@ -28,7 +28,8 @@ static void expect_values(struct list_node *head, const int *values, size_t n)
     size_t i = 0;
 
     CU_ASSERT_EQUAL(list_length(head), n);
-    list_for_each(pos, head) {
+    list_for_each(pos, head)
+    {
         CU_ASSERT_FATAL(i < n);
         CU_ASSERT_EQUAL(list_entry(pos, struct item, link)->value, values[i]);
         i++;
@@ -60,7 +61,7 @@ static void test_push_back_order(void)
 {
     struct list_node head;
     struct item it[4];
-    static const int want[] = { 0, 1, 2, 3 };
+    static const int want[] = {0, 1, 2, 3};
 
     list_init(&head);
     init_items(it, 4);
@@ -75,7 +76,7 @@ static void test_push_front_order(void)
 {
     struct list_node head;
     struct item it[4];
-    static const int want[] = { 3, 2, 1, 0 };
+    static const int want[] = {3, 2, 1, 0};
 
     list_init(&head);
     init_items(it, 4);
@@ -109,8 +110,8 @@ static void test_remove_middle(void)
 {
     struct list_node head;
     struct item it[5];
-    static const int want[] = { 0, 1, 3, 4 };
-    static const int want2[] = { 1, 3 };
+    static const int want[] = {0, 1, 3, 4};
+    static const int want2[] = {1, 3};
 
     list_init(&head);
     init_items(it, 5);
@@ -129,7 +130,7 @@ static void test_double_remove_harmless(void)
 {
     struct list_node head;
     struct item it[3];
-    static const int want[] = { 0, 2 };
+    static const int want[] = {0, 2};
 
     list_init(&head);
     init_items(it, 3);
@@ -157,12 +158,12 @@ static void test_iteration(void)
 
     list_init(&head);
     init_items(it, 10);
-    list_for_each(pos, &head)
-        visits++;
+    list_for_each(pos, &head) visits++;
     CU_ASSERT_EQUAL(visits, 0);
     for (int i = 0; i < 10; i++)
         list_push_back(&head, &it[i].link);
-    list_for_each(pos, &head) {
+    list_for_each(pos, &head)
+    {
         sum += list_entry(pos, struct item, link)->value;
         visits++;
     }
@@ -175,14 +176,15 @@ static void test_safe_iteration_remove(void)
     struct list_node head;
     struct item it[10];
     struct list_node *pos, *tmp;
-    static const int want[] = { 1, 3, 5, 7, 9 };
+    static const int want[] = {1, 3, 5, 7, 9};
     int visits = 0;
 
     list_init(&head);
     init_items(it, 10);
     for (int i = 0; i < 10; i++)
         list_push_back(&head, &it[i].link);
-    list_for_each_safe(pos, tmp, &head) {
+    list_for_each_safe(pos, tmp, &head)
+    {
         visits++;
         if (list_entry(pos, struct item, link)->value % 2 == 0)
             list_remove(pos);
@@ -190,8 +192,7 @@ static void test_safe_iteration_remove(void)
     CU_ASSERT_EQUAL(visits, 10);
     expect_values(&head, want, 5);
 
-    list_for_each_safe(pos, tmp, &head)
-        list_remove(pos);
+    list_for_each_safe(pos, tmp, &head) list_remove(pos);
     CU_ASSERT_TRUE(list_empty(&head));
     for (int i = 0; i < 10; i++)
         CU_ASSERT_FALSE(list_node_linked(&it[i].link));
@@ -217,7 +218,7 @@ static void test_length(void)
 
 static void test_entry(void)
 {
-    struct item x = { .value = 42 };
+    struct item x = {.value = 42};
 
     list_init(&x.link);
     CU_ASSERT_PTR_EQUAL(list_entry(&x.link, struct item, link), &x);
@@ -225,20 +226,17 @@ static void test_entry(void)
 }
 
 static const CU_TestInfo list_tests[] = {
-    { "init_empty", test_init_empty },
-    { "push_back_order", test_push_back_order },
-    { "push_front_order", test_push_front_order },
-    { "pop_front", test_pop_front },
-    { "remove_middle", test_remove_middle },
-    { "double_remove_harmless", test_double_remove_harmless },
-    { "iteration", test_iteration },
-    { "safe_iteration_remove", test_safe_iteration_remove },
-    { "length", test_length },
-    { "entry", test_entry },
+    {"init_empty", test_init_empty},
+    {"push_back_order", test_push_back_order},
+    {"push_front_order", test_push_front_order},
+    {"pop_front", test_pop_front},
+    {"remove_middle", test_remove_middle},
+    {"double_remove_harmless", test_double_remove_harmless},
+    {"iteration", test_iteration},
+    {"safe_iteration_remove", test_safe_iteration_remove},
+    {"length", test_length},
+    {"entry", test_entry},
     CU_TEST_INFO_NULL,
 };
 
-void register_list_suite(void)
-{
-    cunit_tap_add_suite("list", list_tests);
-}
+void register_list_suite(void) { cunit_tap_add_suite("list", list_tests); }

@@ -6,13 +6,13 @@
  * the bitmaps and checks that allocated pages are always usable, so any
  * accounting drift is caught where it happens.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "cunit_tap.h"
 #include <CUnit/CUnit.h>
 #include <core/bitmap.h>
 #include <core/pmm.h>
-#include "cunit_tap.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define PG ((paddr_t)PAGE_SIZE)
 
@@ -60,7 +60,7 @@ static void test_init(void)
     paddr_t a = 0;
     void *st;
 
-    CU_ASSERT_EQUAL(pmm_metadata_bytes(0x100000, 0x500000), 2 * 16 * 8);   /* 1024 pages */
+    CU_ASSERT_EQUAL(pmm_metadata_bytes(0x100000, 0x500000), 2 * 16 * 8); /* 1024 pages */
     CU_ASSERT_EQUAL(pmm_metadata_bytes(0, 65 * PG), 2 * 2 * 8);
     CU_ASSERT_EQUAL(pmm_metadata_bytes(0x5000, 0x5000), 0);
     CU_ASSERT_EQUAL(pmm_metadata_bytes(0x5000, 0x1000), 0);
@@ -277,7 +277,7 @@ static void test_alignment(void)
 /* True if none of the n pages at a is one of the reserved holes. */
 static bool avoids_holes(paddr_t a, size_t n)
 {
-    static const size_t holes[] = { 10, 20, 21, 40 };
+    static const size_t holes[] = {10, 20, 21, 40};
 
     for (size_t i = 0; i < n; i++) {
         for (size_t h = 0; h < 4; h++) {
@@ -398,8 +398,8 @@ static void test_free_not_usable(void)
     paddr_t a = 0;
     void *st = pmm_setup(&p, 0, 64 * PG);
 
-    pmm_add_free(&p, 0, 32 * PG);           /* pages 32..63 never become RAM */
-    pmm_reserve(&p, 0x4000, 0x6000);        /* "kernel image" at pages 4..5 */
+    pmm_add_free(&p, 0, 32 * PG);    /* pages 32..63 never become RAM */
+    pmm_reserve(&p, 0x4000, 0x6000); /* "kernel image" at pages 4..5 */
     CU_ASSERT_EQUAL(pmm_free(&p, 40 * PG, 1), PMM_NOT_USABLE);
     CU_ASSERT_EQUAL(pmm_free(&p, 0x4000, 1), PMM_NOT_USABLE);
     CU_ASSERT_EQUAL(pmm_free(&p, 0x5000, 1), PMM_NOT_USABLE);
@@ -418,13 +418,13 @@ static void test_free_invalid(void)
 
     pmm_add_free(&p, 16 * PG, 48 * PG);
     CU_ASSERT_EQUAL_FATAL(pmm_alloc(&p, 1, 1, &a), PMM_OK);
-    CU_ASSERT_EQUAL(pmm_free(&p, a + 1, 1), PMM_INVALID);         /* misaligned */
+    CU_ASSERT_EQUAL(pmm_free(&p, a + 1, 1), PMM_INVALID); /* misaligned */
     CU_ASSERT_EQUAL(pmm_free(&p, a + PG / 2, 1), PMM_INVALID);
-    CU_ASSERT_EQUAL(pmm_free(&p, 15 * PG, 1), PMM_INVALID);       /* below base */
+    CU_ASSERT_EQUAL(pmm_free(&p, 15 * PG, 1), PMM_INVALID); /* below base */
     CU_ASSERT_EQUAL(pmm_free(&p, 0, 1), PMM_INVALID);
-    CU_ASSERT_EQUAL(pmm_free(&p, 48 * PG, 1), PMM_INVALID);       /* at the end */
-    CU_ASSERT_EQUAL(pmm_free(&p, 47 * PG, 2), PMM_INVALID);       /* crosses the end */
-    CU_ASSERT_EQUAL(pmm_free(&p, a, SIZE_MAX), PMM_INVALID);      /* length overflow */
+    CU_ASSERT_EQUAL(pmm_free(&p, 48 * PG, 1), PMM_INVALID);  /* at the end */
+    CU_ASSERT_EQUAL(pmm_free(&p, 47 * PG, 2), PMM_INVALID);  /* crosses the end */
+    CU_ASSERT_EQUAL(pmm_free(&p, a, SIZE_MAX), PMM_INVALID); /* length overflow */
     CU_ASSERT_EQUAL(pmm_free(&p, UINT64_MAX & ~(PG - 1), 1), PMM_INVALID);
     CU_ASSERT_EQUAL(pmm_free(&p, a, 0), PMM_INVALID);
     CU_ASSERT_TRUE(pmm_is_allocated(&p, a));
@@ -493,7 +493,7 @@ static void test_random_stress(void)
             errors += a % (align * PG) != 0;
             for (size_t i = 0; i < n; i++)
                 errors += owner[(a - 0x10000000) / PG + i]++ != 0;
-            blocks[nblocks++] = (struct block){ a, n };
+            blocks[nblocks++] = (struct block){a, n};
             allocated += n;
         } else {
             size_t k = rng_next(&rng) % nblocks;
@@ -516,25 +516,22 @@ static void test_random_stress(void)
 }
 
 static const CU_TestInfo pmm_tests[] = {
-    { "status_names", test_status_names },
-    { "init", test_init },
-    { "add_free_rounding", test_add_free_rounding },
-    { "reserve_rounding", test_reserve_rounding },
-    { "reserve_allocated", test_reserve_allocated },
-    { "exhaustion", test_exhaustion },
-    { "alignment", test_alignment },
-    { "contiguous_around_holes", test_contiguous_around_holes },
-    { "hint_wraps", test_hint_wraps },
-    { "double_free", test_double_free },
-    { "partial_double_free", test_partial_double_free },
-    { "free_not_usable", test_free_not_usable },
-    { "free_invalid", test_free_invalid },
-    { "top_of_address_space", test_top_of_address_space },
-    { "random_stress", test_random_stress },
+    {"status_names", test_status_names},
+    {"init", test_init},
+    {"add_free_rounding", test_add_free_rounding},
+    {"reserve_rounding", test_reserve_rounding},
+    {"reserve_allocated", test_reserve_allocated},
+    {"exhaustion", test_exhaustion},
+    {"alignment", test_alignment},
+    {"contiguous_around_holes", test_contiguous_around_holes},
+    {"hint_wraps", test_hint_wraps},
+    {"double_free", test_double_free},
+    {"partial_double_free", test_partial_double_free},
+    {"free_not_usable", test_free_not_usable},
+    {"free_invalid", test_free_invalid},
+    {"top_of_address_space", test_top_of_address_space},
+    {"random_stress", test_random_stress},
     CU_TEST_INFO_NULL,
 };
 
-void register_pmm_suite(void)
-{
-    cunit_tap_add_suite("pmm", pmm_tests);
-}
+void register_pmm_suite(void) { cunit_tap_add_suite("pmm", pmm_tests); }

@@ -51,12 +51,16 @@ static void check_abi(void)
 {
     uint64_t v = 0, n = 7;
 
-    check(px_abi_version(&v) == PX_OK && v == PX_ABI_VERSION, "ABI version call returns " "PX_ABI_VERSION");
+    check(px_abi_version(&v) == PX_OK && v == PX_ABI_VERSION, "ABI version call returns "
+                                                              "PX_ABI_VERSION");
     check(px_debug_write("", 0, &n) == PX_OK && n == 0, "debug_write of nothing");
-    check(px_debug_write((void *)0xffffffff80100000ull, 8, &n) == PX_ERR_FAULT, "debug_write of kernel memory: FAULT");
+    check(px_debug_write((void *)0xffffffff80100000ull, 8, &n) == PX_ERR_FAULT,
+          "debug_write of kernel memory: FAULT");
     check(px_debug_write((void *)0x10, 8, &n) == PX_ERR_FAULT, "debug_write of page 0: FAULT");
-    check(px_debug_write((void *)0x0000800000000000ull, 8, &n) == PX_ERR_FAULT, "debug_write non-canonical: FAULT");
-    check(px_debug_write((void *)0x7fffffffe800ull, 0x1000, &n) == PX_ERR_FAULT, "debug_write past user space: FAULT");
+    check(px_debug_write((void *)0x0000800000000000ull, 8, &n) == PX_ERR_FAULT,
+          "debug_write non-canonical: FAULT");
+    check(px_debug_write((void *)0x7fffffffe800ull, 0x1000, &n) == PX_ERR_FAULT,
+          "debug_write past user space: FAULT");
     check(px_debug_write("x", 1u << 20, &n) == PX_ERR_INVAL, "debug_write too long: INVAL");
     check(px_syscall2(0, 0, 0).status == PX_ERR_NOSYS, "call 0 is reserved: NOSYS");
     check(px_syscall2(0x0ff, 0, 0).status == PX_ERR_NOSYS, "unknown call: NOSYS");

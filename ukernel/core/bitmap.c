@@ -39,15 +39,9 @@ static void range_apply(uint64_t *map, size_t start, size_t n, bool set)
     }
 }
 
-void bitmap_set_range(uint64_t *map, size_t start, size_t n)
-{
-    range_apply(map, start, n, true);
-}
+void bitmap_set_range(uint64_t *map, size_t start, size_t n) { range_apply(map, start, n, true); }
 
-void bitmap_clear_range(uint64_t *map, size_t start, size_t n)
-{
-    range_apply(map, start, n, false);
-}
+void bitmap_clear_range(uint64_t *map, size_t start, size_t n) { range_apply(map, start, n, false); }
 
 /*
  * First bit in [from, nbits) equal to want. Inverting the word when looking for
@@ -83,10 +77,7 @@ size_t bitmap_find_first_set(const uint64_t *map, size_t nbits, size_t from)
     return find_first(map, nbits, from, true);
 }
 
-static size_t align_index(size_t idx, size_t align)
-{
-    return (idx + align - 1) & ~(align - 1);
-}
+static size_t align_index(size_t idx, size_t align) { return (idx + align - 1) & ~(align - 1); }
 
 /*
  * Candidate search: jump to the next zero, align it, then look for the first

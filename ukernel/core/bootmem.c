@@ -7,7 +7,7 @@
 #include <core/compiler.h>
 #include <core/string.h>
 
-static bool add_range(struct mem_range *tab, size_t *n, paddr_t start, paddr_t end)
+static bool add_range(struct mem_range *tab, size_t *n, paddr_t start, paddr_t end, const char *what)
 {
     if (start >= end)
         return true;
@@ -15,18 +15,19 @@ static bool add_range(struct mem_range *tab, size_t *n, paddr_t start, paddr_t e
         return false;
     tab[*n].start = start;
     tab[*n].end = end;
+    tab[*n].what = what;
     (*n)++;
     return true;
 }
 
 bool bootinfo_add_ram(struct boot_info *bi, paddr_t start, paddr_t end)
 {
-    return add_range(bi->ram, &bi->nram, start, end);
+    return add_range(bi->ram, &bi->nram, start, end, NULL);
 }
 
-bool bootinfo_add_reserved(struct boot_info *bi, paddr_t start, paddr_t end)
+bool bootinfo_add_reserved(struct boot_info *bi, paddr_t start, paddr_t end, const char *what)
 {
-    return add_range(bi->reserved, &bi->nreserved, start, end);
+    return add_range(bi->reserved, &bi->nreserved, start, end, what);
 }
 
 /* First reserved range overlapping [start, end), or NULL. */

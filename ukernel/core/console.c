@@ -12,10 +12,7 @@ static void console_out(void *ctx, const char *s, size_t n)
     arch_console_write(s, n);
 }
 
-int kvprintf(const char *fmt, va_list ap)
-{
-    return fmt_vformat(console_out, NULL, fmt, ap);
-}
+int kvprintf(const char *fmt, va_list ap) { return fmt_vformat(console_out, NULL, fmt, ap); }
 
 int kprintf(const char *fmt, ...)
 {

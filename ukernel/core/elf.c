@@ -54,7 +54,8 @@ static const char *check_header(const struct ehdr *h, size_t size)
     return NULL;
 }
 
-static const char *add_segment(const struct phdr *p, size_t size, uint64_t lo, uint64_t hi, struct elf_image *img)
+static const char *add_segment(const struct phdr *p, size_t size, uint64_t lo, uint64_t hi,
+                               struct elf_image *img)
 {
     struct elf_segment *s;
     uint64_t start, end;

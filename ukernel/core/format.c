@@ -9,9 +9,9 @@
  * end. Strings with a precision are never read past the precision, so they
  * need not be NUL-terminated.
  */
+#include <core/format.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <core/format.h>
 
 /*
  * <limits.h> is avoided on purpose: with -nostdinc, a gcc built against a
@@ -105,12 +105,23 @@ static const char *parse_flags(const char *p, struct spec *sp)
 {
     for (;; p++) {
         switch (*p) {
-        case '-': sp->flags |= FL_LEFT; break;
-        case '0': sp->flags |= FL_ZERO; break;
-        case '+': sp->flags |= FL_PLUS; break;
-        case ' ': sp->flags |= FL_SPACE; break;
-        case '#': sp->flags |= FL_ALT; break;
-        default: return p;
+        case '-':
+            sp->flags |= FL_LEFT;
+            break;
+        case '0':
+            sp->flags |= FL_ZERO;
+            break;
+        case '+':
+            sp->flags |= FL_PLUS;
+            break;
+        case ' ':
+            sp->flags |= FL_SPACE;
+            break;
+        case '#':
+            sp->flags |= FL_ALT;
+            break;
+        default:
+            return p;
         }
     }
 }
@@ -164,10 +175,17 @@ static const char *parse_length(const char *p, struct spec *sp)
         }
         sp->len = LEN_L;
         return p + 1;
-    case 'z': sp->len = LEN_Z; return p + 1;
-    case 't': sp->len = LEN_T; return p + 1;
-    case 'j': sp->len = LEN_J; return p + 1;
-    default: return p;
+    case 'z':
+        sp->len = LEN_Z;
+        return p + 1;
+    case 't':
+        sp->len = LEN_T;
+        return p + 1;
+    case 'j':
+        sp->len = LEN_J;
+        return p + 1;
+    default:
+        return p;
     }
 }
 
@@ -175,28 +193,44 @@ static const char *parse_length(const char *p, struct spec *sp)
 static intmax_t fetch_signed(enum fmt_length len, va_list *ap)
 {
     switch (len) {
-    case LEN_HH: return (signed char)va_arg(*ap, int);
-    case LEN_H: return (short)va_arg(*ap, int);
-    case LEN_L: return va_arg(*ap, long);
-    case LEN_LL: return va_arg(*ap, long long);
-    case LEN_Z: return va_arg(*ap, ptrdiff_t);
-    case LEN_T: return va_arg(*ap, ptrdiff_t);
-    case LEN_J: return va_arg(*ap, intmax_t);
-    default: return va_arg(*ap, int);
+    case LEN_HH:
+        return (signed char)va_arg(*ap, int);
+    case LEN_H:
+        return (short)va_arg(*ap, int);
+    case LEN_L:
+        return va_arg(*ap, long);
+    case LEN_LL:
+        return va_arg(*ap, long long);
+    case LEN_Z:
+        return va_arg(*ap, ptrdiff_t);
+    case LEN_T:
+        return va_arg(*ap, ptrdiff_t);
+    case LEN_J:
+        return va_arg(*ap, intmax_t);
+    default:
+        return va_arg(*ap, int);
     }
 }
 
 static uintmax_t fetch_unsigned(enum fmt_length len, va_list *ap)
 {
     switch (len) {
-    case LEN_HH: return (unsigned char)va_arg(*ap, unsigned int);
-    case LEN_H: return (unsigned short)va_arg(*ap, unsigned int);
-    case LEN_L: return va_arg(*ap, unsigned long);
-    case LEN_LL: return va_arg(*ap, unsigned long long);
-    case LEN_Z: return va_arg(*ap, size_t);
-    case LEN_T: return va_arg(*ap, size_t);
-    case LEN_J: return va_arg(*ap, uintmax_t);
-    default: return va_arg(*ap, unsigned int);
+    case LEN_HH:
+        return (unsigned char)va_arg(*ap, unsigned int);
+    case LEN_H:
+        return (unsigned short)va_arg(*ap, unsigned int);
+    case LEN_L:
+        return va_arg(*ap, unsigned long);
+    case LEN_LL:
+        return va_arg(*ap, unsigned long long);
+    case LEN_Z:
+        return va_arg(*ap, size_t);
+    case LEN_T:
+        return va_arg(*ap, size_t);
+    case LEN_J:
+        return va_arg(*ap, uintmax_t);
+    default:
+        return va_arg(*ap, unsigned int);
     }
 }
 
@@ -342,7 +376,7 @@ static bool convert(struct sink *s, const struct spec *sp, va_list *ap)
  */
 static const char *directive(struct sink *s, const char *pct, va_list *ap)
 {
-    struct spec sp = { .len = LEN_NONE };
+    struct spec sp = {.len = LEN_NONE};
     const char *p = pct + 1;
 
     p = parse_flags(p, &sp);
@@ -361,7 +395,7 @@ static const char *directive(struct sink *s, const char *pct, va_list *ap)
 
 int fmt_vformat(fmt_out_fn out, void *ctx, const char *fmt, va_list ap)
 {
-    struct sink s = { .out = out, .ctx = ctx, .count = 0 };
+    struct sink s = {.out = out, .ctx = ctx, .count = 0};
     va_list args;
 
     /* A va_list parameter may be an array type; copy it to get an addressable va_list. */
@@ -396,7 +430,7 @@ static void buf_out(void *ctx, const char *str, size_t n)
 
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-    struct buf_ctx b = { .buf = buf, .size = size, .pos = 0 };
+    struct buf_ctx b = {.buf = buf, .size = size, .pos = 0};
     int ret = fmt_vformat(buf_out, &b, fmt, ap);
 
     if (size > 0)

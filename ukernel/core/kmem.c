@@ -11,11 +11,11 @@
  * wiped before a page is given back so stale pointers into it are rejected
  * too (as long as the page has not been reused).
  */
-#include <stdint.h>
 #include <core/bitmap.h>
 #include <core/compiler.h>
 #include <core/kmem.h>
 #include <core/string.h>
+#include <stdint.h>
 
 #define SLAB_MAGIC UINT64_C(0x6b6d656d736c6162) /* "kmemslab" */
 #define MAX_OBJS (PAGE_SIZE / KMEM_ALIGN)
@@ -33,10 +33,14 @@ struct slab {
 const char *kmem_status_name(enum kmem_status st)
 {
     switch (st) {
-    case KMEM_OK: return "KMEM_OK";
-    case KMEM_NOMEM: return "KMEM_NOMEM";
-    case KMEM_BAD_POINTER: return "KMEM_BAD_POINTER";
-    case KMEM_DOUBLE_FREE: return "KMEM_DOUBLE_FREE";
+    case KMEM_OK:
+        return "KMEM_OK";
+    case KMEM_NOMEM:
+        return "KMEM_NOMEM";
+    case KMEM_BAD_POINTER:
+        return "KMEM_BAD_POINTER";
+    case KMEM_DOUBLE_FREE:
+        return "KMEM_DOUBLE_FREE";
     }
     return "KMEM_UNKNOWN";
 }
@@ -190,10 +194,7 @@ static size_t release_all(struct kmem_cache *c, struct list_node *head)
     return count;
 }
 
-size_t kmem_cache_shrink(struct kmem_cache *c)
-{
-    return release_all(c, &c->empty);
-}
+size_t kmem_cache_shrink(struct kmem_cache *c) { return release_all(c, &c->empty); }
 
 void kmem_cache_destroy(struct kmem_cache *c)
 {

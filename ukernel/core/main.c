@@ -19,8 +19,8 @@ static void print_boot_info(const struct boot_info *bi)
         total += bi->ram[i].end - bi->ram[i].start;
     }
     for (size_t i = 0; i < bi->nreserved; i++)
-        kprintf("mem: reserved [0x%012lx - 0x%012lx)\n", (unsigned long)bi->reserved[i].start,
-                (unsigned long)bi->reserved[i].end);
+        kprintf("mem: reserved [0x%012lx - 0x%012lx) %s\n", (unsigned long)bi->reserved[i].start,
+                (unsigned long)bi->reserved[i].end, bi->reserved[i].what ? bi->reserved[i].what : "");
     for (size_t i = 0; i < bi->nmodules; i++)
         kprintf("boot: module %zu at %#lx, %lu bytes\n", i, (unsigned long)bi->modules[i].start,
                 (unsigned long)bi->modules[i].size);

@@ -19,25 +19,24 @@
 const char *pmm_status_name(enum pmm_status st)
 {
     switch (st) {
-    case PMM_OK: return "PMM_OK";
-    case PMM_NOMEM: return "PMM_NOMEM";
-    case PMM_INVALID: return "PMM_INVALID";
-    case PMM_NOT_USABLE: return "PMM_NOT_USABLE";
-    case PMM_DOUBLE_FREE: return "PMM_DOUBLE_FREE";
+    case PMM_OK:
+        return "PMM_OK";
+    case PMM_NOMEM:
+        return "PMM_NOMEM";
+    case PMM_INVALID:
+        return "PMM_INVALID";
+    case PMM_NOT_USABLE:
+        return "PMM_NOT_USABLE";
+    case PMM_DOUBLE_FREE:
+        return "PMM_DOUBLE_FREE";
     }
     return "PMM_UNKNOWN";
 }
 
 /* Page frame numbers rounded down / up, computed without ALIGN_UP so an address near 2^64 cannot wrap. */
-static uint64_t pfn_down(paddr_t a)
-{
-    return a >> PAGE_SHIFT;
-}
+static uint64_t pfn_down(paddr_t a) { return a >> PAGE_SHIFT; }
 
-static uint64_t pfn_up(paddr_t a)
-{
-    return (a >> PAGE_SHIFT) + ((a & (PAGE_SIZE - 1)) != 0);
-}
+static uint64_t pfn_up(paddr_t a) { return (a >> PAGE_SHIFT) + ((a & (PAGE_SIZE - 1)) != 0); }
 
 static size_t span_pages(paddr_t lo, paddr_t hi)
 {
@@ -244,15 +243,9 @@ enum pmm_status pmm_free(struct pmm *p, paddr_t addr, size_t npages)
     return PMM_OK;
 }
 
-size_t pmm_free_pages(const struct pmm *p)
-{
-    return p->free_pages;
-}
+size_t pmm_free_pages(const struct pmm *p) { return p->free_pages; }
 
-size_t pmm_usable_pages(const struct pmm *p)
-{
-    return p->usable_pages;
-}
+size_t pmm_usable_pages(const struct pmm *p) { return p->usable_pages; }
 
 bool pmm_is_allocated(const struct pmm *p, paddr_t addr)
 {

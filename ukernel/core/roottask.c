@@ -52,7 +52,8 @@ void root_task_start(const struct boot_info *bi)
         return;
     file = phys_to_virt(m->start);
     if ((err = elf_parse(file, m->size, USER_BASE, USER_TOP, &img))) {
-        kprintf("root: boot module 0 (%lu bytes) is not a usable root task: %s\n", (unsigned long)m->size, err);
+        kprintf("root: boot module 0 (%lu bytes) is not a usable root task: %s\n", (unsigned long)m->size,
+                err);
         return;
     }
     if (!(as = arch_aspace_create()))

@@ -8,7 +8,9 @@
     .macro stub vec
     .balign 16
 isr_\vec:
-    .if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
+    /* The CPU pushes an error code for #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC and #SX. */
+    .if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || (\vec == 21) \
+        || (\vec == 29) || (\vec == 30)
     .else
     pushq $0
     .endif

@@ -80,4 +80,4 @@ ASSERT((__data_start & 0xfff) == 0, "data must start on a page: W^X needs page-g
 ASSERT((__ksyms_start & 0xfff) == 0, "the symbol table must start on a page")
 ASSERT(__kernel_end - KERNEL_VIRT_BASE <= BOOT_MAP_SIZE, "the kernel must fit in the boot mapping (1 GiB)")
 ASSERT(pvh_entry - KERNEL_VIRT_BASE < 0x100000000, "the PVH entry must have a 32-bit physical address")
-ASSERT(((__ktests_end - __ktests_start) % 40) == 0, "the .ktests section must hold whole struct ktest entries")
+ASSERT(((__ktests_end - __ktests_start) % 40) == 0, "the .ktests section must hold whole struct ktests")

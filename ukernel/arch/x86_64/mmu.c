@@ -8,8 +8,8 @@
 #include <arch/cpu.h>
 #include <arch/memlayout.h>
 #include <arch/mmu.h>
-#include <core/kernel.h>
 #include <core/elf.h>
+#include <core/kernel.h>
 #include <core/mm.h>
 #include <core/user.h>
 
@@ -60,8 +60,8 @@ static void map(uint64_t va, uint64_t pa, uint64_t flags, bool large)
 static void map_range(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
 {
     for (uint64_t off = 0; off < size;) {
-        bool large = IS_ALIGNED(va + off, LARGE_PAGE) && IS_ALIGNED(pa + off, LARGE_PAGE) &&
-                     size - off >= LARGE_PAGE;
+        bool large =
+            IS_ALIGNED(va + off, LARGE_PAGE) && IS_ALIGNED(pa + off, LARGE_PAGE) && size - off >= LARGE_PAGE;
         map(va + off, pa + off, flags, large);
         off += large ? LARGE_PAGE : PAGE_SIZE;
     }

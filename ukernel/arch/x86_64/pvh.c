@@ -13,15 +13,16 @@ extern char __kernel_start[], __kernel_end[];
 static const void *boot_ptr(uint64_t pa, uint64_t size)
 {
     if (pa + size < pa || pa + size > BOOT_MAP_SIZE)
-        panic("PVH: boot data at %#lx+%#lx lies outside the first GiB", (unsigned long)pa, (unsigned long)size);
+        panic("PVH: boot data at %#lx+%#lx lies outside the first GiB", (unsigned long)pa,
+              (unsigned long)size);
     return phys_to_virt(pa);
 }
 
-static void reserve(struct boot_info *bi, uint64_t start, uint64_t size)
+static void reserve(struct boot_info *bi, uint64_t start, uint64_t size, const char *what)
 {
     if (start + size < start || start + size > (uint64_t)-PAGE_SIZE)
         panic("PVH: boot data at %#lx+%#lx wraps around memory", (unsigned long)start, (unsigned long)size);
-    if (!bootinfo_add_reserved(bi, ALIGN_DOWN(start, PAGE_SIZE), ALIGN_UP(start + size, PAGE_SIZE)))
+    if (!bootinfo_add_reserved(bi, ALIGN_DOWN(start, PAGE_SIZE), ALIGN_UP(start + size, PAGE_SIZE), what))
         panic("PVH: too many reserved ranges (max %d)", BOOT_MAX_RANGES);
 }
 
@@ -38,7 +39,7 @@ static void parse_memmap(const struct hvm_start_info *si, struct boot_info *bi)
         if (!bootinfo_add_ram(bi, map[i].addr, map[i].addr + map[i].size))
             panic("PVH: too many RAM ranges (max %d)", BOOT_MAX_RANGES);
     }
-    reserve(bi, si->memmap_paddr, (uint64_t)si->memmap_entries * sizeof(*map));
+    reserve(bi, si->memmap_paddr, (uint64_t)si->memmap_entries * sizeof(*map), "PVH memory map");
 }
 
 static void parse_modules(const struct hvm_start_info *si, struct boot_info *bi)
@@ -53,10 +54,10 @@ static void parse_modules(const struct hvm_start_info *si, struct boot_info *bi)
     for (uint32_t i = 0; i < si->nr_modules; i++) {
         bi->modules[i].start = mods[i].paddr;
         bi->modules[i].size = mods[i].size;
-        reserve(bi, mods[i].paddr, mods[i].size);
+        reserve(bi, mods[i].paddr, mods[i].size, "boot module");
     }
     bi->nmodules = si->nr_modules;
-    reserve(bi, si->modlist_paddr, si->nr_modules * sizeof(*mods));
+    reserve(bi, si->modlist_paddr, si->nr_modules * sizeof(*mods), "PVH module list");
 }
 
 void pvh_parse(uint32_t start_info_pa, struct boot_info *bi)
@@ -67,9 +68,10 @@ void pvh_parse(uint32_t start_info_pa, struct boot_info *bi)
         panic("PVH: bad start_info magic %#x at %#x (not booted through PVH?)", si->magic, start_info_pa);
     bi->loader = "PVH";
     /* The first MiB holds firmware data and keeps physical page 0 out of the allocator. */
-    reserve(bi, 0, 0x100000);
-    reserve(bi, (uint64_t)__kernel_start - KERNEL_VIRT_BASE, (uint64_t)(__kernel_end - __kernel_start));
-    reserve(bi, start_info_pa, sizeof(*si));
+    reserve(bi, 0, 0x100000, "first MiB (firmware)");
+    reserve(bi, (uint64_t)__kernel_start - KERNEL_VIRT_BASE, (uint64_t)(__kernel_end - __kernel_start),
+            "kernel image");
+    reserve(bi, start_info_pa, sizeof(*si), "PVH start info");
     parse_memmap(si, bi);
     parse_modules(si, bi);
     if (si->cmdline_paddr) {
@@ -79,6 +81,6 @@ void pvh_parse(uint32_t start_info_pa, struct boot_info *bi)
             n++;
         memcpy(bi->cmdline, cmd, n);
         bi->cmdline[n] = '\0';
-        reserve(bi, si->cmdline_paddr, n + 1);
+        reserve(bi, si->cmdline_paddr, n + 1, "command line");
     }
 }

@@ -40,11 +40,28 @@ static struct idt_gate idt[256];
 struct trap_expect trap_expect = {.vector = -1};
 
 static const char *const exception_names[32] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
-    "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
-    "#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
-    "#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check", "#MC machine check",
-    "#XM SIMD error", "#VE virtualization", "#CP control protection",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved 15",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
 };
 
 static void set_gate(unsigned vec, uint64_t handler, unsigned ist)
@@ -170,8 +187,10 @@ void trap_dispatch(struct trap_frame *f)
             return;
         fault_report(f);
         if (f->cs & 3)
-            task_fault_unhandled(f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "?");
-        panic_quiet("unhandled exception %lu in %s mode", (unsigned long)f->vector, (f->cs & 3) ? "user" : "kernel");
+            task_fault_unhandled(f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector]
+                                                                              : "?");
+        panic_quiet("unhandled exception %lu in %s mode", (unsigned long)f->vector,
+                    (f->cs & 3) ? "user" : "kernel");
     }
     kprintf("trap: unexpected interrupt vector %lu\n", (unsigned long)f->vector);
     apic_eoi();

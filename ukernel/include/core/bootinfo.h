@@ -17,7 +17,8 @@
 
 struct mem_range {
     paddr_t start;
-    paddr_t end; /* exclusive */
+    paddr_t end;      /* exclusive */
+    const char *what; /* for the boot log: why a range is reserved (NULL for RAM) */
 };
 
 struct boot_module {
@@ -38,7 +39,7 @@ struct boot_info {
 
 /* Both return false when the table is full. */
 bool bootinfo_add_ram(struct boot_info *bi, paddr_t start, paddr_t end);
-bool bootinfo_add_reserved(struct boot_info *bi, paddr_t start, paddr_t end);
+bool bootinfo_add_reserved(struct boot_info *bi, paddr_t start, paddr_t end, const char *what);
 
 /*
  * Set up the page allocator over all RAM in bi: every RAM page is free except the reserved ranges and
@@ -46,7 +47,8 @@ bool bootinfo_add_reserved(struct boot_info *bi, paddr_t start, paddr_t end);
  * (memory the caller can already address) and large enough. `to_virt` turns that physical address into
  * a pointer. Returns false if no such place exists.
  */
-bool bootmem_init(struct pmm *p, const struct boot_info *bi, paddr_t storage_limit, void *(*to_virt)(paddr_t));
+bool bootmem_init(struct pmm *p, const struct boot_info *bi, paddr_t storage_limit,
+                  void *(*to_virt)(paddr_t));
 
 /* Value of `key=` in a space-separated command line, copied into buf; false if absent. */
 bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t size);

@@ -29,21 +29,21 @@
 
 /* The alignment is converted to the type of x so that masks never truncate a 64-bit value. */
 #ifndef ALIGN_UP
-#define ALIGN_UP(x, a) (((x) + ((__typeof__(x))(a) - 1)) & ~((__typeof__(x))(a) - 1))
+#define ALIGN_UP(x, a) (((x) + ((__typeof__(x))(a)-1)) & ~((__typeof__(x))(a)-1))
 #endif
 #ifndef ALIGN_DOWN
-#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
 #endif
 #ifndef IS_ALIGNED
-#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
 #endif
 /* Zero is deliberately not a power of two. */
 #ifndef IS_POW2
-#define IS_POW2(x) ((x) != 0 && ((x) & ((x) - 1)) == 0)
+#define IS_POW2(x) ((x) != 0 && ((x) & ((x)-1)) == 0)
 #endif
 
 #ifndef container_of
-#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 #endif
 
 #ifndef __packed

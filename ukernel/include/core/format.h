@@ -26,9 +26,9 @@
 #ifndef CORE_FORMAT_H
 #define CORE_FORMAT_H
 
+#include <core/compiler.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <core/compiler.h>
 
 /* Receives n characters (not NUL-terminated, may contain NUL from %c). */
 typedef void (*fmt_out_fn)(void *ctx, const char *s, size_t n);

@@ -27,10 +27,10 @@ __printf(1, 2) __noreturn void panic(const char *fmt, ...);
 /* The same without a backtrace, for callers that already printed a fuller report (the fault handler). */
 __printf(1, 2) __noreturn void panic_quiet(const char *fmt, ...);
 
-#define kassert(cond)                                                                                      \
-    do {                                                                                                   \
-        if (unlikely(!(cond)))                                                                             \
-            panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__);                             \
+#define kassert(cond)                                                                                        \
+    do {                                                                                                     \
+        if (unlikely(!(cond)))                                                                               \
+            panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__);                                \
     } while (0)
 
 /* Provided by the architecture. */

@@ -23,10 +23,10 @@
 #ifndef CORE_KMEM_H
 #define CORE_KMEM_H
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <core/list.h>
 #include <core/pmm.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #define KMEM_ALIGN 16u
 #define KMEM_POISON 0x6b
@@ -40,11 +40,11 @@ struct kmem_pages {
 
 struct kmem_cache {
     const char *name;
-    size_t objsize;         /* rounded up to KMEM_ALIGN */
-    size_t first_offset;    /* offset of object 0 in a slab page, after the header */
+    size_t objsize;      /* rounded up to KMEM_ALIGN */
+    size_t first_offset; /* offset of object 0 in a slab page, after the header */
     unsigned objs_per_slab;
     struct list_node partial, full, empty;
-    size_t slabs;           /* pages currently held */
+    size_t slabs; /* pages currently held */
     size_t objs_in_use;
     const struct kmem_pages *pages;
 };

@@ -18,8 +18,8 @@ struct ksym {
 
 struct ksym_table {
     uint64_t magic;
-    uint64_t count;        /* entries, sorted by addr */
-    uint64_t strtab_off;   /* from the start of this table */
+    uint64_t count;      /* entries, sorted by addr */
+    uint64_t strtab_off; /* from the start of this table */
     uint64_t strtab_size;
     struct ksym entries[];
 };

@@ -16,11 +16,11 @@ struct ktest {
     int line;
 };
 
-#define KTEST(suite, name)                                                                                 \
-    static void ktest_##suite##_##name(void);                                                              \
-    static const struct ktest ktest_desc_##suite##_##name                                                  \
-        __attribute__((used, section(".ktests"), aligned(8))) = {#suite, #name, ktest_##suite##_##name,    \
-                                                                 __FILE__, __LINE__};                      \
+#define KTEST(suite, name)                                                                                   \
+    static void ktest_##suite##_##name(void);                                                                \
+    static const struct ktest ktest_desc_##suite##_##name                                                    \
+        __attribute__((used, section(".ktests"), aligned(8))) = {#suite, #name, ktest_##suite##_##name,      \
+                                                                 __FILE__, __LINE__};                        \
     static void ktest_##suite##_##name(void)
 
 struct boot_info;

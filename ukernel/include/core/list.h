@@ -15,9 +15,9 @@
 #ifndef CORE_LIST_H
 #define CORE_LIST_H
 
+#include <core/compiler.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <core/compiler.h>
 
 struct list_node {
     struct list_node *prev, *next;
@@ -30,19 +30,12 @@ static inline void list_init(struct list_node *node)
     node->next = node;
 }
 
-static inline bool list_empty(const struct list_node *head)
-{
-    return head->next == head;
-}
+static inline bool list_empty(const struct list_node *head) { return head->next == head; }
 
 /* True if the node is on some list (or is a non-empty head). */
-static inline bool list_node_linked(const struct list_node *node)
-{
-    return node->next != node;
-}
+static inline bool list_node_linked(const struct list_node *node) { return node->next != node; }
 
-static inline void list_insert_between(struct list_node *node, struct list_node *prev,
-                                       struct list_node *next)
+static inline void list_insert_between(struct list_node *node, struct list_node *prev, struct list_node *next)
 {
     node->prev = prev;
     node->next = next;

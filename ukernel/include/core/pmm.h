@@ -27,8 +27,8 @@ typedef uint64_t paddr_t;
 enum pmm_status {
     PMM_OK = 0,
     PMM_NOMEM,
-    PMM_INVALID,     /* out of range or misaligned */
-    PMM_NOT_USABLE,  /* never added as free memory (reserved, kernel image...) */
+    PMM_INVALID,    /* out of range or misaligned */
+    PMM_NOT_USABLE, /* never added as free memory (reserved, kernel image...) */
     PMM_DOUBLE_FREE,
 };
 

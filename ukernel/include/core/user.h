@@ -5,8 +5,8 @@
 #ifndef CORE_USER_H
 #define CORE_USER_H
 
-#include <core/compiler.h>
 #include <core/bootinfo.h>
+#include <core/compiler.h>
 #include <core/pmm.h>
 #include <stdbool.h>
 #include <stdint.h>

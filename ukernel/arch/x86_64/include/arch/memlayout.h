@@ -21,8 +21,8 @@
 #ifndef ARCH_MEMLAYOUT_H
 #define ARCH_MEMLAYOUT_H
 
-#define USER_BASE 0x1000                /* page 0 is never mapped */
-#define USER_TOP 0x00007ffffffff000      /* first address above user space */
+#define USER_BASE 0x1000            /* page 0 is never mapped */
+#define USER_TOP 0x00007ffffffff000 /* first address above user space */
 #define USER_STACK_TOP 0x00007fff00000000
 
 #define KERNEL_VIRT_BASE 0xffffffff80000000
@@ -31,7 +31,7 @@
 #define PHYS_MAP_BASE 0xffff800000000000
 #define PHYS_MAP_SIZE 0x8000000000 /* 512 GiB: one PML4 slot */
 #define MMIO_BASE 0xffffff8000000000
-#define MMIO_SIZE 0x40000000 /* 1 GiB */
+#define MMIO_SIZE 0x40000000     /* 1 GiB */
 #define BOOT_MAP_SIZE 0x40000000 /* what boot.S maps before mmu_init */
 
 #define KERNEL_STACK_SIZE 0x4000

@@ -1,7 +1,6 @@
 /*
- * Entry point of a Proteus task. The kernel enters at _start with a 16-byte aligned stack, every
- * register zero except rdi (the start-of-day argument, docs/abi.md). We end the frame-pointer chain and
- * call the C start-up, which never returns.
+ * Entry point of a Proteus task: rdi = struct px_bootinfo, rsi/rdx = optional entry and argument (see
+ * start.c), a 16-byte aligned stack. We end the frame-pointer chain and call the C start-up.
  */
     .text
     .globl _start

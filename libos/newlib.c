@@ -1,11 +1,12 @@
 /*
- * Newlib's system interface on the Proteus ABI. ABI 0.1 gives a task a debug console and exit, so:
- * stdout and stderr go to the console, the heap is the region the link script reserves (task.ld), and
- * every call that needs a service ABI 0.1 does not have fails with ENOSYS rather than pretending.
- * Newlib for x86_64-elf calls these under their plain names (write, sbrk, ...).
+ * Newlib's system interface on the Proteus ABI. stdout and stderr go to the debug console when the task
+ * has the debug cap (EBADF otherwise), the heap is the region the link script reserves (task.ld), time
+ * comes from the shared info page, and every call that needs a service the task does not have (files,
+ * processes, console input: those are servers' and personalities' business) fails with ENOSYS rather
+ * than pretending. Newlib for x86_64-elf calls these under their plain names (write, sbrk, ...).
  */
 #include <errno.h>
-#include <libos/px.h>
+#include <libos/libos.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -31,11 +32,11 @@ int write(int fd, const void *buf, size_t len)
     const char *p = buf;
     size_t done = 0;
 
-    if (fd != 1 && fd != 2)
+    if ((fd != 1 && fd != 2) || !libos_bootinfo->cap_debug)
         return fail(EBADF);
     while (done < len) {
         uint64_t n, chunk = len - done > 4096 ? 4096 : len - done;
-        if (px_debug_write(p + done, chunk, &n) != PX_OK)
+        if (px_debug_write(libos_bootinfo->cap_debug, p + done, chunk, &n) != PX_OK)
             return done ? (int)done : fail(EFAULT);
         done += n;
     }
@@ -123,8 +124,37 @@ clock_t times(struct tms *buf)
     (void)buf;
     return (clock_t)fail(ENOSYS);
 }
+
 int gettimeofday(struct timeval *tv, void *tz)
 {
-    (void)tv, (void)tz;
-    return fail(ENOSYS);
+    int64_t ns = libos_wallclock_ns();
+
+    (void)tz;
+    if (tv) {
+        tv->tv_sec = ns / 1000000000;
+        tv->tv_usec = (ns % 1000000000) / 1000;
+    }
+    return 0;
+}
+
+/* The PV clock (abi/proteus/time.h): retry while the kernel is updating the page. */
+uint64_t libos_monotonic_ns(void)
+{
+    const volatile struct px_shared_info *si = libos_shared_info();
+    uint32_t seq, lo, hi;
+    uint64_t ns;
+
+    do {
+        seq = si->seq;
+        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+        uint64_t delta = (((uint64_t)hi << 32) | lo) - si->tsc_base;
+        ns = si->mono_base_ns + (uint64_t)(((unsigned __int128)delta * si->tsc_mul) >> si->tsc_shift);
+        __asm__ volatile("" ::: "memory");
+    } while ((seq & 1) || seq != si->seq);
+    return ns;
+}
+
+int64_t libos_wallclock_ns(void)
+{
+    return (int64_t)libos_monotonic_ns() + libos_shared_info()->wall_offset_ns;
 }

@@ -6,9 +6,12 @@
 #ifndef PROTEUS_ABI_H
 #define PROTEUS_ABI_H
 
-/* MAJOR changes break binaries; MINOR adds calls, flags or fields that old binaries never see. */
+/*
+ * From 1.0 on, MAJOR changes break binaries and MINOR only adds. While MAJOR is 0 a MINOR step may
+ * break too; abi/CHANGES.md classes every change either way.
+ */
 #define PX_ABI_MAJOR 0
-#define PX_ABI_MINOR 1
+#define PX_ABI_MINOR 2
 #define PX_ABI_VERSION ((PX_ABI_MAJOR << 16) | PX_ABI_MINOR)
 
 #endif

@@ -1,13 +1,13 @@
 /*
- * Proteus ABI: system call numbers and the register convention.
+ * Proteus ABI: system call numbers and the register convention (docs/abi.md has one section per call).
  *
  * A call is the `syscall` instruction with the number in rax and arguments in rdi, rsi, rdx, r10, r8, r9
  * (the x86_64 System V order, with r10 for rcx, which the instruction overwrites). It returns a status
- * (status.h) in rax and a result in rdx where the call has one. rcx and r11 are clobbered; every other
- * register is preserved.
+ * (status.h) in rax; results come back in rdx, r10, r8, r9 in that order, and the IPC calls also return a
+ * message info in rsi and a badge in rdi. rcx and r11 are clobbered; every other register is preserved.
  *
  * Numbers are never reused: a retired call leaves a hole and a comment. Ranges:
- *   0x000 - 0x0ff  core calls (capabilities, IPC, memory, threads)
+ *   0x000 - 0x0ff  core calls (capabilities, tasks, threads, IPC, memory, time)
  *   0x100 - 0x1ff  paravirtual calls for guest kernels
  *   0x200 - 0x2ff  architecture-specific calls
  *   0x300 - 0x3ff  debugging, for bring-up
@@ -19,7 +19,57 @@
 /* 0 is reserved: a zeroed register never makes a call. */
 #define PX_SYS_ABI_VERSION 0x001 /* () -> rdx = PX_ABI_VERSION */
 #define PX_SYS_TASK_EXIT 0x002   /* (int64 status) -> does not return */
-#define PX_SYS_DEBUG_WRITE 0x300 /* (const char *buf, uint64 len) -> rdx = bytes written */
+
+/* Capabilities (caps.h). */
+#define PX_SYS_CAP_COPY 0x010     /* (src, dst, rights mask) */
+#define PX_SYS_CAP_MINT 0x011     /* (src, dst, rights mask, badge) */
+#define PX_SYS_CAP_DELETE 0x012   /* (slot) */
+#define PX_SYS_CAP_IDENTIFY 0x013 /* (slot) -> rdx = type, r10 = rights, r8 = badge */
+#define PX_SYS_OBJ_DESTROY 0x014  /* (slot): MANAGE; every cap to the object is dead afterwards */
+
+/* Tasks. */
+#define PX_SYS_TASK_CREATE 0x020     /* (memory, dst, quota bytes) */
+#define PX_SYS_TASK_CAP_INSERT 0x021 /* (task, src, dst slot in task, rights mask): GRANT on task */
+
+/* Threads (struct px_regs in regs.h). */
+#define PX_SYS_THREAD_CREATE 0x030      /* (task, dst) -> a stopped thread */
+#define PX_SYS_THREAD_WRITE_REGS 0x031  /* (thread, const struct px_regs *): thread must be stopped */
+#define PX_SYS_THREAD_READ_REGS 0x032   /* (thread, struct px_regs *): thread must be stopped */
+#define PX_SYS_THREAD_RESUME 0x033      /* (thread) */
+#define PX_SYS_THREAD_SUSPEND 0x034     /* (thread) */
+#define PX_SYS_THREAD_SET_SCHED 0x035   /* (thread, priority, time slice in microseconds) */
+#define PX_SYS_THREAD_SET_HANDLER 0x036 /* (thread, endpoint or PX_CAP_NULL, flags PX_THREAD_*) */
+#define PX_SYS_THREAD_SET_IPC_BUF 0x037 /* (thread, frame, page index in frame) */
+#define PX_SYS_THREAD_YIELD 0x038       /* () */
+#define PX_SYS_THREAD_EXIT 0x039        /* () -> does not return */
+#define PX_SYS_THREAD_BIND 0x03a        /* (thread, notification or PX_CAP_NULL) */
+#define PX_SYS_THREAD_SET_TLS 0x03b     /* (thread, fs base, gs base): also on the running thread */
+
+/* Endpoints and notifications (ipc.h). */
+#define PX_SYS_ENDPOINT_CREATE 0x040     /* (dst) */
+#define PX_SYS_NOTIFICATION_CREATE 0x041 /* (dst) */
+#define PX_SYS_SEND 0x050                /* (endpoint, info, mr0..mr3) */
+#define PX_SYS_CALL 0x051                /* (endpoint, info, mr0..mr3) -> reply in rsi, rdx, r10, r8, r9 */
+#define PX_SYS_RECV 0x052                /* (endpoint) -> rdi = badge, rsi = info, mr0..mr3 */
+#define PX_SYS_REPLY 0x053               /* (-, info, mr0..mr3) */
+#define PX_SYS_REPLY_RECV 0x054          /* (endpoint, info, mr0..mr3) -> as RECV */
+#define PX_SYS_SIGNAL 0x060              /* (notification): OR in the cap's badge (1 if unbadged) */
+#define PX_SYS_WAIT 0x061                /* (notification) -> rdx = bits, cleared */
+#define PX_SYS_POLL 0x062                /* (notification) -> rdx = bits, or PX_ERR_AGAIN */
+
+/* Memory (memory.h). */
+#define PX_SYS_MEMORY_SPLIT 0x070 /* (memory, dst, pages) -> a pool of pages taken from memory */
+#define PX_SYS_FRAME_CREATE 0x071 /* (memory, dst, pages) -> zeroed, physically contiguous */
+#define PX_SYS_FRAME_INFO 0x072   /* (frame) -> rdx = physical address, r10 = pages */
+#define PX_SYS_MAP_BATCH 0x073    /* (task, const struct px_map_op *, count) -> rdx = ops applied */
+
+/* Time (time.h). */
+#define PX_SYS_TIMER_CREATE 0x080 /* (dst, notification, bits) */
+#define PX_SYS_TIMER_SET 0x081    /* (timer, deadline ns, period ns): 0 deadline cancels */
+
+/* Debugging. */
+/* 0x300: retired (ABI 0.1 DEBUG_WRITE, which needed no capability). */
+#define PX_SYS_DEBUG_WRITE 0x301 /* (debug cap, const char *buf, uint64 len <= 4096) -> rdx = written */
 
 #define PX_SYS_RANGE_END 0x400
 

@@ -4,11 +4,12 @@
  * kernel validates system call arguments. Prints KTAP; exits with the number of failures.
  */
 #include <errno.h>
-#include <libos/px.h>
+#include <libos/libos.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static int failures, number;
@@ -49,27 +50,36 @@ static void check_libc(void)
 
 static void check_abi(void)
 {
+    uint32_t dbg = libos_bootinfo->cap_debug;
     uint64_t v = 0, n = 7;
+    struct timeval tv;
 
-    check(px_abi_version(&v) == PX_OK && v == PX_ABI_VERSION, "ABI version call returns "
-                                                              "PX_ABI_VERSION");
-    check(px_debug_write("", 0, &n) == PX_OK && n == 0, "debug_write of nothing");
-    check(px_debug_write((void *)0xffffffff80100000ull, 8, &n) == PX_ERR_FAULT,
+    check(px_abi_version(&v) == PX_OK && v == PX_ABI_VERSION, "ABI version call returns PX_ABI_VERSION");
+    check(px_debug_write(dbg, "", 0, &n) == PX_OK && n == 0, "debug_write of nothing");
+    check(px_debug_write(dbg, (void *)0xffffffff80100000ull, 8, &n) == PX_ERR_FAULT,
           "debug_write of kernel memory: FAULT");
-    check(px_debug_write((void *)0x10, 8, &n) == PX_ERR_FAULT, "debug_write of page 0: FAULT");
-    check(px_debug_write((void *)0x0000800000000000ull, 8, &n) == PX_ERR_FAULT,
+    check(px_debug_write(dbg, (void *)0x10, 8, &n) == PX_ERR_FAULT, "debug_write of page 0: FAULT");
+    check(px_debug_write(dbg, (void *)0x0000800000000000ull, 8, &n) == PX_ERR_FAULT,
           "debug_write non-canonical: FAULT");
-    check(px_debug_write((void *)0x7fffffffe800ull, 0x1000, &n) == PX_ERR_FAULT,
+    check(px_debug_write(dbg, (void *)0x7fffffffe800ull, 0x1000, &n) == PX_ERR_FAULT,
           "debug_write past user space: FAULT");
-    check(px_debug_write("x", 1u << 20, &n) == PX_ERR_INVAL, "debug_write too long: INVAL");
-    check(px_syscall2(0, 0, 0).status == PX_ERR_NOSYS, "call 0 is reserved: NOSYS");
-    check(px_syscall2(0x0ff, 0, 0).status == PX_ERR_NOSYS, "unknown call: NOSYS");
-    check(px_syscall2(~0ull, 0, 0).status == PX_ERR_NOSYS, "out-of-range call: NOSYS");
+    check(px_debug_write(dbg, "x", 1u << 20, &n) == PX_ERR_INVAL, "debug_write too long: INVAL");
+    check(px_debug_write(libos_bootinfo->cap_memory, "x", 1, &n) == PX_ERR_TYPE,
+          "debug_write needs the debug cap");
+    check(px_syscall(0, 0, 0, 0, 0, 0, 0).status == PX_ERR_NOSYS, "call 0 is reserved: NOSYS");
+    check(px_syscall(0x300, 0, 0, 0, 0, 0, 0).status == PX_ERR_NOSYS, "retired call 0x300: NOSYS");
+    check(px_syscall(0x0ff, 0, 0, 0, 0, 0, 0).status == PX_ERR_NOSYS, "unknown call: NOSYS");
+    check(px_syscall(~0ull, 0, 0, 0, 0, 0, 0).status == PX_ERR_NOSYS, "out-of-range call: NOSYS");
+    uint64_t t0 = libos_monotonic_ns();
+    for (volatile int i = 0; i < 100000; i++)
+        ;
+    check(libos_monotonic_ns() > t0, "monotonic time advances (shared info page)");
+    check(gettimeofday(&tv, NULL) == 0 && tv.tv_usec < 1000000, "gettimeofday works");
 }
 
 int main(void)
 {
-    printf("KTAP version 1\n1..18\n");
+    printf("KTAP version 1\n1..22\n");
     check_libc();
     check_abi();
     printf("# newlib task: %d failures\n", failures);

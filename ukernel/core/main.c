@@ -41,7 +41,9 @@ void kernel_main(const struct boot_info *bi)
 #ifdef CONFIG_KTEST
     ktest_main(bi);
 #endif
-    root_task_start(bi);
+    shared_info_init();
+    if (root_task_create(bi))
+        arch_start_user(NULL);
     kprintf("boot: complete; no root task, idling\n");
     for (;;)
         arch_idle();

@@ -1,81 +1,203 @@
 /*
  * The root task: the first user program, an ELF executable handed over as the first boot module. The
- * kernel loads its segments (copied into fresh pages, W^X as the ELF asks), gives it a stack and enters
- * it. In this version it is the only task, so it is the system: when it exits or dies, the machine shuts
- * down with a status that says how it ended (docs/abi.md, start of day).
+ * kernel gives it its start of day (docs/abi.md; abi/proteus/bootinfo.h): its segments mapped as the ELF
+ * asks, a stack, the boot information page, an IPC buffer, the shared info page, and caps to itself,
+ * all free memory, the debug console and the boot module. From then on it builds the system.
  */
 #include <arch/memlayout.h>
 #include <core/elf.h>
 #include <core/kernel.h>
 #include <core/mm.h>
 #include <core/string.h>
+#include <core/syscall.h>
 #include <core/user.h>
+#include <core/vm.h>
+#include <proteus/abi.h>
+#include <proteus/bootinfo.h>
+#include <proteus/caps.h>
+#include <proteus/status.h>
 
+#define ROOT_STACK_TOP 0x00007ffe00000000ull
 #define ROOT_STACK_PAGES 16
+#define ROOT_BOOTINFO 0x00007ffe00100000ull
+#define ROOT_IPC_BUFFER 0x00007ffe00200000ull
+#define ROOT_QUOTA_MAX (64ull << 20)
+#define KERNEL_RESERVE_PAGES 256 /* for kernel memory nobody is charged for (caches' partial slabs) */
 
-static bool load_segment(struct aspace *as, const uint8_t *file, const struct elf_segment *s)
+enum { SLOT_TASK = 1, SLOT_THREAD, SLOT_MEMORY, SLOT_DEBUG, SLOT_MODULE, SLOT_IPC, SLOT_FIRST_FREE = 16 };
+
+static struct frame *shared_frame;
+
+void task_map_shared_info(struct task *t)
 {
-    for (uint64_t off = 0; off < s->memsz; off += PAGE_SIZE) {
-        paddr_t pa = page_alloc_phys();
-        /* The part of the file image that falls in this page: [lo, hi) relative to the segment start. */
-        uint64_t lo = MAX(off, s->data), hi = MIN(off + PAGE_SIZE, s->data + s->filesz);
+    if (shared_frame)
+        vm_map(t, shared_frame, 0, PX_SHARED_INFO_ADDR, 1, PX_PROT_READ, PX_PROT_READ);
+}
 
-        if (!pa)
+/* A frame from the pool, mapped into root at va; returns it (held by the mapping) or NULL. */
+static struct frame *map_new(struct task *root, struct memory *pool, uint64_t va, uint64_t pages,
+                             unsigned prot)
+{
+    struct frame *f = frame_create(pool, pages, root);
+
+    if (!f)
+        return NULL;
+    if (vm_map(root, f, 0, va, pages, prot, PX_PROT_READ | PX_PROT_WRITE | PX_PROT_EXEC) != PX_OK) {
+        kobj_put(&f->obj);
+        return NULL;
+    }
+    kobj_put(&f->obj); /* the mapping holds it */
+    return f;
+}
+
+static bool load_segments(struct task *root, struct memory *pool, const uint8_t *file,
+                          const struct elf_image *img)
+{
+    for (unsigned i = 0; i < img->nsegs; i++) {
+        const struct elf_segment *s = &img->segs[i];
+        unsigned prot = (s->prot & SEG_R ? PX_PROT_READ : 0) | (s->prot & SEG_W ? PX_PROT_WRITE : 0) |
+                        (s->prot & SEG_X ? PX_PROT_EXEC : 0);
+        struct frame *f = map_new(root, pool, s->vaddr, s->memsz / PAGE_SIZE, prot ? prot : PX_PROT_READ);
+        if (!f)
             return false;
-        if (lo < hi)
-            memcpy((uint8_t *)phys_to_virt(pa) + (lo - off), file + s->offset + (lo - s->data), hi - lo);
-        if (!arch_aspace_map(as, s->vaddr + off, pa, s->prot))
-            return false;
+        memcpy((uint8_t *)phys_to_virt(f->pa) + s->data, file + s->offset, s->filesz);
     }
     return true;
 }
 
-static bool map_stack(struct aspace *as)
+static bool install(struct task *root, uint32_t slot, struct kobj *o, uint32_t rights)
 {
-    for (unsigned i = 1; i <= ROOT_STACK_PAGES; i++) {
-        paddr_t pa = page_alloc_phys();
-        if (!pa || !arch_aspace_map(as, arch_user_stack_top() - i * PAGE_SIZE, pa, SEG_R | SEG_W))
-            return false;
-    }
-    return true;
+    return cap_install(&root->caps, slot, o, rights, 0) == PX_OK;
 }
 
-void root_task_start(const struct boot_info *bi)
+static void fill_bootinfo(struct px_bootinfo *b, const struct boot_info *bi, const struct task *root,
+                          const struct memory *pool)
+{
+    *b = (struct px_bootinfo){
+        .magic = PX_BOOTINFO_MAGIC,
+        .abi_version = PX_ABI_VERSION,
+        .shared_info = PX_SHARED_INFO_ADDR,
+        .ipc_buffer = ROOT_IPC_BUFFER,
+        .cap_task = SLOT_TASK,
+        .cap_thread = SLOT_THREAD,
+        .cap_memory = SLOT_MEMORY,
+        .cap_debug = SLOT_DEBUG,
+        .cap_module = SLOT_MODULE,
+        .cap_ipc_frame = SLOT_IPC,
+        .cap_first_free = SLOT_FIRST_FREE,
+        .cap_slots = TASK_CAP_SLOTS,
+        .memory_pages = pool->pages - pool->used,
+        .module_size = bi->modules[0].size,
+        .kmem_quota = root->quota.limit,
+    };
+    memcpy(b->cmdline, bi->cmdline, sizeof(b->cmdline) - 1);
+}
+
+static struct thread *build(const struct boot_info *bi, const uint8_t *file, const struct elf_image *img)
+{
+    uint64_t free = pmm_free_pages(&phys_mem), quota = MIN(ROOT_QUOTA_MAX, free * PAGE_SIZE / 8);
+    struct task *root = task_create(NULL, quota, "root");
+    struct memory *pool = memory_create(NULL, free - quota / PAGE_SIZE - KERNEL_RESERVE_PAGES, NULL);
+    struct kobj *debug = kobj_alloc(PX_OBJ_DEBUG, NULL, NULL);
+    uint64_t mod_pages = ALIGN_UP(bi->modules[0].size, PAGE_SIZE) / PAGE_SIZE;
+    struct frame *module = frame_wrap(ALIGN_DOWN(bi->modules[0].start, PAGE_SIZE), mod_pages, NULL);
+    struct frame *info, *ipc;
+    struct thread *th;
+
+    if (!root || !pool || !debug || !module || !(th = thread_create(root)))
+        return NULL;
+    root->is_root = true;
+    if (!load_segments(root, pool, file, img) ||
+        !map_new(root, pool, ROOT_STACK_TOP - ROOT_STACK_PAGES * PAGE_SIZE, ROOT_STACK_PAGES,
+                 PX_PROT_READ | PX_PROT_WRITE) ||
+        !(info = map_new(root, pool, ROOT_BOOTINFO, 1, PX_PROT_READ)) ||
+        !(ipc = map_new(root, pool, ROOT_IPC_BUFFER, 1, PX_PROT_READ | PX_PROT_WRITE)))
+        return NULL;
+    task_map_shared_info(root);
+    if (!install(root, SLOT_TASK, &root->obj, PX_R_ALL) || !install(root, SLOT_THREAD, &th->obj, PX_R_ALL) ||
+        !install(root, SLOT_MEMORY, &pool->obj, PX_R_ALL) || !install(root, SLOT_DEBUG, debug, PX_R_WRITE) ||
+        !install(root, SLOT_MODULE, &module->obj, PX_R_READ) ||
+        !install(root, SLOT_IPC, &ipc->obj, PX_R_READ | PX_R_WRITE))
+        return NULL;
+    kobj_put(&root->obj), kobj_put(&pool->obj), kobj_put(debug),
+        kobj_put(&module->obj); /* the caps hold them */
+    fill_bootinfo(phys_to_virt(info->pa), bi, root, pool);
+    kobj_get(&ipc->obj);
+    th->ipcbuf_frame = ipc;
+    th->ipcbuf = phys_to_virt(ipc->pa);
+    th->ctx.frame.rip = img->entry;
+    th->ctx.frame.rsp = ROOT_STACK_TOP;
+    th->ctx.frame.rdi = ROOT_BOOTINFO;
+    thread_set_sched(th, PX_PRIO_MAX, PX_TIMESLICE_DEFAULT_US);
+    kobj_put(&th->obj);
+    sched_make_runnable(th);
+    return th;
+}
+
+struct thread *root_task_create(const struct boot_info *bi)
 {
     const struct boot_module *m = &bi->modules[0];
-    const uint8_t *file;
     struct elf_image img;
-    struct aspace *as;
+    const uint8_t *file;
     const char *err;
+    struct thread *th;
 
     if (bi->nmodules == 0)
-        return;
+        return NULL;
     file = phys_to_virt(m->start);
-    if ((err = elf_parse(file, m->size, USER_BASE, USER_TOP, &img))) {
+    if ((err = elf_parse(file, m->size, USER_BASE, ROOT_STACK_TOP - ROOT_STACK_PAGES * PAGE_SIZE, &img))) {
         kprintf("root: boot module 0 (%lu bytes) is not a usable root task: %s\n", (unsigned long)m->size,
                 err);
-        return;
+        return NULL;
     }
-    if (!(as = arch_aspace_create()))
-        panic("root: no memory for an address space");
-    for (unsigned i = 0; i < img.nsegs; i++)
-        if (!load_segment(as, file, &img.segs[i]))
-            panic("root: no memory to load the root task");
-    if (!map_stack(as))
-        panic("root: no memory for the root task's stack");
+    if (!(th = build(bi, file, &img)))
+        panic("root: not enough memory to build the root task");
     kprintf("root: starting the root task (%u segments, entry %#lx)\n", img.nsegs, (unsigned long)img.entry);
-    arch_aspace_activate(as);
-    arch_enter_user(img.entry, arch_user_stack_top(), 0);
+    return th;
 }
 
-void task_exit(int64_t status)
+void task_exit_current(int64_t status)
 {
-    kprintf("root: the root task exited with status %ld\n", (long)status);
-    arch_shutdown(status == 0 ? SHUTDOWN_OK : SHUTDOWN_ROOT_FAILED);
+    struct task *t = current->task;
+
+    if (t->is_root) {
+        kprintf("root: the root task exited with status %ld\n", (long)status);
+        arch_shutdown(status == 0 ? SHUTDOWN_OK : SHUTDOWN_ROOT_FAILED);
+    }
+    kobj_destroy(&t->obj);
 }
 
-void task_fault_unhandled(const char *what)
+void thread_exit_current(void) { kobj_destroy(&current->obj); }
+
+static const char *const exc_names[] = {"?",
+                                        "page fault",
+                                        "general protection fault",
+                                        "invalid opcode",
+                                        "divide error",
+                                        "debug trap",
+                                        "foreign syscall",
+                                        "exception"};
+
+void exception_unhandled(struct thread *t)
 {
-    kprintf("root: the root task was stopped by an unhandled %s\n", what);
-    arch_shutdown(SHUTDOWN_ROOT_FAILED);
+    arch_dump_user_fault(t);
+    kprintf("task %s: thread stopped by an unhandled %s (no exception handler)\n", t->task->name,
+            exc_names[t->exc_kind < ARRAY_SIZE(exc_names) ? t->exc_kind : 0]);
+    if (t->task->is_root) {
+        kprintf("root: the root task was stopped by an unhandled %s\n",
+                exc_names[t->exc_kind < ARRAY_SIZE(exc_names) ? t->exc_kind : 0]);
+        arch_shutdown(SHUTDOWN_ROOT_FAILED);
+    }
+    thread_stop(t);
+}
+
+void shared_info_init(void)
+{
+    struct frame *f;
+    paddr_t pa = page_alloc_phys();
+
+    if (!pa || !(f = frame_wrap(pa, 1, NULL)))
+        panic("no memory for the shared info page");
+    arch_shared_info_fill(phys_to_virt(pa));
+    shared_frame = f;
 }

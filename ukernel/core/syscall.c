@@ -1,37 +1,468 @@
 /*
- * System call dispatch for ABI 0.1 (abi/proteus/syscall.h, docs/abi.md). Every argument is checked
- * before use; a bad one fails the call with a status and never affects the kernel or another task.
+ * System call dispatch (abi/proteus/syscall.h, docs/abi.md). Every call names its objects by cap slot;
+ * cap_lookup checks slot, liveness, type and rights before anything else happens, so a failing call has
+ * no effect. Results go into the caller's saved registers; calls that block leave them to whoever wakes
+ * the caller.
  */
+#include <arch/memlayout.h>
+#include <core/ipc.h>
 #include <core/kernel.h>
+#include <core/string.h>
+#include <core/syscall.h>
+#include <core/timer.h>
 #include <core/user.h>
+#include <core/vm.h>
 #include <proteus/abi.h>
+#include <proteus/caps.h>
+#include <proteus/exception.h>
 #include <proteus/status.h>
 #include <proteus/syscall.h>
 
 #define DEBUG_WRITE_MAX 4096
 
-static int64_t sys_debug_write(uint64_t buf, uint64_t len, uint64_t *written)
+#define ARG(i) ctx_arg(&current->ctx, i)
+#define RESULT(i) (*ctx_mr(&current->ctx, i))
+#define CAPS (&current->task->caps)
+#define LOOKUP(slot, type, rights, c)                                                                        \
+    do {                                                                                                     \
+        int st_ = cap_lookup(CAPS, slot, type, rights, &c);                                                  \
+        if (st_ != PX_OK)                                                                                    \
+            return st_;                                                                                      \
+    } while (0)
+#define OBJ(c, type) container_of((c)->obj, struct type, obj)
+
+/* Put a new object in the caller's slot `dst` (checked first), dropping our reference. */
+static int install_new(uint64_t dst, struct kobj *o)
 {
+    int st = cap_install(CAPS, dst, o, PX_R_ALL, 0);
+
+    kobj_put(o);
+    return st;
+}
+
+static int check_empty_slot(uint64_t dst)
+{
+    if (dst == PX_CAP_NULL || dst >= CAPS->size)
+        return PX_ERR_CAP;
+    return CAPS->slots[dst].obj ? PX_ERR_SLOT_FULL : PX_OK;
+}
+
+static int sys_cap_identify(void)
+{
+    struct cap *c;
+
+    LOOKUP(ARG(0), PX_OBJ_NONE, 0, c);
+    RESULT(0) = c->obj->type;
+    RESULT(1) = c->rights;
+    RESULT(2) = c->badge;
+    return PX_OK;
+}
+
+static int sys_obj_destroy(void)
+{
+    struct cap *c;
+    struct kobj *o;
+
+    LOOKUP(ARG(0), PX_OBJ_NONE, PX_R_MANAGE, c);
+    o = c->obj;
+    kobj_get(o);
+    kobj_destroy(o);
+    if (o->type == PX_OBJ_TASK && container_of(o, struct task, obj) == current->task)
+        task_exit_current(0);
+    kobj_put(o);
+    return PX_OK;
+}
+
+static int sys_task_create(void)
+{
+    struct cap *mem;
+    struct task *t;
+    int st;
+
+    LOOKUP(ARG(0), PX_OBJ_MEMORY, PX_R_MANAGE, mem);
+    if ((st = check_empty_slot(ARG(1))) != PX_OK)
+        return st;
+    if (!(t = task_create(current->task, ARG(2), "task")))
+        return PX_ERR_NOMEM;
+    task_map_shared_info(t);
+    return install_new(ARG(1), &t->obj);
+}
+
+static int sys_task_cap_insert(void)
+{
+    struct cap *tc;
+
+    LOOKUP(ARG(0), PX_OBJ_TASK, PX_R_GRANT, tc);
+    return cap_copy(CAPS, ARG(1), &OBJ(tc, task)->caps, ARG(2), (uint32_t)ARG(3));
+}
+
+static int sys_thread_create(void)
+{
+    struct cap *tc;
+    struct thread *th;
+    int st;
+
+    LOOKUP(ARG(0), PX_OBJ_TASK, PX_R_MANAGE, tc);
+    if ((st = check_empty_slot(ARG(1))) != PX_OK)
+        return st;
+    if (!(th = thread_create(OBJ(tc, task))))
+        return PX_ERR_NOMEM;
+    thread_set_sched(th, MIN(current->prio, PX_PRIO_DEFAULT), PX_TIMESLICE_DEFAULT_US);
+    return install_new(ARG(1), &th->obj);
+}
+
+static int sys_thread_regs(bool write)
+{
+    struct cap *c;
+    struct thread *th;
+    struct px_regs r;
+
+    LOOKUP(ARG(0), PX_OBJ_THREAD, PX_R_MANAGE, c);
+    th = OBJ(c, thread);
+    if (th->state != TS_INACTIVE || th == current)
+        return PX_ERR_STATE;
+    if (!arch_user_access_ok(ARG(1), sizeof(r), !write))
+        return PX_ERR_FAULT;
+    if (write) {
+        memcpy(&r, (const void *)ARG(1), sizeof(r));
+        ctx_set_regs(&th->ctx, &r);
+    } else {
+        ctx_get_regs(&th->ctx, &r);
+        memcpy((void *)ARG(1), &r, sizeof(r));
+    }
+    return PX_OK;
+}
+
+static int sys_thread_resume(bool resume)
+{
+    struct cap *c;
+    struct thread *th;
+
+    LOOKUP(ARG(0), PX_OBJ_THREAD, PX_R_MANAGE, c);
+    th = OBJ(c, thread);
+    if (!resume) {
+        if (th == current)
+            ctx_set_status(&th->ctx, PX_OK);
+        thread_stop(th);
+        return PX_OK;
+    }
+    if (th->state != TS_INACTIVE)
+        return PX_ERR_STATE;
+    sched_make_runnable(th);
+    return PX_OK;
+}
+
+static int sys_thread_set_sched(void)
+{
+    struct cap *c;
+
+    LOOKUP(ARG(0), PX_OBJ_THREAD, PX_R_MANAGE, c);
+    if (ARG(1) > current->prio || ARG(2) > 10000000)
+        return PX_ERR_INVAL;
+    thread_set_sched(OBJ(c, thread), (unsigned)ARG(1), (uint32_t)ARG(2));
+    return PX_OK;
+}
+
+static int sys_thread_set_handler(void)
+{
+    struct cap *c, *ep = NULL;
+    struct thread *th;
+
+    LOOKUP(ARG(0), PX_OBJ_THREAD, PX_R_MANAGE, c);
+    if (ARG(1) != PX_CAP_NULL)
+        LOOKUP(ARG(1), PX_OBJ_ENDPOINT, PX_R_WRITE, ep);
+    if (ARG(2) & ~(uint64_t)PX_THREAD_FOREIGN_ABI)
+        return PX_ERR_INVAL;
+    th = OBJ(c, thread);
+    if (th->exc_ep)
+        kobj_put(th->exc_ep);
+    th->exc_ep = ep ? ep->obj : NULL;
+    th->exc_badge = ep ? ep->badge : 0;
+    if (ep)
+        kobj_get(ep->obj);
+    th->flags = (uint32_t)ARG(2);
+    return PX_OK;
+}
+
+static int sys_thread_set_ipc_buf(void)
+{
+    struct cap *c, *fc;
+    struct thread *th;
+    struct frame *f;
+
+    LOOKUP(ARG(0), PX_OBJ_THREAD, PX_R_MANAGE, c);
+    LOOKUP(ARG(1), PX_OBJ_FRAME, PX_R_READ | PX_R_WRITE, fc);
+    th = OBJ(c, thread);
+    f = OBJ(fc, frame);
+    if (ARG(2) >= f->pages)
+        return PX_ERR_INVAL;
+    if (th->ipcbuf_frame)
+        kobj_put(&th->ipcbuf_frame->obj);
+    kobj_get(&f->obj);
+    th->ipcbuf_frame = f;
+    th->ipcbuf = phys_to_virt(f->pa + ARG(2) * PAGE_SIZE);
+    return PX_OK;
+}
+
+static int sys_thread_bind(void)
+{
+    struct cap *c, *nc = NULL;
+    struct thread *th;
+
+    LOOKUP(ARG(0), PX_OBJ_THREAD, PX_R_MANAGE, c);
+    if (ARG(1) != PX_CAP_NULL)
+        LOOKUP(ARG(1), PX_OBJ_NOTIFICATION, PX_R_READ, nc);
+    th = OBJ(c, thread);
+    if (nc && OBJ(nc, notification)->bound && OBJ(nc, notification)->bound != th)
+        return PX_ERR_STATE;
+    if (th->bound)
+        th->bound->bound = NULL;
+    th->bound = nc ? OBJ(nc, notification) : NULL;
+    if (th->bound)
+        th->bound->bound = th;
+    return PX_OK;
+}
+
+static int sys_thread_set_tls(void)
+{
+    struct cap *c;
+
+    LOOKUP(ARG(0), PX_OBJ_THREAD, PX_R_MANAGE, c);
+    if (!arch_user_address_ok(ARG(1)) || !arch_user_address_ok(ARG(2)))
+        return PX_ERR_INVAL;
+    arch_thread_set_tls(OBJ(c, thread), ARG(1), ARG(2));
+    return PX_OK;
+}
+
+static int sys_create_simple(unsigned type)
+{
+    struct kobj *o;
+    int st;
+
+    if ((st = check_empty_slot(ARG(0))) != PX_OK)
+        return st;
+    if (!(o = kobj_alloc(type, &current->task->quota, &current->task->obj)))
+        return PX_ERR_NOMEM;
+    if (type == PX_OBJ_ENDPOINT) {
+        list_init(&container_of(o, struct endpoint, obj)->senders);
+        list_init(&container_of(o, struct endpoint, obj)->receivers);
+    } else {
+        list_init(&container_of(o, struct notification, obj)->waiters);
+    }
+    return install_new(ARG(0), o);
+}
+
+/* IPC calls return their own status: they may block, and whoever wakes the thread sets it. */
+static bool sys_ipc(uint64_t nr)
+{
+    struct cap *c;
+    int st = PX_OK;
+
+    switch (nr) {
+    case PX_SYS_SEND:
+    case PX_SYS_CALL:
+        if ((st = cap_lookup(CAPS, ARG(0), PX_OBJ_ENDPOINT, PX_R_WRITE, &c)) == PX_OK)
+            ipc_send(OBJ(c, endpoint), c->badge, nr == PX_SYS_CALL);
+        break;
+    case PX_SYS_RECV:
+    case PX_SYS_REPLY_RECV:
+        if ((st = cap_lookup(CAPS, ARG(0), PX_OBJ_ENDPOINT, PX_R_READ, &c)) == PX_OK) {
+            if (nr == PX_SYS_RECV)
+                ipc_recv(OBJ(c, endpoint));
+            else
+                ipc_reply_recv(OBJ(c, endpoint));
+        }
+        break;
+    case PX_SYS_REPLY:
+        ipc_reply();
+        break;
+    case PX_SYS_SIGNAL:
+        if ((st = cap_lookup(CAPS, ARG(0), PX_OBJ_NOTIFICATION, PX_R_WRITE, &c)) == PX_OK) {
+            ntfn_signal(OBJ(c, notification), c->badge ? c->badge : 1);
+            ctx_set_status(&current->ctx, PX_OK);
+        }
+        break;
+    case PX_SYS_WAIT:
+    case PX_SYS_POLL:
+        if ((st = cap_lookup(CAPS, ARG(0), PX_OBJ_NOTIFICATION, PX_R_READ, &c)) == PX_OK)
+            ntfn_wait(OBJ(c, notification), nr == PX_SYS_WAIT);
+        break;
+    default:
+        return false;
+    }
+    if (st != PX_OK)
+        ctx_set_status(&current->ctx, st);
+    return true;
+}
+
+static int sys_memory(uint64_t nr)
+{
+    struct cap *c;
+    struct kobj *o;
+    int st;
+
+    LOOKUP(ARG(0), PX_OBJ_MEMORY, PX_R_MANAGE, c);
+    if ((st = check_empty_slot(ARG(1))) != PX_OK)
+        return st;
+    if (ARG(2) == 0 || ARG(2) > OBJ(c, memory)->pages - OBJ(c, memory)->used)
+        return PX_ERR_NOMEM;
+    if (nr == PX_SYS_MEMORY_SPLIT) {
+        struct memory *m = memory_create(OBJ(c, memory), ARG(2), current->task);
+        o = m ? &m->obj : NULL;
+    } else {
+        struct frame *f = frame_create(OBJ(c, memory), ARG(2), current->task);
+        o = f ? &f->obj : NULL;
+    }
+    return o ? install_new(ARG(1), o) : PX_ERR_NOMEM;
+}
+
+static int sys_frame_info(void)
+{
+    struct cap *c;
+
+    LOOKUP(ARG(0), PX_OBJ_FRAME, 0, c);
+    RESULT(0) = OBJ(c, frame)->pa;
+    RESULT(1) = OBJ(c, frame)->pages;
+    return PX_OK;
+}
+
+static int sys_map_batch(void)
+{
+    struct cap *tc;
+    uint64_t ops = ARG(1), count = ARG(2);
+    struct task *t;
+
+    LOOKUP(ARG(0), PX_OBJ_TASK, PX_R_MANAGE, tc);
+    t = OBJ(tc, task);
+    RESULT(0) = 0;
+    if (count > PX_MAP_BATCH_MAX)
+        return PX_ERR_INVAL;
+    if (!arch_user_access_ok(ops, count * sizeof(struct px_map_op), false))
+        return PX_ERR_FAULT;
+    for (uint64_t i = 0; i < count; i++) {
+        struct px_map_op op;
+        memcpy(&op, (const void *)(ops + i * sizeof(op)), sizeof(op));
+        int st = vm_map_op(t, CAPS, &op);
+        if (st != PX_OK)
+            return st;
+        RESULT(0) = i + 1;
+    }
+    return PX_OK;
+}
+
+static int sys_timer(uint64_t nr)
+{
+    struct cap *c;
+    struct timer *t;
+    int st;
+
+    if (nr == PX_SYS_TIMER_SET) {
+        LOOKUP(ARG(0), PX_OBJ_TIMER, PX_R_MANAGE, c);
+        timer_set(OBJ(c, timer), ARG(1), ARG(2));
+        return PX_OK;
+    }
+    if ((st = check_empty_slot(ARG(0))) != PX_OK)
+        return st;
+    LOOKUP(ARG(1), PX_OBJ_NOTIFICATION, PX_R_WRITE, c);
+    if (!(t = timer_create(OBJ(c, notification), ARG(2), current->task)))
+        return PX_ERR_NOMEM;
+    return install_new(ARG(0), &t->obj);
+}
+
+static int sys_debug_write(void)
+{
+    struct cap *c;
+    uint64_t buf = ARG(1), len = ARG(2);
+
+    LOOKUP(ARG(0), PX_OBJ_DEBUG, PX_R_WRITE, c);
     if (len > DEBUG_WRITE_MAX)
         return PX_ERR_INVAL;
     if (!arch_user_access_ok(buf, len, false))
         return PX_ERR_FAULT;
     arch_console_write((const char *)(uintptr_t)buf, len);
-    *written = len;
+    RESULT(0) = len;
     return PX_OK;
 }
 
-int64_t syscall_handle(uint64_t nr, const uint64_t args[6], uint64_t *result)
+static int dispatch(uint64_t nr)
 {
     switch (nr) {
     case PX_SYS_ABI_VERSION:
-        *result = PX_ABI_VERSION;
+        RESULT(0) = PX_ABI_VERSION;
         return PX_OK;
     case PX_SYS_TASK_EXIT:
-        task_exit((int64_t)args[0]);
+        task_exit_current((int64_t)ARG(0));
+        return PX_OK;
+    case PX_SYS_CAP_COPY:
+        return cap_copy(CAPS, ARG(0), CAPS, ARG(1), (uint32_t)ARG(2));
+    case PX_SYS_CAP_MINT:
+        return cap_mint(CAPS, ARG(0), ARG(1), (uint32_t)ARG(2), ARG(3));
+    case PX_SYS_CAP_DELETE:
+        return cap_delete(CAPS, ARG(0));
+    case PX_SYS_CAP_IDENTIFY:
+        return sys_cap_identify();
+    case PX_SYS_OBJ_DESTROY:
+        return sys_obj_destroy();
+    case PX_SYS_TASK_CREATE:
+        return sys_task_create();
+    case PX_SYS_TASK_CAP_INSERT:
+        return sys_task_cap_insert();
+    case PX_SYS_THREAD_CREATE:
+        return sys_thread_create();
+    case PX_SYS_THREAD_WRITE_REGS:
+        return sys_thread_regs(true);
+    case PX_SYS_THREAD_READ_REGS:
+        return sys_thread_regs(false);
+    case PX_SYS_THREAD_RESUME:
+        return sys_thread_resume(true);
+    case PX_SYS_THREAD_SUSPEND:
+        return sys_thread_resume(false);
+    case PX_SYS_THREAD_SET_SCHED:
+        return sys_thread_set_sched();
+    case PX_SYS_THREAD_SET_HANDLER:
+        return sys_thread_set_handler();
+    case PX_SYS_THREAD_SET_IPC_BUF:
+        return sys_thread_set_ipc_buf();
+    case PX_SYS_THREAD_YIELD:
+        sched_yield();
+        return PX_OK;
+    case PX_SYS_THREAD_EXIT:
+        thread_exit_current();
+        return PX_OK;
+    case PX_SYS_THREAD_BIND:
+        return sys_thread_bind();
+    case PX_SYS_THREAD_SET_TLS:
+        return sys_thread_set_tls();
+    case PX_SYS_ENDPOINT_CREATE:
+        return sys_create_simple(PX_OBJ_ENDPOINT);
+    case PX_SYS_NOTIFICATION_CREATE:
+        return sys_create_simple(PX_OBJ_NOTIFICATION);
+    case PX_SYS_MEMORY_SPLIT:
+    case PX_SYS_FRAME_CREATE:
+        return sys_memory(nr);
+    case PX_SYS_FRAME_INFO:
+        return sys_frame_info();
+    case PX_SYS_MAP_BATCH:
+        return sys_map_batch();
+    case PX_SYS_TIMER_CREATE:
+    case PX_SYS_TIMER_SET:
+        return sys_timer(nr);
     case PX_SYS_DEBUG_WRITE:
-        return sys_debug_write(args[0], args[1], result);
+        return sys_debug_write();
     default:
         return PX_ERR_NOSYS;
     }
+}
+
+void syscall_dispatch(void)
+{
+    uint64_t nr = ctx_syscall_nr(&current->ctx);
+
+    if (current->flags & PX_THREAD_FOREIGN_ABI) {
+        ipc_exception(PX_EXC_FOREIGN_SYSCALL, nr, 0, 0);
+        return;
+    }
+    if (sys_ipc(nr))
+        return;
+    ctx_set_status(&current->ctx, dispatch(nr));
 }

@@ -27,6 +27,12 @@ isr_\vec:
     .endr
     stub 255
 
+/*
+ * From user mode the CPU (or syscall_entry) put the frame at the end of the current thread's context
+ * (TSS.rsp0), so the registers land there too; we then move to the kernel stack, and trap_dispatch
+ * returns the frame of the thread to run next. From kernel mode (the idle loop) the frame is on the
+ * kernel stack and we return to it.
+ */
 trap_common:
     push %rax
     push %rbx
@@ -43,9 +49,16 @@ trap_common:
     push %r13
     push %r14
     push %r15
-    mov %rsp, %rdi
     cld
+    mov %rsp, %rdi
+    testb $3, TRAP_FRAME_CS(%rsp)
+    jz 1f
+    movabs $boot_stack_top, %rsp
     call trap_dispatch
+    mov %rax, %rsp
+    jmp trap_restore
+1:  call trap_dispatch
+trap_restore:
     pop %r15
     pop %r14
     pop %r13
@@ -63,6 +76,11 @@ trap_common:
     pop %rax
     add $16, %rsp                 /* vector and error code */
     iretq
+
+    .globl trap_return_to
+trap_return_to:
+    mov %rdi, %rsp
+    jmp trap_restore
 
     .globl trap_common
     /* isr_stub_table[v]: entry of vector v for v < NR_STUB_VECTORS; the spurious vector is separate. */

@@ -11,7 +11,10 @@
 #include <core/elf.h>
 #include <core/kernel.h>
 #include <core/mm.h>
+#include <core/syscall.h>
 #include <core/user.h>
+#include <core/vm.h>
+#include <proteus/status.h>
 
 #define LARGE_PAGE 0x200000ull
 
@@ -25,15 +28,15 @@ static unsigned idx(uint64_t va, int level) { return (va >> (12 + 9 * level)) & 
 
 /*
  * The table that entry `e` of `table` points to, allocated if absent (NULL if no memory). Intermediate
- * entries allow everything the leaf may ask for (write, user); the leaf entries decide.
+ * entries allow writing; the leaf entries decide.
  */
-static uint64_t *next_table(uint64_t *table, unsigned e, uint64_t user)
+static uint64_t *next_table(uint64_t *table, unsigned e)
 {
     if (!(table[e] & PTE_P)) {
         paddr_t pa = page_alloc_phys();
         if (!pa || pa >= table_limit)
             return NULL;
-        table[e] = pa | PTE_P | PTE_W | user;
+        table[e] = pa | PTE_P | PTE_W;
     }
     return phys_to_virt(table[e] & PTE_ADDR);
 }
@@ -44,7 +47,7 @@ static bool map_in(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags, boo
     int leaf = large ? 1 : 0;
 
     for (int level = 3; level > leaf && t; level--)
-        t = next_table(t, idx(va, level), flags & PTE_U);
+        t = next_table(t, idx(va, level));
     if (!t)
         return false;
     t[idx(va, leaf)] = pa | flags | PTE_P | (large ? PTE_PS : 0);
@@ -128,36 +131,134 @@ bool mmu_lookup(uint64_t va, uint64_t *pte) { return lookup_in(kernel_pml4, va, 
 /*
  * User address spaces. Each has its own PML4 whose upper half is a copy of the kernel's: the kernel's
  * PML4 slots (direct map, MMIO and image) all exist once mmu_init has run and are never replaced, so
- * the copy stays in step with everything mapped below them later.
+ * the copy stays in step with everything mapped below them later. The lower half's page tables belong
+ * to the address space and are charged, page by page, to the quota of the task that owns it.
  */
 struct aspace {
     uint64_t *pml4;
 };
 
-static struct aspace aspaces[1]; /* the root task's; a kernel-object cache replaces this with tasks */
+static struct kmem_cache aspace_cache;
 
-struct aspace *arch_aspace_create(void)
+struct aspace *arch_aspace_create(struct quota *q)
 {
-    struct aspace *as = &aspaces[0];
+    struct aspace *as;
 
-    if (as->pml4)
+    if (!aspace_cache.objsize)
+        kassert(kmem_cache_init(&aspace_cache, "aspace", sizeof(struct aspace), &kernel_pages));
+    if (!quota_charge(q, PAGE_SIZE + aspace_cache.objsize))
         return NULL;
-    as->pml4 = page_alloc();
-    if (!as->pml4)
+    if (!(as = kmem_alloc(&aspace_cache)) || !(as->pml4 = page_alloc())) {
+        if (as)
+            kmem_free(&aspace_cache, as);
+        quota_refund(q, PAGE_SIZE + aspace_cache.objsize);
         return NULL;
+    }
     for (unsigned i = 256; i < 512; i++)
         as->pml4[i] = kernel_pml4[i];
     return as;
 }
 
-bool arch_aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned prot)
+/* Free a table holding entries of `level` (2: PDPT, 1: PD, 0: PT) and the tables below it. */
+static void free_tables(uint64_t *t, int level, struct quota *q)
 {
-    uint64_t flags = PTE_U | (prot & SEG_W ? PTE_W : 0) | (prot & SEG_X ? 0 : PTE_NX);
-
-    return va >= USER_BASE && va < USER_TOP && map_in(as->pml4, va, pa, flags, false);
+    for (unsigned i = 0; i < 512; i++) {
+        if (!(t[i] & PTE_P) || level == 0)
+            continue;
+        free_tables(phys_to_virt(t[i] & PTE_ADDR), level - 1, q);
+    }
+    page_free(t);
+    quota_refund(q, PAGE_SIZE);
 }
 
-void arch_aspace_activate(struct aspace *as) { write_cr3(virt_to_phys(as->pml4)); }
+void arch_aspace_destroy(struct aspace *as, struct quota *q)
+{
+    if (read_cr3() == virt_to_phys(as->pml4))
+        write_cr3(virt_to_phys(kernel_pml4));
+    for (unsigned i = 0; i < 256; i++)
+        if (as->pml4[i] & PTE_P)
+            free_tables(phys_to_virt(as->pml4[i] & PTE_ADDR), 2, q);
+    page_free(as->pml4);
+    kmem_free(&aspace_cache, as);
+    quota_refund(q, PAGE_SIZE + aspace_cache.objsize);
+}
+
+/* The leaf entry for va, creating tables (charged to q) if q is given; NULL if absent or out of quota. */
+static uint64_t *user_pte(struct aspace *as, uint64_t va, struct quota *q)
+{
+    uint64_t *t = as->pml4;
+
+    for (int level = 3; level > 0; level--) {
+        uint64_t *e = &t[idx(va, level)];
+        if (!(*e & PTE_P)) {
+            paddr_t pa;
+            if (!q || !quota_charge(q, PAGE_SIZE))
+                return NULL;
+            if (!(pa = page_alloc_phys())) {
+                quota_refund(q, PAGE_SIZE);
+                return NULL;
+            }
+            *e = pa | PTE_P | PTE_W | PTE_U;
+        }
+        t = phys_to_virt(*e & PTE_ADDR);
+    }
+    return &t[idx(va, 0)];
+}
+
+static uint64_t prot_flags(unsigned prot)
+{
+    return PTE_P | PTE_U | (prot & PX_PROT_WRITE ? PTE_W : 0) | (prot & PX_PROT_EXEC ? 0 : PTE_NX);
+}
+
+static void flush(struct aspace *as, uint64_t va)
+{
+    if (read_cr3() == virt_to_phys(as->pml4))
+        invlpg(va);
+}
+
+int arch_aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned prot, struct quota *q)
+{
+    uint64_t *pte;
+
+    if (va < USER_BASE || va >= USER_TOP)
+        return PX_ERR_INVAL;
+    if (!(pte = user_pte(as, va, q)))
+        return PX_ERR_NOMEM;
+    *pte = pa | prot_flags(prot);
+    flush(as, va);
+    return PX_OK;
+}
+
+void arch_aspace_unmap(struct aspace *as, uint64_t va)
+{
+    uint64_t *pte = user_pte(as, va, NULL);
+
+    if (pte && (*pte & PTE_P)) {
+        *pte = 0;
+        flush(as, va);
+    }
+}
+
+bool arch_aspace_protect(struct aspace *as, uint64_t va, unsigned prot)
+{
+    uint64_t *pte = user_pte(as, va, NULL);
+
+    if (!pte || !(*pte & PTE_P))
+        return false;
+    *pte = (*pte & PTE_ADDR) | prot_flags(prot);
+    flush(as, va);
+    return true;
+}
+
+void arch_activate(struct aspace *as)
+{
+    uint64_t pa = virt_to_phys(as->pml4);
+
+    if (read_cr3() != pa)
+        write_cr3(pa);
+}
+
+bool arch_user_address_ok(uint64_t va) { return va < USER_TOP; }
 
 bool arch_user_access_ok(uint64_t va, uint64_t len, bool write)
 {

@@ -37,15 +37,16 @@ static void fpu_init(void)
 }
 
 /*
- * User mode: interrupts from ring 3 and syscalls run on the boot stack (TSS.rsp0), which is free once
- * kernel_main has handed the CPU to user code: the kernel keeps no state on it between entries.
- * syscall masks IF, DF, TF and AC. SMEP, where the CPU has it, stops the kernel executing user pages.
+ * User mode: entries from ring 3 save the thread's state into the thread itself (TSS.rsp0 points at the
+ * end of its frame), then run on the boot stack, which is free once kernel_main has handed the CPU to
+ * user code: the kernel keeps no state on it between entries. syscall masks IF, DF, TF and AC. SMEP,
+ * where the CPU has it, stops the kernel executing user pages.
  */
 static void user_mode_init(void)
 {
     uint32_t r[4];
 
-    cpu_tss.rsp[0] = (uint64_t)boot_stack_top;
+    cpu_tss.rsp[0] = (uint64_t)boot_stack_top; /* until the first thread runs: then its own frame */
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
     wrmsr(MSR_STAR, ((uint64_t)(GDT_USER_DS - 8) << 48) | ((uint64_t)GDT_KERNEL_CS << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
@@ -54,8 +55,6 @@ static void user_mode_init(void)
     if (r[1] & (1u << 7))
         write_cr4(read_cr4() | CR4_SMEP);
 }
-
-uint64_t arch_user_stack_top(void) { return USER_STACK_TOP; }
 
 __noreturn void arch_boot(uint32_t start_info_pa);
 void arch_boot(uint32_t start_info_pa)

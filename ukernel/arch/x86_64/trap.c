@@ -2,17 +2,22 @@
  * The IDT and the first stop of every interrupt and exception. Interrupts go to their device code;
  * an exception in the kernel is a bug, so it produces the fault report documented in docs/debugging.md
  * (vector, error code, registers, CR2, the symbol of RIP and a backtrace) and panics. Exceptions from
- * user mode get the same report and stop the task; they become messages to the thread's exception
- * handler with the kernel-object calls of ABI 0.2.
+ * user mode become exception messages to the thread's handler (ipc.c), or, with no handler, the same
+ * report and a stopped thread.
  */
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/gdt.h>
 #include <arch/memlayout.h>
 #include <arch/trap.h>
+#include <core/ipc.h>
 #include <core/kernel.h>
 #include <core/ksyms.h>
+#include <core/object.h>
+#include <core/syscall.h>
+#include <core/timer.h>
 #include <core/user.h>
+#include <proteus/exception.h>
 #include <stddef.h>
 
 struct idt_gate {
@@ -30,6 +35,7 @@ _Static_assert(offsetof(struct trap_frame, rax) == 14 * 8, "isr.S pushes 15 regi
 _Static_assert(offsetof(struct trap_frame, vector) == 15 * 8, "isr.S pushes the vector after the error code");
 _Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "the CPU frame follows the error code");
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "trap_dispatch must be called on an aligned stack");
+_Static_assert(offsetof(struct trap_frame, cs) == TRAP_FRAME_CS, "isr.S tests the CS of the frame");
 
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate: IF cleared on entry */
 
@@ -131,18 +137,18 @@ static void describe_pf(uint64_t err)
             err & PF_FETCH ? ", instruction fetch" : "", err & PF_RSVD ? ", reserved bit set" : "");
 }
 
-static void fault_report(const struct trap_frame *f)
+static void fault_report(const struct trap_frame *f, uint64_t cr2)
 {
     const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector] : "?";
 
-    kprintf("\n*** FAULT: %s (vector %lu) in %s mode, error code %#lx", name, (unsigned long)f->vector,
+    kprintf("*** FAULT: %s (vector %lu) in %s mode, error code %#lx", name, (unsigned long)f->vector,
             (f->cs & 3) ? "user" : "kernel", (unsigned long)f->error);
     if (f->vector == VEC_PF)
         describe_pf(f->error);
     kprintf("\n    RIP 0x%016lx ", (unsigned long)f->rip);
     if (!(f->cs & 3))
         print_symbol(f->rip, 0); /* the kernel knows only its own symbols */
-    kprintf("\n    CR2 0x%016lx  CR3 0x%016lx  RFLAGS 0x%08lx  CS %#lx SS %#lx\n", (unsigned long)read_cr2(),
+    kprintf("\n    CR2 0x%016lx  CR3 0x%016lx  RFLAGS 0x%08lx  CS %#lx SS %#lx\n", (unsigned long)cr2,
             (unsigned long)read_cr3(), (unsigned long)f->rflags, (unsigned long)f->cs, (unsigned long)f->ss);
     kprintf("    RAX 0x%016lx  RBX 0x%016lx  RCX 0x%016lx  RDX 0x%016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
     kprintf("    RSI 0x%016lx  RDI 0x%016lx  RBP 0x%016lx  RSP 0x%016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
@@ -163,35 +169,84 @@ static bool take_expected(struct trap_frame *f)
     return true;
 }
 
-static void syscall_dispatch(struct trap_frame *f)
+void arch_dump_user_fault(const struct thread *t)
 {
-    const uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
-
-    f->rax = (uint64_t)syscall_handle(f->rax, args, &f->rdx);
+    kprintf("task %s: ", t->task->name);
+    fault_report(&t->ctx.frame, t->exc_addr);
 }
 
-void trap_dispatch(struct trap_frame *f)
+/* A user thread's exception becomes an exception message (exception.h). */
+static void user_exception(struct trap_frame *f)
 {
-    if (f->vector == VEC_SYSCALL) {
-        syscall_dispatch(f);
-        return;
+    uint64_t cr2 = f->vector == VEC_PF ? read_cr2() : 0, access = 0, kind;
+
+    switch (f->vector) {
+    case VEC_PF:
+        kind = PX_EXC_PAGE_FAULT;
+        access = (f->error & PF_WRITE ? PX_ACCESS_WRITE : PX_ACCESS_READ) |
+                 (f->error & PF_FETCH ? PX_ACCESS_EXEC : 0) | (f->error & PF_PRESENT ? PX_ACCESS_PRESENT : 0);
+        break;
+    case VEC_GP:
+        kind = PX_EXC_GENERAL;
+        break;
+    case VEC_UD:
+        kind = PX_EXC_INVALID_OPCODE;
+        break;
+    case VEC_DE:
+        kind = PX_EXC_DIVIDE;
+        break;
+    case VEC_DB:
+    case VEC_BP:
+        kind = PX_EXC_DEBUG;
+        break;
+    default:
+        kind = PX_EXC_OTHER;
+        break;
     }
-    if (f->vector == VEC_TIMER) {
-        apic_timer_tick();
-        return;
+    ipc_exception(kind, f->vector == VEC_PF || f->vector == VEC_GP ? f->error : f->vector, cr2, access);
+}
+
+static void timer_interrupt(void)
+{
+    apic_timer_tick();
+    sched_tick();
+    timers_expire(time_now_ns());
+}
+
+/*
+ * Every entry. From user mode the frame is the current thread's saved state and we return the frame of
+ * the thread to run next; from kernel mode (the idle loop, or a kernel bug) we return to where we were.
+ */
+struct trap_frame *trap_dispatch(struct trap_frame *f)
+{
+    bool user = f->cs & 3;
+
+    if (f->vector == VEC_SYSCALL)
+        syscall_dispatch();
+    else if (f->vector == VEC_TIMER)
+        timer_interrupt();
+    else if (f->vector == VEC_SPURIOUS)
+        ; /* no EOI for spurious interrupts */
+    else if (f->vector < 32 && user)
+        user_exception(f);
+    else if (f->vector < 32) {
+        if (take_expected(f))
+            return f;
+        fault_report(f, read_cr2());
+        panic_quiet("unhandled exception %lu in kernel mode", (unsigned long)f->vector);
+    } else {
+        kprintf("trap: unexpected interrupt vector %lu\n", (unsigned long)f->vector);
+        apic_eoi();
     }
-    if (f->vector == VEC_SPURIOUS)
-        return; /* no EOI for spurious interrupts */
-    if (f->vector < 32) {
-        if ((f->cs & 3) == 0 && take_expected(f))
-            return;
-        fault_report(f);
-        if (f->cs & 3)
-            task_fault_unhandled(f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector]
-                                                                              : "?");
-        panic_quiet("unhandled exception %lu in %s mode", (unsigned long)f->vector,
-                    (f->cs & 3) ? "user" : "kernel");
-    }
-    kprintf("trap: unexpected interrupt vector %lu\n", (unsigned long)f->vector);
-    apic_eoi();
+    if (!user)
+        return f;
+    struct thread *next = sched_next();
+    kobj_reap();
+    return &next->ctx.frame;
+}
+
+void arch_start_user(struct thread *t)
+{
+    (void)t;
+    trap_return_to(&sched_next()->ctx.frame);
 }

@@ -5,6 +5,7 @@
 #ifndef CORE_MM_H
 #define CORE_MM_H
 
+#include <arch/memlayout.h> /* phys_to_virt, virt_to_phys */
 #include <core/kmem.h>
 #include <core/pmm.h>
 

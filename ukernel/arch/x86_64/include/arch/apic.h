@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#define TIMER_HZ 100
+#define TIMER_HZ 1000 /* the scheduler and timer objects count in 1 ms ticks (task.c TICK_US) */
 
 void apic_init(void);
 void apic_timer_start(void);

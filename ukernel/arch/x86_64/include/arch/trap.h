@@ -19,6 +19,7 @@
 #define VEC_SPURIOUS 255
 #define VEC_SYSCALL 256 /* not a hardware vector: marks frames built by syscall_entry */
 #define NR_STUB_VECTORS 64
+#define TRAP_FRAME_CS 144 /* offsetof(struct trap_frame, cs), for isr.S */
 
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE (1u << 1)
@@ -37,7 +38,8 @@ struct trap_frame {
 };
 
 void idt_init(void);
-void trap_dispatch(struct trap_frame *f);
+struct trap_frame *trap_dispatch(struct trap_frame *f);
+__attribute__((noreturn)) void trap_return_to(struct trap_frame *f); /* isr.S: restore f and iretq */
 
 /*
  * A kernel test can announce that the next exception of a vector is expected: the handler records it,

@@ -1,0 +1,77 @@
+/*
+ * libos: the runtime of a Proteus task. It starts the task (crt0, Newlib, TLS), keeps the task's start
+ * of day (struct px_bootinfo: the kernel's for the root task, its creator's for any other), hands out
+ * cap slots and virtual addresses, and builds the usual things from kernel objects: memory mapped into
+ * the task, threads with TLS and an IPC buffer, and new tasks from ELF images.
+ */
+#ifndef LIBOS_LIBOS_H
+#define LIBOS_LIBOS_H
+
+#include <libos/px.h>
+#include <proteus/bootinfo.h>
+#include <proteus/time.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The task's start of day. */
+extern const struct px_bootinfo *libos_bootinfo;
+
+static inline const struct px_shared_info *libos_shared_info(void)
+{
+    return (const struct px_shared_info *)(uintptr_t)PX_SHARED_INFO_ADDR;
+}
+
+/* Monotonic and wall-clock time in nanoseconds, from the shared info page (no system call). */
+uint64_t libos_monotonic_ns(void);
+int64_t libos_wallclock_ns(void);
+
+/* A free cap slot, or 0 when the table is full; and giving one back. */
+uint32_t libos_slot_alloc(void);
+void libos_slot_free(uint32_t slot);
+
+/* Fresh zeroed memory mapped read-write into this task: pages from its memory cap. NULL on failure;
+ * *frame (if given) receives the frame cap. */
+void *libos_map_new(uint64_t pages, uint32_t *frame);
+/* A range of this task's address space for mapping `pages` pages (never reused). */
+uint64_t libos_va_alloc(uint64_t pages);
+
+/* Threads: run fn(arg) in a new thread of this task with its own stack, TLS and IPC buffer. */
+struct libos_thread {
+    uint32_t thread; /* cap */
+    uint32_t frame;  /* cap: stack, TLS and IPC buffer */
+};
+int64_t libos_thread_create(void (*fn)(void *), void *arg, unsigned prio, struct libos_thread *out);
+
+/* Tasks: a new task running an ELF image (e.g. this task's own boot module). */
+struct libos_spawn {
+    const void *image; /* ELF executable */
+    size_t size;
+    uint64_t quota;        /* bytes of kernel memory, from this task's quota */
+    uint64_t memory_pages; /* pages of memory, split from this task's memory cap */
+    unsigned prio;
+    /* Optional: instead of main, run entry(arg) in the child; entry is an address in that image. */
+    int (*entry)(uint64_t arg);
+    uint64_t arg;
+    uint32_t handler; /* exception endpoint for its thread (PX_CAP_NULL: none) */
+    uint32_t thread_flags;
+    bool start_stopped; /* leave the thread stopped (the caller resumes it) */
+};
+struct libos_child {
+    uint32_t task, thread; /* caps, in this task */
+};
+/* Returns a status; on failure *err says which step failed. */
+int64_t libos_spawn(const struct libos_spawn *s, struct libos_child *out, const char **err);
+
+/* This thread's IPC buffer. */
+struct px_ipc_buffer *libos_ipc_buffer(void);
+
+/* The TLS block FS points at: the self pointer at 0 and the stack-protector canary at 0x28. */
+struct libos_tls {
+    struct libos_tls *self;
+    struct px_ipc_buffer *ipc_buffer;
+    uint64_t reserved[3];
+    uint64_t stack_guard; /* %fs:0x28 */
+};
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * Starting a new task from an ELF image, the way the kernel starts the root task: the image is checked
+ * with the kernel's own ELF checker (ukernel/core/elf.c), each segment is copied into fresh frames that
+ * are then mapped into the child with the segment's permissions, and the child gets a stack, an IPC
+ * buffer, a start-of-day page and the caps it describes (itself, its thread, a memory pool split from
+ * ours, our debug cap). Addresses as for the root task (docs/abi.md).
+ */
+#include <core/elf.h>
+#include <libos/libos.h>
+#include <string.h>
+
+#define STACK_TOP 0x00007ffe00000000ull
+#define STACK_PAGES 16
+#define BOOTINFO_VA 0x00007ffe00100000ull
+#define IPC_VA 0x00007ffe00200000ull
+enum { C_TASK = 1, C_THREAD, C_MEMORY, C_DEBUG, C_MODULE, C_IPC, C_FIRST_FREE = 16 };
+
+struct spawn_state {
+    uint32_t task;
+    const char *err;
+};
+
+static int64_t fail(struct spawn_state *s, const char *what, int64_t st)
+{
+    s->err = what;
+    return st;
+}
+
+/* A new frame of `pages`, filled by copying [src, src+len) at offset `at`, mapped into the child. */
+static int64_t give_pages(struct spawn_state *s, uint64_t va, uint64_t pages, unsigned prot, const void *src,
+                          size_t at, size_t len, uint32_t *frame_out)
+{
+    uint32_t frame;
+    uint8_t *mem = libos_map_new(pages, &frame);
+    struct px_map_op child = {PX_MAP_OP_MAP, frame, va, 0, pages, prot, 0};
+    struct px_map_op self = {PX_MAP_OP_UNMAP, 0, (uint64_t)(uintptr_t)mem, 0, pages, 0, 0};
+    int64_t st;
+
+    if (!mem)
+        return fail(s, "no memory for the child's pages", PX_ERR_NOMEM);
+    if (len)
+        memcpy(mem + at, src, len);
+    if ((st = px_map_batch(s->task, &child, 1, NULL)) != PX_OK)
+        return fail(s, "mapping into the child", st);
+    px_map_batch(libos_bootinfo->cap_task, &self, 1, NULL);
+    if (frame_out)
+        *frame_out = frame;
+    else
+        px_cap_delete(frame), libos_slot_free(frame);
+    return PX_OK;
+}
+
+static int64_t load_image(struct spawn_state *s, const struct libos_spawn *sp, uint64_t *entry)
+{
+    struct elf_image img;
+    const char *why =
+        elf_parse(sp->image, sp->size, PX_USER_BASE, STACK_TOP - STACK_PAGES * PX_PAGE_SIZE, &img);
+    int64_t st;
+
+    if (why)
+        return fail(s, why, PX_ERR_INVAL);
+    for (unsigned i = 0; i < img.nsegs; i++) {
+        const struct elf_segment *g = &img.segs[i];
+        unsigned prot = (g->prot & SEG_R ? PX_PROT_READ : 0) | (g->prot & SEG_W ? PX_PROT_WRITE : 0) |
+                        (g->prot & SEG_X ? PX_PROT_EXEC : 0);
+        if ((st = give_pages(s, g->vaddr, g->memsz / PX_PAGE_SIZE, prot ? prot : PX_PROT_READ,
+                             (const uint8_t *)sp->image + g->offset, g->data, g->filesz, NULL)) != PX_OK)
+            return st;
+    }
+    *entry = img.entry;
+    return PX_OK;
+}
+
+static int64_t give_caps(struct spawn_state *s, const struct libos_spawn *sp, uint32_t thread, uint32_t ipc)
+{
+    const struct px_bootinfo *bi = libos_bootinfo;
+    uint32_t pool = libos_slot_alloc();
+    int64_t st;
+
+    if (!pool || (st = px_memory_split(bi->cap_memory, pool, sp->memory_pages)) != PX_OK)
+        return fail(s, "splitting our memory for the child", pool ? st : PX_ERR_NOMEM);
+    if ((st = px_task_cap_insert(s->task, s->task, C_TASK, PX_R_ALL)) != PX_OK ||
+        (st = px_task_cap_insert(s->task, thread, C_THREAD, PX_R_ALL)) != PX_OK ||
+        (st = px_task_cap_insert(s->task, pool, C_MEMORY, PX_R_ALL)) != PX_OK ||
+        (st = px_task_cap_insert(s->task, ipc, C_IPC, PX_R_READ | PX_R_WRITE)) != PX_OK ||
+        (bi->cap_debug && (st = px_task_cap_insert(s->task, bi->cap_debug, C_DEBUG, PX_R_WRITE)) != PX_OK))
+        return fail(s, "giving the child its caps", st);
+    px_cap_delete(pool), libos_slot_free(pool);
+    return PX_OK;
+}
+
+static int64_t start_thread(struct spawn_state *s, const struct libos_spawn *sp, uint32_t thread,
+                            uint32_t ipc, uint64_t entry)
+{
+    struct px_regs r = {0};
+    int64_t st;
+
+    r.rip = entry;
+    r.rsp = STACK_TOP;
+    r.rdi = BOOTINFO_VA;
+    r.rsi = (uint64_t)(uintptr_t)sp->entry;
+    r.rdx = sp->arg;
+    if ((st = px_thread_write_regs(thread, &r)) != PX_OK ||
+        (st = px_thread_set_ipc_buf(thread, ipc, 0)) != PX_OK ||
+        (st = px_thread_set_sched(thread, sp->prio, PX_TIMESLICE_DEFAULT_US)) != PX_OK ||
+        (st = px_thread_set_handler(thread, sp->handler, sp->thread_flags)) != PX_OK)
+        return fail(s, "setting up the child's thread", st);
+    if (!sp->start_stopped && (st = px_thread_resume(thread)) != PX_OK)
+        return fail(s, "starting the child", st);
+    return PX_OK;
+}
+
+int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const char **err)
+{
+    struct spawn_state s = {libos_slot_alloc(), NULL};
+    uint32_t thread = libos_slot_alloc(), ipc;
+    struct px_bootinfo info = {0};
+    uint64_t entry;
+    int64_t st;
+
+    *err = NULL;
+    if (!s.task || !thread)
+        return *err = "no free cap slots", PX_ERR_NOMEM;
+    if ((st = px_task_create(libos_bootinfo->cap_memory, s.task, sp->quota)) != PX_OK)
+        return *err = "creating the task", st;
+    if ((st = load_image(&s, sp, &entry)) != PX_OK ||
+        (st = give_pages(&s, STACK_TOP - STACK_PAGES * PX_PAGE_SIZE, STACK_PAGES,
+                         PX_PROT_READ | PX_PROT_WRITE, NULL, 0, 0, NULL)) != PX_OK ||
+        (st = give_pages(&s, IPC_VA, 1, PX_PROT_READ | PX_PROT_WRITE, NULL, 0, 0, &ipc)) != PX_OK)
+        goto out;
+    if ((st = px_thread_create(s.task, thread)) != PX_OK) {
+        fail(&s, "creating the child's thread", st);
+        goto out;
+    }
+    if ((st = give_caps(&s, sp, thread, ipc)) != PX_OK)
+        goto out;
+    info = (struct px_bootinfo){PX_BOOTINFO_MAGIC,
+                                PX_ABI_VERSION,
+                                PX_SHARED_INFO_ADDR,
+                                IPC_VA,
+                                C_TASK,
+                                C_THREAD,
+                                C_MEMORY,
+                                libos_bootinfo->cap_debug ? C_DEBUG : 0,
+                                0,
+                                C_IPC,
+                                C_FIRST_FREE,
+                                libos_bootinfo->cap_slots,
+                                sp->memory_pages,
+                                0,
+                                sp->quota,
+                                {0}};
+    if ((st = give_pages(&s, BOOTINFO_VA, 1, PX_PROT_READ, &info, 0, sizeof(info), NULL)) != PX_OK ||
+        (st = start_thread(&s, sp, thread, ipc, entry)) != PX_OK)
+        goto out;
+    px_cap_delete(ipc), libos_slot_free(ipc);
+    out->task = s.task;
+    out->thread = thread;
+    return PX_OK;
+out:
+    *err = s.err;
+    px_obj_destroy(s.task);
+    px_cap_delete(s.task), px_cap_delete(thread);
+    return st;
+}

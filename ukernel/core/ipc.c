@@ -1,0 +1,327 @@
+/*
+ * Endpoints and notifications (ipc.h).
+ *
+ * A message goes from a sender's registers (and IPC buffer) to a receiver's in one copy, when both are
+ * there: whichever arrives second does the transfer. A queued sender's message stays in its saved
+ * registers until then. After a call, the caller waits in TS_BLOCKED_REPLY with `replier` set, and the
+ * receiver holds it in `reply_to` until it replies. An exception is a call whose message the kernel
+ * makes from the faulting thread's state; the reply rewrites those registers or leaves the thread stopped.
+ *
+ * Fast path: a call that finds a receiver waiting, and a reply-and-receive that finds no sender queued,
+ * switch directly to the partner (sched_switch_to) with no run-queue work at all.
+ */
+#include <core/ipc.h>
+#include <core/kernel.h>
+#include <core/string.h>
+#include <core/syscall.h>
+#include <proteus/exception.h>
+#include <proteus/status.h>
+
+static unsigned msg_len(const struct thread *from, const struct thread *to, unsigned len)
+{
+    if (len > PX_MSG_WORDS)
+        len = PX_MSG_WORDS;
+    if (len > PX_MSG_REG_WORDS && (!from->ipcbuf || !to->ipcbuf))
+        len = PX_MSG_REG_WORDS; /* no buffer to carry the rest: the receiver sees the shorter length */
+    return len;
+}
+
+static void exception_words(const struct thread *t, uint64_t w[PX_EXCEPTION_WORDS])
+{
+    struct px_exception e;
+
+    ctx_get_regs(&t->ctx, &e.regs);
+    e.kind = t->exc_kind;
+    e.code = t->exc_code;
+    e.addr = t->exc_addr;
+    e.access = t->exc_access;
+    memcpy(w, &e, sizeof(e));
+}
+
+/* Copy the message `from` is sending into `to`'s registers and buffer, with its badge. */
+static void transfer(struct thread *from, struct thread *to, uint64_t badge)
+{
+    struct arch_context *dst = &to->ctx;
+    uint64_t info, label;
+    unsigned len;
+
+    if (from->exc_pending) {
+        uint64_t w[PX_EXCEPTION_WORDS];
+        exception_words(from, w);
+        len = to->ipcbuf ? PX_EXCEPTION_WORDS : PX_MSG_REG_WORDS; /* the kernel is the sender's buffer */
+        label = PX_LABEL_EXCEPTION + from->exc_kind;
+        for (unsigned i = 0; i < len; i++)
+            if (i < PX_MSG_REG_WORDS)
+                *ctx_mr(dst, i) = w[i];
+            else
+                to->ipcbuf->mr[i] = w[i];
+    } else {
+        info = *ctx_info(&from->ctx);
+        label = PX_MSGINFO_LABEL(info);
+        len = msg_len(from, to, PX_MSGINFO_LENGTH(info));
+        for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
+            *ctx_mr(dst, i) = *ctx_mr(&from->ctx, i);
+        if (len > PX_MSG_REG_WORDS)
+            memcpy(&to->ipcbuf->mr[PX_MSG_REG_WORDS], &from->ipcbuf->mr[PX_MSG_REG_WORDS],
+                   (len - PX_MSG_REG_WORDS) * sizeof(uint64_t));
+    }
+    *ctx_info(dst) = PX_MSGINFO(label, len);
+    *ctx_badge(dst) = badge;
+    ctx_set_status(dst, PX_OK);
+}
+
+static struct thread *pop(struct list_node *q)
+{
+    struct list_node *n = list_pop_front(q);
+
+    return n ? list_entry(n, struct thread, queue_link) : NULL;
+}
+
+/* `receiver` took `sender`'s message: the sender now waits for the reply, or goes on. */
+static void sender_done(struct thread *sender, struct thread *receiver)
+{
+    sender->ep = NULL;
+    if (sender->is_call || sender->exc_pending) {
+        sender->state = TS_BLOCKED_REPLY;
+        sender->replier = receiver;
+        receiver->reply_to = sender;
+    } else {
+        ctx_set_status(&sender->ctx, PX_OK);
+        sched_make_runnable(sender);
+    }
+}
+
+/* Wake a thread out of an IPC wait with a status and nothing else. */
+static void wake_with(struct thread *t, int status)
+{
+    t->ep = NULL;
+    t->ntfn = NULL;
+    ctx_set_status(&t->ctx, status);
+    sched_make_runnable(t);
+}
+
+/* The thread holding an unanswered call lets it go: the caller's call fails. */
+static void drop_reply(struct thread *t)
+{
+    struct thread *caller = t->reply_to;
+
+    if (!caller)
+        return;
+    t->reply_to = NULL;
+    caller->replier = NULL;
+    if (caller->exc_pending) {
+        caller->exc_pending = false;
+        caller->state = TS_INACTIVE; /* its handler never answered: it stays stopped */
+        return;
+    }
+    wake_with(caller, PX_ERR_REVOKED);
+}
+
+void ipc_send(struct endpoint *ep, uint64_t badge, bool call)
+{
+    struct thread *self = current, *r = pop(&ep->receivers);
+
+    if (r) {
+        r->ep = NULL;
+        transfer(self, r, badge);
+        self->is_call = call;
+        sender_done(self, r);
+        if (call)
+            sched_switch_to(r); /* the fast path: the caller blocks, the receiver runs now */
+        else
+            sched_make_runnable(r);
+        return;
+    }
+    self->is_call = call;
+    self->send_badge = badge;
+    self->ep = ep;
+    sched_block(self, TS_BLOCKED_SEND);
+    list_push_back(&ep->senders, &self->queue_link);
+}
+
+static bool take_notification(struct thread *self)
+{
+    struct notification *n = self->bound;
+
+    if (!n || !n->bits)
+        return false;
+    *ctx_info(&self->ctx) = PX_MSGINFO(PX_LABEL_NOTIFY, 0);
+    *ctx_mr(&self->ctx, 0) = n->bits;
+    *ctx_badge(&self->ctx) = 0;
+    ctx_set_status(&self->ctx, PX_OK);
+    n->bits = 0;
+    return true;
+}
+
+void ipc_recv(struct endpoint *ep)
+{
+    struct thread *self = current, *s = pop(&ep->senders);
+
+    drop_reply(self);
+    if (s) {
+        transfer(s, self, s->send_badge);
+        sender_done(s, self);
+        return;
+    }
+    if (take_notification(self))
+        return;
+    self->ep = ep;
+    sched_block(self, TS_BLOCKED_RECV);
+    list_push_back(&ep->receivers, &self->queue_link);
+}
+
+/* Deliver self's reply to its caller; returns the caller if it can run now (the caller of this decides
+ * how: the run queue, or the fast path). */
+static struct thread *do_reply(struct thread *self)
+{
+    struct thread *caller = self->reply_to;
+
+    if (!caller)
+        return NULL;
+    self->reply_to = NULL;
+    caller->replier = NULL;
+    if (caller->exc_pending) {
+        uint64_t info = *ctx_info(&self->ctx);
+        caller->exc_pending = false;
+        if (PX_MSGINFO_LABEL(info) != PX_EXC_REPLY_RESUME || PX_MSGINFO_LENGTH(info) < PX_REGS_WORDS ||
+            !self->ipcbuf) {
+            caller->state = TS_INACTIVE;
+            return NULL;
+        }
+        struct px_regs r;
+        uint64_t *w = (uint64_t *)&r;
+        for (unsigned i = 0; i < PX_REGS_WORDS; i++)
+            w[i] = i < PX_MSG_REG_WORDS ? *ctx_mr(&self->ctx, i) : self->ipcbuf->mr[i];
+        ctx_set_regs(&caller->ctx, &r);
+    } else {
+        transfer(self, caller, 0);
+    }
+    return caller;
+}
+
+void ipc_reply(void)
+{
+    struct thread *caller;
+
+    if (!current->reply_to) {
+        ctx_set_status(&current->ctx, PX_ERR_STATE);
+        return;
+    }
+    caller = do_reply(current);
+    if (caller)
+        sched_make_runnable(caller);
+    ctx_set_status(&current->ctx, PX_OK);
+}
+
+void ipc_reply_recv(struct endpoint *ep)
+{
+    struct thread *self = current, *caller = do_reply(self);
+
+    ipc_recv(ep);
+    if (!caller)
+        return;
+    if (self->state == TS_BLOCKED_RECV)
+        sched_switch_to(caller); /* the fast path back to the client */
+    else
+        sched_make_runnable(caller);
+}
+
+void ntfn_signal(struct notification *n, uint64_t bits)
+{
+    struct thread *w = pop(&n->waiters);
+
+    n->bits |= bits;
+    if (w) {
+        *ctx_mr(&w->ctx, 0) = n->bits;
+        n->bits = 0;
+        wake_with(w, PX_OK);
+    } else if (n->bound && n->bound->state == TS_BLOCKED_RECV) {
+        struct thread *t = n->bound;
+        list_remove(&t->queue_link);
+        t->ep = NULL;
+        take_notification(t);
+        sched_make_runnable(t);
+    }
+}
+
+void ntfn_wait(struct notification *n, bool block)
+{
+    struct thread *self = current;
+
+    if (n->bits) {
+        *ctx_mr(&self->ctx, 0) = n->bits;
+        n->bits = 0;
+        ctx_set_status(&self->ctx, PX_OK);
+        return;
+    }
+    if (!block) {
+        ctx_set_status(&self->ctx, PX_ERR_AGAIN);
+        return;
+    }
+    self->ntfn = n;
+    sched_block(self, TS_BLOCKED_NTFN);
+    list_push_back(&n->waiters, &self->queue_link);
+}
+
+void ipc_exception(uint64_t kind, uint64_t code, uint64_t addr, uint64_t access)
+{
+    struct thread *self = current;
+    struct kobj *h = self->exc_ep;
+
+    self->exc_kind = kind;
+    self->exc_code = code;
+    self->exc_addr = addr;
+    self->exc_access = access;
+    if (!h || h->dead) {
+        exception_unhandled(self);
+        return;
+    }
+    self->exc_pending = true;
+    ipc_send(container_of(h, struct endpoint, obj), self->exc_badge, true);
+}
+
+void ipc_cancel(struct thread *t)
+{
+    switch (t->state) {
+    case TS_BLOCKED_SEND:
+    case TS_BLOCKED_RECV:
+    case TS_BLOCKED_NTFN:
+        list_remove(&t->queue_link);
+        t->ep = NULL;
+        t->ntfn = NULL;
+        break;
+    case TS_BLOCKED_REPLY:
+        if (t->replier)
+            t->replier->reply_to = NULL, t->replier = NULL;
+        break;
+    default:
+        break;
+    }
+    t->exc_pending = false;
+    drop_reply(t);
+}
+
+void endpoint_destroy(struct endpoint *ep)
+{
+    struct thread *t;
+
+    while ((t = pop(&ep->senders)) || (t = pop(&ep->receivers))) {
+        if (t->exc_pending) {
+            t->exc_pending = false;
+            t->ep = NULL;
+            t->state = TS_INACTIVE;
+        } else {
+            wake_with(t, PX_ERR_REVOKED);
+        }
+    }
+}
+
+void ntfn_destroy(struct notification *n)
+{
+    struct thread *t;
+
+    while ((t = pop(&n->waiters)))
+        wake_with(t, PX_ERR_REVOKED);
+    if (n->bound)
+        n->bound->bound = NULL, n->bound = NULL;
+}

@@ -1,0 +1,113 @@
+/*
+ * The scheduler: one FIFO per priority and a bitmap of the non-empty ones. The running thread (current)
+ * is not in a queue. A thread that used up its time slice goes to the back of its queue with a new one;
+ * a thread preempted by a higher priority goes back to the front and keeps what it had left.
+ */
+#include <core/kernel.h>
+#include <core/task.h>
+
+struct thread *current;
+static struct list_node runq[PX_PRIO_MAX + 1];
+static uint32_t runq_bitmap;
+static struct thread *direct; /* the IPC fast path's choice for the next thread */
+static bool need_resched;
+
+static void rq_push(struct thread *t, bool front)
+{
+    if (!runq[0].next)
+        for (unsigned i = 0; i <= PX_PRIO_MAX; i++)
+            list_init(&runq[i]);
+    if (front)
+        list_push_front(&runq[t->prio], &t->queue_link);
+    else
+        list_push_back(&runq[t->prio], &t->queue_link);
+    runq_bitmap |= 1u << t->prio;
+}
+
+static void rq_remove(struct thread *t)
+{
+    list_remove(&t->queue_link);
+    if (list_empty(&runq[t->prio]))
+        runq_bitmap &= ~(1u << t->prio);
+}
+
+static struct thread *rq_pop(void)
+{
+    struct thread *t;
+
+    if (!runq_bitmap)
+        return NULL;
+    t = list_entry(list_first(&runq[31 - __builtin_clz(runq_bitmap)]), struct thread, queue_link);
+    rq_remove(t);
+    return t;
+}
+
+void sched_make_runnable(struct thread *t)
+{
+    t->state = TS_RUNNABLE;
+    if (t == current || t == direct)
+        return;
+    rq_push(t, false);
+    if (!current || t->prio > current->prio)
+        need_resched = true;
+}
+
+void sched_block(struct thread *t, enum thread_state s)
+{
+    if (t->state == TS_RUNNABLE && t != current && t != direct)
+        rq_remove(t);
+    if (t == direct)
+        direct = NULL;
+    t->state = s;
+}
+
+void sched_yield(void)
+{
+    if (current) {
+        current->budget = 0;
+        need_resched = true;
+    }
+}
+
+void sched_tick(void)
+{
+    if (current && current->budget && --current->budget == 0)
+        need_resched = true;
+}
+
+void sched_switch_to(struct thread *t)
+{
+    if (direct && direct != t)
+        rq_push(direct, true);
+    t->state = TS_RUNNABLE;
+    direct = t;
+}
+
+struct thread *sched_next(void)
+{
+    struct thread *prev = current, *next = direct;
+
+    direct = NULL;
+    if (!next && prev && prev->state == TS_RUNNABLE && !need_resched)
+        return prev;
+    if (prev && prev->state == TS_RUNNABLE && prev != next) {
+        bool expired = prev->budget == 0;
+        if (expired)
+            prev->budget = prev->timeslice;
+        rq_push(prev, !expired);
+    }
+    need_resched = false;
+    if (!next)
+        next = rq_pop();
+    while (!next) {
+        current = NULL;
+        arch_wait_for_interrupt();
+        next = rq_pop();
+    }
+    if (next->budget == 0)
+        next->budget = next->timeslice;
+    if (next != prev)
+        arch_thread_switch(prev, next);
+    current = next;
+    return next;
+}

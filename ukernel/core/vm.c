@@ -1,0 +1,267 @@
+/*
+ * Memory pools, frames and mappings (vm.h). A pool is a budget of pages; frames take their pages from
+ * the kernel's page allocator within that budget and give them back when they go. Every mapping is a
+ * record in its task's and its frame's lists; unmapping part of a record splits it.
+ */
+#include <core/kernel.h>
+#include <core/mm.h>
+#include <core/string.h>
+#include <core/vm.h>
+#include <proteus/caps.h>
+#include <proteus/status.h>
+
+static struct kmem_cache mapping_cache;
+
+struct memory *memory_create(struct memory *parent, uint64_t pages, struct task *payer)
+{
+    struct memory *m;
+
+    if (parent && pages > parent->pages - parent->used)
+        return NULL;
+    m = kobj_alloc(PX_OBJ_MEMORY, payer ? &payer->quota : NULL, payer ? &payer->obj : NULL);
+    if (!m)
+        return NULL;
+    m->pages = pages;
+    if (parent) {
+        parent->used += pages;
+        kobj_get(&parent->obj);
+        m->parent = parent;
+    }
+    return m;
+}
+
+void memory_free(struct memory *m)
+{
+    if (m->parent) {
+        m->parent->used -= m->pages;
+        kobj_put(&m->parent->obj);
+    }
+}
+
+static struct frame *frame_alloc(struct task *payer)
+{
+    struct frame *f = kobj_alloc(PX_OBJ_FRAME, payer ? &payer->quota : NULL, payer ? &payer->obj : NULL);
+
+    if (f)
+        list_init(&f->mappings);
+    return f;
+}
+
+struct frame *frame_create(struct memory *pool, uint64_t pages, struct task *payer)
+{
+    struct frame *f;
+    paddr_t pa;
+
+    if (pages == 0 || pages > pool->pages - pool->used)
+        return NULL;
+    if (!(f = frame_alloc(payer)))
+        return NULL;
+    if (pmm_alloc(&phys_mem, pages, 1, &pa) != PMM_OK) {
+        f->obj.dead = true;
+        kobj_put(&f->obj);
+        return NULL;
+    }
+    memset(phys_to_virt(pa), 0, pages * PAGE_SIZE);
+    f->pa = pa;
+    f->pages = pages;
+    f->pool = pool;
+    pool->used += pages;
+    kobj_get(&pool->obj);
+    return f;
+}
+
+struct frame *frame_wrap(paddr_t pa, uint64_t pages, struct task *payer)
+{
+    struct frame *f = frame_alloc(payer);
+
+    if (f) {
+        f->pa = pa;
+        f->pages = pages;
+        f->kernel_owned = true;
+    }
+    return f;
+}
+
+static void unmap_record(struct mapping *m)
+{
+    for (uint64_t i = 0; i < m->pages; i++)
+        arch_aspace_unmap(m->task->as, m->vaddr + i * PAGE_SIZE);
+    list_remove(&m->task_link);
+    list_remove(&m->frame_link);
+    kobj_put(&m->frame->obj);
+    quota_refund(&m->task->quota, mapping_cache.objsize);
+    kmem_free(&mapping_cache, m);
+}
+
+void frame_destroy(struct frame *f)
+{
+    struct list_node *pos, *tmp;
+
+    list_for_each_safe(pos, tmp, &f->mappings)
+    {
+        struct mapping *m = list_entry(pos, struct mapping, frame_link);
+        kobj_get(&f->obj); /* unmap_record drops the record's reference; keep ours */
+        unmap_record(m);
+        f->obj.refs--;
+    }
+}
+
+void frame_free(struct frame *f)
+{
+    if (f->kernel_owned || !f->pool)
+        return;
+    pmm_free(&phys_mem, f->pa, f->pages);
+    f->pool->used -= f->pages;
+    kobj_put(&f->pool->obj);
+}
+
+void vm_task_unmap_all(struct task *t)
+{
+    while (!list_empty(&t->mappings))
+        unmap_record(list_entry(list_first(&t->mappings), struct mapping, task_link));
+}
+
+static struct mapping *new_record(struct task *t, struct frame *f, uint64_t vaddr, uint64_t pages,
+                                  uint64_t frame_page, unsigned max_prot)
+{
+    struct mapping *m;
+
+    if (!mapping_cache.objsize)
+        kmem_cache_init(&mapping_cache, "mapping", sizeof(struct mapping), &kernel_pages);
+    if (!quota_charge(&t->quota, mapping_cache.objsize))
+        return NULL;
+    if (!(m = kmem_alloc(&mapping_cache))) {
+        quota_refund(&t->quota, mapping_cache.objsize);
+        return NULL;
+    }
+    *m = (struct mapping){.task = t,
+                          .frame = f,
+                          .vaddr = vaddr,
+                          .pages = pages,
+                          .frame_page = frame_page,
+                          .max_prot = max_prot};
+    kobj_get(&f->obj);
+    list_push_back(&t->mappings, &m->task_link);
+    list_push_back(&f->mappings, &m->frame_link);
+    return m;
+}
+
+/* Remove [va, va + pages) from t: whole records go, records that straddle the range are trimmed or split. */
+static int unmap_range(struct task *t, uint64_t va, uint64_t pages)
+{
+    uint64_t end = va + pages * PAGE_SIZE;
+    struct list_node *pos, *tmp;
+
+    list_for_each_safe(pos, tmp, &t->mappings)
+    {
+        struct mapping *m = list_entry(pos, struct mapping, task_link);
+        uint64_t mend = m->vaddr + m->pages * PAGE_SIZE;
+        if (mend <= va || m->vaddr >= end)
+            continue;
+        if (m->vaddr < va && mend > end) { /* split: keep [m->vaddr, va) and [end, mend) */
+            struct mapping *tail = new_record(t, m->frame, end, (mend - end) / PAGE_SIZE,
+                                              m->frame_page + (end - m->vaddr) / PAGE_SIZE, m->max_prot);
+            if (!tail)
+                return PX_ERR_NOMEM;
+            m->pages = (va - m->vaddr) / PAGE_SIZE;
+        } else if (m->vaddr < va) {
+            m->pages = (va - m->vaddr) / PAGE_SIZE;
+        } else if (mend > end) {
+            m->frame_page += (end - m->vaddr) / PAGE_SIZE;
+            m->pages = (mend - end) / PAGE_SIZE;
+            m->vaddr = end;
+        } else {
+            unmap_record(m);
+            continue;
+        }
+    }
+    for (uint64_t p = 0; p < pages; p++)
+        arch_aspace_unmap(t->as, va + p * PAGE_SIZE);
+    return PX_OK;
+}
+
+int vm_map(struct task *t, struct frame *f, uint64_t frame_page, uint64_t vaddr, uint64_t pages,
+           unsigned prot, unsigned max_prot)
+{
+    int st = unmap_range(t, vaddr, pages); /* mapping over a mapping replaces it */
+
+    if (st != PX_OK)
+        return st;
+    if (!new_record(t, f, vaddr, pages, frame_page, max_prot))
+        return PX_ERR_NOMEM;
+    for (uint64_t p = 0; p < pages; p++) {
+        st = arch_aspace_map(t->as, vaddr + p * PAGE_SIZE, f->pa + (frame_page + p) * PAGE_SIZE, prot,
+                             &t->quota);
+        if (st != PX_OK) {
+            unmap_range(t, vaddr, pages);
+            return st;
+        }
+    }
+    return PX_OK;
+}
+
+static int check_range(uint64_t vaddr, uint64_t pages)
+{
+    if (vaddr % PAGE_SIZE || vaddr < PX_USER_BASE || vaddr >= PX_USER_TOP || pages == 0 ||
+        pages > (PX_USER_TOP - vaddr) / PAGE_SIZE)
+        return PX_ERR_INVAL;
+    return PX_OK;
+}
+
+/* Change the protection of the mapped pages of a range; unmapped pages in it are left alone. */
+static int protect_range(struct task *t, uint64_t va, uint64_t pages, unsigned prot)
+{
+    uint64_t end = va + pages * PAGE_SIZE;
+    struct list_node *pos;
+
+    list_for_each(pos, &t->mappings)
+    {
+        struct mapping *m = list_entry(pos, struct mapping, task_link);
+        if (m->vaddr < end && va < m->vaddr + m->pages * PAGE_SIZE && (prot & ~m->max_prot))
+            return PX_ERR_RIGHTS;
+    }
+    for (uint64_t p = 0; p < pages; p++)
+        arch_aspace_protect(t->as, va + p * PAGE_SIZE, prot);
+    return PX_OK;
+}
+
+static unsigned rights_prot(uint32_t rights)
+{
+    return (rights & PX_R_READ ? PX_PROT_READ : 0) | (rights & PX_R_WRITE ? PX_PROT_WRITE : 0) |
+           (rights & PX_R_EXEC ? PX_PROT_EXEC : 0);
+}
+
+static uint32_t prot_rights(unsigned prot)
+{
+    return (prot & PX_PROT_READ ? PX_R_READ : 0) | (prot & PX_PROT_WRITE ? PX_R_WRITE : 0) |
+           (prot & PX_PROT_EXEC ? PX_R_EXEC : 0);
+}
+
+int vm_map_op(struct task *t, struct cap_table *caps, const struct px_map_op *op)
+{
+    int st = check_range(op->vaddr, op->pages);
+    struct cap *c;
+
+    if (st != PX_OK || op->reserved)
+        return PX_ERR_INVAL;
+    switch (op->op) {
+    case PX_MAP_OP_MAP:
+        if (op->prot & ~(PX_PROT_READ | PX_PROT_WRITE | PX_PROT_EXEC) || !op->prot ||
+            ((op->prot & PX_PROT_WRITE) && (op->prot & PX_PROT_EXEC)))
+            return PX_ERR_INVAL;
+        if ((st = cap_lookup(caps, op->frame, PX_OBJ_FRAME, prot_rights(op->prot), &c)) != PX_OK)
+            return st;
+        struct frame *f = container_of(c->obj, struct frame, obj);
+        if (op->frame_page >= f->pages || op->pages > f->pages - op->frame_page)
+            return PX_ERR_INVAL;
+        return vm_map(t, f, op->frame_page, op->vaddr, op->pages, op->prot, rights_prot(c->rights));
+    case PX_MAP_OP_UNMAP:
+        return unmap_range(t, op->vaddr, op->pages);
+    case PX_MAP_OP_PROTECT:
+        if (((op->prot & PX_PROT_WRITE) && (op->prot & PX_PROT_EXEC)) || !op->prot)
+            return PX_ERR_INVAL;
+        return protect_range(t, op->vaddr, op->pages, op->prot);
+    default:
+        return PX_ERR_INVAL;
+    }
+}

@@ -1,0 +1,40 @@
+/*
+ * Synchronous IPC through endpoints and asynchronous signals through notifications (ABI: ipc.h). Each
+ * call acts on `current`, reads its arguments from current's saved registers and writes its results
+ * there or into the partner's; blocking only changes states and queues.
+ */
+#ifndef CORE_IPC_H
+#define CORE_IPC_H
+
+#include <core/task.h>
+
+struct endpoint {
+    struct kobj obj;
+    struct list_node senders;   /* threads, FIFO */
+    struct list_node receivers; /* threads, FIFO */
+};
+
+struct notification {
+    struct kobj obj;
+    uint64_t bits;
+    struct list_node waiters;
+    struct thread *bound; /* a thread that also takes these signals in RECV */
+};
+
+void ipc_send(struct endpoint *ep, uint64_t badge, bool call);
+void ipc_recv(struct endpoint *ep);
+void ipc_reply(void);
+void ipc_reply_recv(struct endpoint *ep);
+
+void ntfn_signal(struct notification *n, uint64_t bits);
+void ntfn_wait(struct notification *n, bool block);
+
+/* current took an exception (kind PX_EXC_*): deliver it to its handler, or stop it and say so. */
+void ipc_exception(uint64_t kind, uint64_t code, uint64_t addr, uint64_t access);
+
+/* Leave any queue or IPC relation a thread is in, waking partners with PX_ERR_REVOKED where needed. */
+void ipc_cancel(struct thread *t);
+void endpoint_destroy(struct endpoint *ep);
+void ntfn_destroy(struct notification *n);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * Kernel objects and kernel-memory quotas. Every object a task can reach starts with a struct kobj and is
+ * reached through caps (cap.h). An object lives while anything references it (each cap and each kernel
+ * pointer holds one reference) but can be destroyed before that: destruction releases what the object
+ * manages (a thread stops, an endpoint wakes its waiters, a frame is unmapped everywhere) and marks it
+ * dead, so every remaining cap to it fails with PX_ERR_REVOKED. The memory goes with the last reference.
+ *
+ * Every object is charged to a quota, the kernel memory a task was given by its creator; an object whose
+ * quota is exhausted is not created, and nothing else is affected.
+ */
+#ifndef CORE_OBJECT_H
+#define CORE_OBJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct quota {
+    uint64_t limit; /* bytes */
+    uint64_t used;
+};
+
+static inline bool quota_charge(struct quota *q, uint64_t bytes)
+{
+    if (bytes > q->limit - q->used)
+        return false;
+    q->used += bytes;
+    return true;
+}
+
+static inline void quota_refund(struct quota *q, uint64_t bytes)
+{
+    q->used -= bytes < q->used ? bytes : q->used;
+}
+
+struct kobj {
+    uint8_t type; /* PX_OBJ_* */
+    bool dead;    /* destroyed: caps to it are revoked */
+    uint16_t reserved;
+    uint32_t refs;
+    struct quota *quota; /* pays for this object */
+    struct kobj *payer;  /* the task that owns that quota: held, so the quota outlives the object */
+    uint64_t charge;     /* bytes charged */
+};
+
+/* Called when the last reference goes: destroy if still alive, free, refund. Provided by object.c. */
+void kobj_release(struct kobj *o);
+
+static inline void kobj_get(struct kobj *o) { o->refs++; }
+
+static inline void kobj_put(struct kobj *o)
+{
+    if (--o->refs == 0)
+        kobj_release(o);
+}
+
+/*
+ * Allocate a zeroed object of a type, charged to q, which belongs to the object `payer` (a task; NULL
+ * for objects of the kernel itself). NULL if the quota or memory is exhausted. One reference, the caller's.
+ */
+void *kobj_alloc(unsigned type, struct quota *q, struct kobj *payer);
+/* Free the running thread's memory if it was released while it ran (call once the CPU has left it). */
+void kobj_reap(void);
+
+/* Destroy: release what it manages and mark it dead (idempotent). The caller still holds its reference. */
+void kobj_destroy(struct kobj *o);
+
+#endif

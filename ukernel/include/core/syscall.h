@@ -1,0 +1,24 @@
+/* The system call layer and what it needs from the rest of the kernel and from the architecture. */
+#ifndef CORE_SYSCALL_H
+#define CORE_SYSCALL_H
+
+#include <core/task.h>
+
+/* Handle current's system call (number and arguments in its saved registers). */
+void syscall_dispatch(void);
+
+/* The calling task ends (the root task's end ends the system); the calling thread ends. */
+void task_exit_current(int64_t status);
+void thread_exit_current(void);
+/* t took an exception nobody handles: report it and stop t (the root task's failure ends the system). */
+void exception_unhandled(struct thread *t);
+/* Map the shared info page (PX_SHARED_INFO_ADDR) read-only into t. */
+void task_map_shared_info(struct task *t);
+
+/* Architecture. */
+bool arch_user_access_ok(uint64_t va, uint64_t len, bool write); /* in the current address space */
+bool arch_user_address_ok(uint64_t va);                          /* canonical, user half */
+void arch_thread_set_tls(struct thread *t, uint64_t fs_base, uint64_t gs_base);
+void arch_dump_user_fault(const struct thread *t);
+
+#endif

@@ -1,0 +1,23 @@
+/* Timer objects: a deadline (and optional period) on the monotonic clock that signals a notification. */
+#ifndef CORE_TIMER_H
+#define CORE_TIMER_H
+
+#include <core/ipc.h>
+
+struct timer {
+    struct kobj obj;
+    struct list_node link;     /* armed timers */
+    struct notification *ntfn; /* held */
+    uint64_t bits;
+    uint64_t deadline_ns; /* 0: disarmed */
+    uint64_t period_ns;
+};
+
+struct timer *timer_create(struct notification *n, uint64_t bits, struct task *payer);
+void timer_set(struct timer *t, uint64_t deadline_ns, uint64_t period_ns);
+void timer_destroy(struct timer *t);
+void timers_expire(uint64_t now_ns); /* from the tick */
+
+uint64_t time_now_ns(void); /* monotonic, from the TSC */
+
+#endif

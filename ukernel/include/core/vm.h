@@ -1,0 +1,59 @@
+/*
+ * User memory: pools of physical pages (MEMORY objects), frames made from them, and the mappings of
+ * frames into tasks. Every mapping is recorded both in its task and in its frame, so that destroying
+ * either removes exactly the page-table entries that refer to it: a freed page is never still mapped.
+ */
+#ifndef CORE_VM_H
+#define CORE_VM_H
+
+#include <core/pmm.h>
+#include <core/task.h>
+#include <proteus/memory.h>
+
+struct memory {
+    struct kobj obj;
+    struct memory *parent; /* held; pages come back to it on destruction */
+    uint64_t pages;        /* budget */
+    uint64_t used;         /* pages in frames and sub-pools */
+};
+
+struct frame {
+    struct kobj obj;
+    paddr_t pa;
+    uint64_t pages;
+    struct memory *pool; /* held; NULL for pages the kernel owns (boot module) */
+    bool kernel_owned;   /* not to be freed (the boot module) */
+    struct list_node mappings;
+};
+
+struct mapping {
+    struct list_node task_link, frame_link;
+    struct task *task;
+    struct frame *frame;
+    uint64_t vaddr, pages, frame_page;
+    unsigned max_prot; /* what the frame cap allowed when it was mapped: PROTECT cannot exceed it */
+};
+
+struct memory *memory_create(struct memory *parent, uint64_t pages, struct task *payer);
+struct frame *frame_create(struct memory *pool, uint64_t pages, struct task *payer);
+struct frame *frame_wrap(paddr_t pa, uint64_t pages, struct task *payer); /* kernel-owned pages */
+
+/* Apply one map operation to task t on behalf of `caps` (the caller's table). Returns a PX status. */
+int vm_map_op(struct task *t, struct cap_table *caps, const struct px_map_op *op);
+/* Map frame pages into t (also used by the kernel to build the root task). */
+int vm_map(struct task *t, struct frame *f, uint64_t frame_page, uint64_t vaddr, uint64_t pages,
+           unsigned prot, unsigned max_prot);
+
+void vm_task_unmap_all(struct task *t);
+void frame_destroy(struct frame *f);
+void frame_free(struct frame *f);
+void memory_free(struct memory *m);
+
+/* Architecture: user page tables; page-table pages are charged to q. */
+struct aspace *arch_aspace_create(struct quota *q);
+void arch_aspace_destroy(struct aspace *as, struct quota *q);
+int arch_aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned prot, struct quota *q);
+void arch_aspace_unmap(struct aspace *as, uint64_t va);
+bool arch_aspace_protect(struct aspace *as, uint64_t va, unsigned prot); /* false if not mapped */
+
+#endif

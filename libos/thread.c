@@ -12,7 +12,8 @@ static void __attribute__((noreturn)) trampoline(void (*fn)(void *), void *arg)
     px_thread_exit();
 }
 
-int64_t libos_thread_create(void (*fn)(void *), void *arg, unsigned prio, struct libos_thread *out)
+int64_t libos_thread_create(void (*fn)(void *), void *arg, unsigned prio, uint32_t handler, uint32_t flags,
+                            struct libos_thread *out)
 {
     uint32_t frame, th = libos_slot_alloc();
     uint8_t *mem = libos_map_new(STACK_PAGES + 2, &frame);
@@ -36,6 +37,7 @@ int64_t libos_thread_create(void (*fn)(void *), void *arg, unsigned prio, struct
     if ((st = px_thread_write_regs(th, &r)) != PX_OK ||
         (st = px_thread_set_ipc_buf(th, frame, STACK_PAGES + 1)) != PX_OK ||
         (st = px_thread_set_sched(th, prio, PX_TIMESLICE_DEFAULT_US)) != PX_OK ||
+        (st = px_thread_set_handler(th, handler, flags)) != PX_OK ||
         (st = px_thread_resume(th)) != PX_OK)
         return st;
     out->thread = th;

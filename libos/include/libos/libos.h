@@ -36,12 +36,16 @@ void *libos_map_new(uint64_t pages, uint32_t *frame);
 /* A range of this task's address space for mapping `pages` pages (never reused). */
 uint64_t libos_va_alloc(uint64_t pages);
 
-/* Threads: run fn(arg) in a new thread of this task with its own stack, TLS and IPC buffer. */
+/*
+ * Threads: run fn(arg) in a new thread of this task with its own stack, TLS and IPC buffer, at `prio`,
+ * with exception endpoint `handler` (a slot of ours, PX_CAP_NULL for none) and PX_THREAD_* flags.
+ */
 struct libos_thread {
     uint32_t thread; /* cap */
     uint32_t frame;  /* cap: stack, TLS and IPC buffer */
 };
-int64_t libos_thread_create(void (*fn)(void *), void *arg, unsigned prio, struct libos_thread *out);
+int64_t libos_thread_create(void (*fn)(void *), void *arg, unsigned prio, uint32_t handler, uint32_t flags,
+                            struct libos_thread *out);
 
 /* Tasks: a new task running an ELF image (e.g. this task's own boot module). */
 struct libos_spawn {

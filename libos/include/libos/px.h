@@ -135,7 +135,8 @@ struct px_msg {
 
 static inline int64_t px_ipc(uint64_t nr, uint32_t ep, struct px_msg *m)
 {
-    struct px_ret r = px_syscall(nr, ep, m->info, m->mr[0], m->mr[1], m->mr[2], m->mr[3]);
+    struct px_ret r = nr == PX_SYS_RECV ? px_syscall(nr, ep, 0, 0, 0, 0, 0)
+                                        : px_syscall(nr, ep, m->info, m->mr[0], m->mr[1], m->mr[2], m->mr[3]);
     if (nr != PX_SYS_SEND && nr != PX_SYS_REPLY && r.status == PX_OK) {
         m->info = r.info, m->badge = r.badge;
         for (int i = 0; i < 4; i++)

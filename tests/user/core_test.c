@@ -1,0 +1,493 @@
+/*
+ * The kernel core from user space (ABI 0.2), as the root task: capabilities and rights, tasks and their
+ * isolation, IPC with badges, notifications, exceptions and foreign system calls as messages,
+ * preemption, kernel-memory quotas, batched mapping and timers. Child tasks run this same image, loaded
+ * from the boot module by libos_spawn, and start in one of the *_child functions. Prints KTAP; exits
+ * with the number of failures.
+ */
+#include <libos/libos.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define EP_SLOT_IN_CHILD 17
+#define SECRET_VA 0x0000200000000000ull
+#define MAP_VA 0x0000300000000000ull
+#define MAP_VA2 0x0000310000000000ull
+
+static int failures, number;
+
+static void check(int ok, const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("%s %d ", ok ? "ok" : "not ok", ++number);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    failures += !ok;
+}
+
+static uint32_t slot(void) { return libos_slot_alloc(); }
+static const struct px_bootinfo *bi(void) { return libos_bootinfo; }
+
+static uint32_t new_endpoint(void)
+{
+    uint32_t s = slot();
+    return px_endpoint_create(s) == PX_OK ? s : 0;
+}
+
+static uint32_t new_notification(void)
+{
+    uint32_t s = slot();
+    return px_notification_create(s) == PX_OK ? s : 0;
+}
+
+/* Spawn a child running entry(arg) from our own image, stopped; the caller gives caps and resumes it. */
+static int64_t spawn(int (*entry)(uint64_t), uint64_t arg, uint64_t quota, uint32_t handler, struct libos_child *c)
+{
+    const void *image = NULL;
+    struct px_map_op op;
+    const char *err;
+    uint64_t pages = (bi()->module_size + PX_PAGE_SIZE - 1) / PX_PAGE_SIZE;
+    static uint64_t module_va;
+
+    if (!module_va) { /* map our boot module (our own ELF) once, read-only */
+        module_va = libos_va_alloc(pages);
+        op = (struct px_map_op){PX_MAP_OP_MAP, bi()->cap_module, module_va, 0, pages, PX_PROT_READ, 0};
+        if (px_map_batch(bi()->cap_task, &op, 1, NULL) != PX_OK)
+            return PX_ERR_FAULT;
+    }
+    image = (const void *)(uintptr_t)module_va;
+    struct libos_spawn s = {image, bi()->module_size, quota, 512, PX_PRIO_DEFAULT, entry, arg, handler, 0, true};
+    int64_t st = libos_spawn(&s, c, &err);
+    if (st != PX_OK)
+        printf("# spawn failed: %s (status %lld)\n", err ? err : "?", (long long)st);
+    return st;
+}
+
+/* ---- IPC between two tasks, with badges ---- */
+
+static int pong_child(uint64_t ep)
+{
+    struct px_msg m = {0};
+
+    if (px_recv((uint32_t)ep, &m) != PX_OK)
+        return 1;
+    while (PX_MSGINFO_LABEL(m.info) != 99) {
+        m = (struct px_msg){PX_MSGINFO(8, 2), 0, {m.badge, m.mr[0] + 1, 0, 0}};
+        if (px_reply_recv((uint32_t)ep, &m) != PX_OK)
+            return 2;
+    }
+    m.info = PX_MSGINFO(100, 0);
+    px_reply(&m);
+    return 0;
+}
+
+static void test_ipc_badges(void)
+{
+    uint32_t ep = new_endpoint(), b1 = slot(), b2 = slot();
+    struct libos_child c;
+    int good = 0;
+
+    check(spawn(pong_child, EP_SLOT_IN_CHILD, 256 << 10, PX_CAP_NULL, &c) == PX_OK, "spawn a server task");
+    check(px_task_cap_insert(c.task, ep, EP_SLOT_IN_CHILD, PX_R_READ) == PX_OK, "give it a receive cap");
+    check(px_cap_mint(ep, b1, PX_R_WRITE, 0x11) == PX_OK && px_cap_mint(ep, b2, PX_R_WRITE, 0x22) == PX_OK,
+          "mint two badged send caps");
+    px_thread_resume(c.thread);
+    for (uint64_t i = 0; i < 200; i++) {
+        struct px_msg m = {PX_MSGINFO(7, 1), 0, {i, 0, 0, 0}};
+        uint32_t via = i & 1 ? b2 : b1;
+        if (px_call(via, &m) == PX_OK && PX_MSGINFO_LABEL(m.info) == 8 && m.mr[0] == (i & 1 ? 0x22u : 0x11u) &&
+            m.mr[1] == i + 1)
+            good++;
+    }
+    check(good == 200, "200 calls across tasks, each reply names the badge it came through (%d good)", good);
+    struct px_msg m = {PX_MSGINFO(99, 0), 0, {0}};
+    check(px_call(b1, &m) == PX_OK && PX_MSGINFO_LABEL(m.info) == 100, "the server answers its last call");
+    px_obj_destroy(c.task);
+}
+
+/* ---- Isolation: a task cannot touch another's memory; its fault reaches its handler ---- */
+
+static int peek_child(uint64_t va)
+{
+    return (int)*(volatile uint64_t *)(uintptr_t)va; /* not mapped in this task */
+}
+
+static void test_isolation(void)
+{
+    uint32_t frame = slot(), h = new_endpoint();
+    struct px_map_op op = {PX_MAP_OP_MAP, frame, SECRET_VA, 0, 1, PX_PROT_READ | PX_PROT_WRITE, 0};
+    struct libos_child c;
+    struct px_msg m = {0};
+
+    px_frame_create(bi()->cap_memory, frame, 1);
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_OK, "map a secret page in the root task");
+    *(volatile uint64_t *)(uintptr_t)SECRET_VA = 0x5ec2e7;
+    check(spawn(peek_child, SECRET_VA, 256 << 10, h, &c) == PX_OK, "spawn a task that reads the secret address");
+    px_thread_resume(c.thread);
+    check(px_recv(h, &m) == PX_OK, "its exception reaches the handler endpoint");
+    check(PX_MSGINFO_LABEL(m.info) == PX_LABEL_EXCEPTION + PX_EXC_PAGE_FAULT, "as a page fault (label %#llx)",
+          (unsigned long long)PX_MSGINFO_LABEL(m.info));
+    struct px_ipc_buffer *ib = libos_ipc_buffer();
+    check(PX_MSGINFO_LENGTH(m.info) == PX_EXCEPTION_WORDS && ib->mr[22] == SECRET_VA &&
+              (ib->mr[23] & PX_ACCESS_READ) && !(ib->mr[23] & PX_ACCESS_PRESENT),
+          "with the address and a read of a page that is not there (length %u)", PX_MSGINFO_LENGTH(m.info));
+    m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+    check(px_reply(&m) == PX_OK, "the handler leaves it stopped");
+    check(*(volatile uint64_t *)(uintptr_t)SECRET_VA == 0x5ec2e7, "the secret is untouched");
+    check(px_obj_destroy(c.task) == PX_OK, "destroy the task");
+}
+
+/* ---- Rights, types and slots, for every kind of call ---- */
+
+static void test_rights(void)
+{
+    uint32_t ep = new_endpoint(), n = new_notification(), f = slot(), s[16];
+    uint64_t type, rights, badge, bits;
+    struct px_msg m = {0};
+    struct px_map_op op;
+    struct px_regs r;
+
+    for (int i = 0; i < 16; i++)
+        s[i] = slot();
+    px_frame_create(bi()->cap_memory, f, 1);
+    px_cap_copy(ep, s[0], PX_R_READ);        /* receive only */
+    px_cap_copy(ep, s[1], PX_R_WRITE);       /* send only */
+    px_cap_copy(n, s[2], PX_R_READ);         /* wait only */
+    px_cap_copy(n, s[3], PX_R_WRITE);        /* signal only */
+    px_cap_copy(f, s[4], PX_R_READ);         /* read-only frame */
+    px_cap_copy(bi()->cap_memory, s[5], PX_R_READ);
+    px_cap_copy(bi()->cap_task, s[6], PX_R_READ);
+    px_cap_copy(bi()->cap_thread, s[7], PX_R_READ);
+    px_cap_copy(bi()->cap_debug, s[8], 0);
+    check(px_cap_identify(s[0], &type, &rights, &badge) == PX_OK && type == PX_OBJ_ENDPOINT && rights == PX_R_READ,
+          "identify a derived cap: type endpoint, rights READ");
+    check(px_cap_copy(s[0], s[9], PX_R_ALL) == PX_OK && px_cap_identify(s[9], &type, &rights, &badge) == PX_OK &&
+              rights == PX_R_READ,
+          "copying never adds rights");
+    check(px_send(s[0], &m) == PX_ERR_RIGHTS && px_call(s[0], &m) == PX_ERR_RIGHTS, "send/call need WRITE");
+    check(px_recv(s[1], &m) == PX_ERR_RIGHTS && px_reply_recv(s[1], &m) == PX_ERR_RIGHTS, "recv needs READ");
+    check(px_signal(s[2]) == PX_ERR_RIGHTS, "signal needs WRITE");
+    check(px_wait(s[3], &bits) == PX_ERR_RIGHTS && px_poll(s[3], &bits) == PX_ERR_RIGHTS, "wait/poll need READ");
+    op = (struct px_map_op){PX_MAP_OP_MAP, s[4], MAP_VA, 0, 1, PX_PROT_READ | PX_PROT_WRITE, 0};
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_RIGHTS, "mapping writable needs WRITE on the frame");
+    op.prot = PX_PROT_READ | PX_PROT_EXEC;
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_RIGHTS, "mapping executable needs EXEC");
+    op.prot = PX_PROT_READ;
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_OK, "a read-only frame cap maps read-only");
+    op = (struct px_map_op){PX_MAP_OP_PROTECT, 0, MAP_VA, 0, 1, PX_PROT_READ | PX_PROT_WRITE, 0};
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_RIGHTS, "protect cannot exceed the mapping's rights");
+    op = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA, 0, 1, PX_PROT_WRITE | PX_PROT_EXEC | PX_PROT_READ, 0};
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_INVAL, "W+X is refused");
+    check(px_frame_create(s[5], s[10], 1) == PX_ERR_RIGHTS && px_memory_split(s[5], s[10], 1) == PX_ERR_RIGHTS,
+          "frame_create/memory_split need MANAGE on the memory");
+    check(px_thread_create(s[6], s[10]) == PX_ERR_RIGHTS && px_map_batch(s[6], &op, 1, NULL) == PX_ERR_RIGHTS &&
+              px_task_cap_insert(s[6], ep, 30, PX_R_ALL) == PX_ERR_RIGHTS,
+          "thread_create/map_batch need MANAGE, cap_insert GRANT on the task");
+    check(px_thread_resume(s[7]) == PX_ERR_RIGHTS && px_thread_suspend(s[7]) == PX_ERR_RIGHTS &&
+              px_thread_set_sched(s[7], 1, 10000) == PX_ERR_RIGHTS &&
+              px_thread_set_handler(s[7], ep, 0) == PX_ERR_RIGHTS && px_thread_read_regs(s[7], &r) == PX_ERR_RIGHTS &&
+              px_thread_bind(s[7], n) == PX_ERR_RIGHTS && px_thread_set_tls(s[7], 0, 0) == PX_ERR_RIGHTS &&
+              px_thread_set_ipc_buf(s[7], f, 0) == PX_ERR_RIGHTS,
+          "every thread call needs MANAGE");
+    check(px_debug_write(s[8], "x", 1, NULL) == PX_ERR_RIGHTS, "debug_write needs WRITE on the debug cap");
+    check(px_obj_destroy(s[0]) == PX_ERR_RIGHTS, "destroy needs MANAGE");
+    check(px_call(n, &m) == PX_ERR_TYPE && px_signal(ep) == PX_ERR_TYPE && px_thread_resume(ep) == PX_ERR_TYPE,
+          "a cap of the wrong type: TYPE");
+    check(px_signal(0) == PX_ERR_CAP && px_signal(5000) == PX_ERR_CAP && px_signal(s[11]) == PX_ERR_CAP,
+          "slot 0, a slot past the table, an empty slot: CAP");
+    check(px_endpoint_create(ep) == PX_ERR_SLOT_FULL && px_cap_copy(n, ep, PX_R_ALL) == PX_ERR_SLOT_FULL,
+          "creating into a used slot: SLOT_FULL");
+    check(px_cap_mint(s[1], s[11], PX_R_WRITE, 5) == PX_OK && px_cap_mint(s[11], s[12], PX_R_WRITE, 6) == PX_ERR_INVAL,
+          "a badge is set once");
+    check(px_thread_set_sched(bi()->cap_thread, PX_PRIO_MAX + 1, 10000) == PX_ERR_INVAL, "priority above one's own: INVAL");
+    check(px_thread_write_regs(bi()->cap_thread, &r) == PX_ERR_STATE, "writing the registers of a running thread: STATE");
+    check(px_thread_read_regs(bi()->cap_task, (struct px_regs *)0x10) == PX_ERR_TYPE, "type before address");
+    check(px_obj_destroy(ep) == PX_OK && px_send(s[1], &m) == PX_ERR_REVOKED && px_recv(s[0], &m) == PX_ERR_REVOKED,
+          "destroying an endpoint revokes every cap to it");
+    check(px_cap_delete(s[1]) == PX_OK && px_cap_delete(s[1]) == PX_ERR_CAP, "delete empties the slot");
+    check(px_map_batch(bi()->cap_task, (const struct px_map_op *)0xffffffff80000000ull, 1, NULL) == PX_ERR_FAULT,
+          "map_batch with a kernel pointer: FAULT");
+    op = (struct px_map_op){PX_MAP_OP_UNMAP, 0, MAP_VA, 0, 1, 0, 0};
+    px_map_batch(bi()->cap_task, &op, 1, NULL);
+}
+
+/* ---- Exceptions as messages: skip a faulting instruction; foreign system calls ---- */
+
+static volatile int after_ud2;
+static volatile uint64_t foreign_result;
+
+static void ud2_thread(void *done)
+{
+    __asm__ volatile("ud2");
+    after_ud2 = 1;
+    px_signal((uint32_t)(uintptr_t)done);
+}
+
+static void foreign_thread(void *unused)
+{
+    uint64_t rax = 39; /* Linux getpid */
+
+    (void)unused;
+    __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "memory");
+    foreign_result = rax;
+    rax = 60; /* Linux exit: the handler stops us */
+    __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "memory");
+}
+
+static bool take_exception(uint32_t h, struct px_msg *m, struct px_regs *r, uint64_t *kind)
+{
+    struct px_ipc_buffer *ib = libos_ipc_buffer();
+    uint64_t *w = (uint64_t *)r;
+
+    *m = (struct px_msg){0};
+    if (px_recv(h, m) != PX_OK || PX_MSGINFO_LABEL(m->info) < PX_LABEL_EXCEPTION)
+        return false;
+    *kind = PX_MSGINFO_LABEL(m->info) - PX_LABEL_EXCEPTION;
+    for (int i = 0; i < PX_REGS_WORDS; i++)
+        w[i] = i < 4 ? m->mr[i] : ib->mr[i];
+    return true;
+}
+
+static int64_t resume_with(struct px_msg *m, const struct px_regs *r)
+{
+    struct px_ipc_buffer *ib = libos_ipc_buffer();
+    const uint64_t *w = (const uint64_t *)r;
+
+    m->info = PX_MSGINFO(PX_EXC_REPLY_RESUME, PX_REGS_WORDS);
+    for (int i = 0; i < PX_REGS_WORDS; i++)
+        if (i < 4)
+            m->mr[i] = w[i];
+        else
+            ib->mr[i] = w[i];
+    return px_reply(m);
+}
+
+static void test_exceptions(void)
+{
+    uint32_t h = new_endpoint(), done = new_notification();
+    struct libos_thread t;
+    struct px_msg m;
+    struct px_regs r;
+    uint64_t kind, bits;
+
+    check(libos_thread_create(ud2_thread, (void *)(uintptr_t)done, 20, h, 0, &t) == PX_OK, "a thread with a handler");
+    check(take_exception(h, &m, &r, &kind) && kind == PX_EXC_INVALID_OPCODE, "its ud2 arrives as invalid opcode");
+    r.rip += 2;
+    check(resume_with(&m, &r) == PX_OK, "the handler replies with RIP past the instruction");
+    check(px_wait(done, &bits) == PX_OK && after_ud2 == 1, "and the thread carries on after it");
+
+    check(libos_thread_create(foreign_thread, NULL, 20, h, PX_THREAD_FOREIGN_ABI, &t) == PX_OK,
+          "a foreign-ABI thread");
+    check(take_exception(h, &m, &r, &kind) && kind == PX_EXC_FOREIGN_SYSCALL && r.rax == 39,
+          "its syscall arrives as a foreign syscall with rax = 39");
+    r.rax = 1234;
+    check(resume_with(&m, &r) == PX_OK, "the handler answers rax = 1234");
+    check(take_exception(h, &m, &r, &kind) && kind == PX_EXC_FOREIGN_SYSCALL && r.rax == 60,
+          "the next syscall arrives too (exit)");
+    check(foreign_result == 1234, "the thread saw the handler's result (%llu)", (unsigned long long)foreign_result);
+    m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+    px_reply(&m);
+    check(px_thread_read_regs(t.thread, &r) == PX_OK && r.rax == 60, "the stopped thread's registers can be read");
+    px_obj_destroy(t.thread);
+}
+
+/* ---- Preemption: two spinning threads of one priority share the CPU ---- */
+
+static volatile uint64_t spins_a, spins_b;
+static volatile int stop_spinning;
+
+static void spinner(void *counter)
+{
+    while (!stop_spinning)
+        (*(volatile uint64_t *)counter)++;
+}
+
+static void timed_spinner(void *done)
+{
+    uint64_t end = libos_monotonic_ns() + 60000000ull; /* 60 ms: several 10 ms time slices */
+
+    while (libos_monotonic_ns() < end)
+        spins_a++;
+    stop_spinning = 1;
+    px_signal((uint32_t)(uintptr_t)done);
+}
+
+static void test_preemption(void)
+{
+    uint32_t done = new_notification();
+    struct libos_thread a, b;
+    uint64_t bits;
+
+    check(libos_thread_create(spinner, (void *)&spins_b, 10, PX_CAP_NULL, 0, &b) == PX_OK &&
+              libos_thread_create(timed_spinner, (void *)(uintptr_t)done, 10, PX_CAP_NULL, 0, &a) == PX_OK,
+          "two spinning threads at priority 10");
+    check(px_wait(done, &bits) == PX_OK, "the timed one finishes");
+    check(spins_a > 0 && spins_b > 0, "both ran: the timer preempts a thread that never yields (%llu, %llu)",
+          (unsigned long long)spins_a, (unsigned long long)spins_b);
+}
+
+/* ---- Waiting on an endpoint and a notification at once ---- */
+
+static volatile uint64_t got_labels[2], got_bits;
+
+static void bound_receiver(void *arg)
+{
+    uint32_t *caps = arg; /* endpoint, done */
+    struct px_msg m;
+
+    for (int i = 0; i < 2; i++) {
+        if (px_recv(caps[0], &m) != PX_OK)
+            return;
+        got_labels[i] = PX_MSGINFO_LABEL(m.info);
+        if (got_labels[i] == PX_LABEL_NOTIFY)
+            got_bits = m.mr[0];
+    }
+    px_signal(caps[1]);
+}
+
+static void test_ep_and_ntfn(void)
+{
+    static uint32_t caps[2];
+    uint32_t n = new_notification(), b = slot();
+    struct libos_thread t;
+    struct px_msg m = {PX_MSGINFO(42, 0), 0, {0}};
+    uint64_t bits;
+
+    caps[0] = new_endpoint();
+    caps[1] = new_notification();
+    px_cap_mint(n, b, PX_R_WRITE, 0x8);
+    check(libos_thread_create(bound_receiver, caps, PX_PRIO_MAX, PX_CAP_NULL, 0, &t) == PX_OK &&
+              px_thread_bind(t.thread, n) == PX_OK,
+          "a thread bound to a notification");
+    px_thread_yield(); /* it runs and waits in recv */
+    check(px_signal(b) == PX_OK, "signal the notification");
+    check(px_send(caps[0], &m) == PX_OK, "send on the endpoint");
+    check(px_wait(caps[1], &bits) == PX_OK && got_labels[0] == PX_LABEL_NOTIFY && got_bits == 0x8 &&
+              got_labels[1] == 42,
+          "one recv woke for the signal (bits %#llx), the next for the message", (unsigned long long)got_bits);
+}
+
+/* ---- Batched mapping ---- */
+
+static void toucher(void *va) { *(volatile uint64_t *)va = 1; }
+
+static void test_batch_map(void)
+{
+    static struct px_map_op ops[512];
+    uint32_t f = slot(), h = new_endpoint();
+    uint64_t done = 0, kind;
+    struct libos_thread t;
+    struct px_msg m;
+    struct px_regs r;
+    bool ok = true;
+
+    check(px_frame_create(bi()->cap_memory, f, 512) == PX_OK, "a frame of 512 pages");
+    for (int i = 0; i < 512; i++)
+        ops[i] = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA + i * 4096ull, (uint64_t)i, 1,
+                                    PX_PROT_READ | PX_PROT_WRITE, 0};
+    int64_t st = px_map_batch(bi()->cap_task, ops, 512, &done);
+    check(st == PX_OK && done == 512, "512 maps in one call (%llu done)", (unsigned long long)done);
+    for (int i = 0; i < 512; i++)
+        *(volatile uint64_t *)(uintptr_t)(MAP_VA + i * 4096ull) = 0xabc000 + i;
+    ops[0] = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA2, 0, 512, PX_PROT_READ, 0};
+    check(px_map_batch(bi()->cap_task, ops, 1, &done) == PX_OK, "the same frame again, as one 512-page range");
+    for (int i = 0; i < 512; i++)
+        ok &= *(volatile uint64_t *)(uintptr_t)(MAP_VA2 + i * 4096ull) == 0xabc000ull + i;
+    check(ok, "both mappings show the same pages");
+    ops[0] = (struct px_map_op){PX_MAP_OP_UNMAP, 0, MAP_VA, 0, 512, 0, 0};
+    ops[1] = (struct px_map_op){PX_MAP_OP_UNMAP, 0, MAP_VA2, 0, 512, 0, 0};
+    check(px_map_batch(bi()->cap_task, ops, 2, &done) == PX_OK && done == 2, "unmap both in one call");
+    ops[0] = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA, 0, 1, PX_PROT_READ, 7};
+    check(px_map_batch(bi()->cap_task, ops, 1, &done) == PX_ERR_INVAL && done == 0, "a non-zero reserved field: INVAL");
+    libos_thread_create(toucher, (void *)(uintptr_t)(MAP_VA + 4096 * 7), 20, h, 0, &t);
+    check(take_exception(h, &m, &r, &kind) && kind == PX_EXC_PAGE_FAULT && libos_ipc_buffer()->mr[22] == MAP_VA + 4096 * 7,
+          "an unmapped page faults");
+    m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+    px_reply(&m);
+    px_obj_destroy(t.thread);
+    check(px_obj_destroy(f) == PX_OK, "destroy the frame");
+}
+
+/* ---- Kernel-memory quotas ---- */
+
+static int quota_child(uint64_t ep)
+{
+    uint32_t s = 20, n = 0;
+    int64_t st;
+
+    /* Threads are charged to the task they are created in, about 1 KiB each. */
+    while ((st = px_thread_create(libos_bootinfo->cap_task, s++)) == PX_OK)
+        n++;
+    struct px_msg m = {PX_MSGINFO(1, 2), 0, {n, (uint64_t)st, 0, 0}};
+    px_call((uint32_t)ep, &m);
+    return 0;
+}
+
+static void test_quota(void)
+{
+    uint32_t ep = new_endpoint(), extra[64];
+    struct libos_child c;
+    struct px_msg m = {0};
+    int made = 0;
+
+    check(spawn(quota_child, EP_SLOT_IN_CHILD, 256 << 10, PX_CAP_NULL, &c) == PX_OK, "a task with 256 KiB of kernel memory");
+    px_task_cap_insert(c.task, ep, EP_SLOT_IN_CHILD, PX_R_WRITE);
+    px_thread_resume(c.thread);
+    int64_t st = px_recv(ep, &m);
+    check(st == PX_OK && m.mr[1] == PX_ERR_NOMEM && m.mr[0] > 10,
+          "it creates threads until its quota runs out: status %llu after %llu", (unsigned long long)m.mr[1],
+          (unsigned long long)m.mr[0]);
+    for (int i = 0; i < 64; i++)
+        made += px_endpoint_create(extra[i] = slot()) == PX_OK;
+    check(made == 64, "meanwhile the root task's quota is untouched");
+    m.info = PX_MSGINFO(0, 0);
+    px_reply(&m);
+    check(px_obj_destroy(c.task) == PX_OK, "destroying the task gives its quota back");
+    check(spawn(quota_child, EP_SLOT_IN_CHILD, 1 << 10, PX_CAP_NULL, &c) == PX_ERR_NOMEM,
+          "a task too small for its own cap table is not created: NOMEM");
+    check(px_task_create(bi()->cap_memory, slot(), 1ull << 62) == PX_ERR_NOMEM, "a quota larger than ours: NOMEM");
+}
+
+/* ---- Timers ---- */
+
+static void test_timer(void)
+{
+    uint32_t n = new_notification(), t = slot();
+    uint64_t bits = 0, t0 = libos_monotonic_ns(), t1;
+    int64_t st;
+
+    check(px_timer_create(t, n, 0x4) == PX_OK, "a timer signalling bit 2");
+    check(px_timer_set(t, t0 + 5000000, 2000000) == PX_OK, "armed for +5 ms, then every 2 ms");
+    st = px_wait(n, &bits);
+    t1 = libos_monotonic_ns();
+    check(st == PX_OK && bits == 0x4 && t1 >= t0 + 5000000,
+          "the first expiry wakes us no earlier than the deadline (%llu us)", (unsigned long long)(t1 - t0) / 1000);
+    check(px_wait(n, &bits) == PX_OK && bits == 0x4, "and the period keeps it coming");
+    check(px_timer_set(t, 0, 0) == PX_OK, "cancel");
+    check(px_obj_destroy(t) == PX_OK, "destroy");
+}
+
+int main(void)
+{
+    uint64_t v = 0;
+
+    px_abi_version(&v);
+    printf("KTAP version 1\n");
+    printf("# core test: ABI %llu.%llu\n", (unsigned long long)v >> 16, (unsigned long long)v & 0xffff);
+    test_rights();
+    test_ipc_badges();
+    test_isolation();
+    test_exceptions();
+    test_preemption();
+    test_ep_and_ntfn();
+    test_batch_map();
+    test_quota();
+    test_timer();
+    printf("1..%d\n", number);
+    printf("# core test: %d failures\n", failures);
+    return failures;
+}

@@ -180,12 +180,22 @@ static int unmap_range(struct task *t, uint64_t va, uint64_t pages)
     return PX_OK;
 }
 
+/* Is any page of the range mapped? Every recorded page has a present entry and no other page has. */
+static bool range_mapped(struct task *t, uint64_t va, uint64_t pages)
+{
+    for (uint64_t p = 0; p < pages; p++)
+        if (arch_aspace_mapped(t->as, va + p * PAGE_SIZE))
+            return true;
+    return false;
+}
+
 int vm_map(struct task *t, struct frame *f, uint64_t frame_page, uint64_t vaddr, uint64_t pages,
            unsigned prot, unsigned max_prot)
 {
-    int st = unmap_range(t, vaddr, pages); /* mapping over a mapping replaces it */
+    int st;
 
-    if (st != PX_OK)
+    /* Mapping over a mapping replaces it; the page-table check spares the record scan when it cannot. */
+    if (range_mapped(t, vaddr, pages) && (st = unmap_range(t, vaddr, pages)) != PX_OK)
         return st;
     if (!new_record(t, f, vaddr, pages, frame_page, max_prot))
         return PX_ERR_NOMEM;

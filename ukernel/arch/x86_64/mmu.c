@@ -239,6 +239,13 @@ void arch_aspace_unmap(struct aspace *as, uint64_t va)
     }
 }
 
+bool arch_aspace_mapped(struct aspace *as, uint64_t va)
+{
+    uint64_t *pte = user_pte(as, va, NULL);
+
+    return pte && (*pte & PTE_P);
+}
+
 bool arch_aspace_protect(struct aspace *as, uint64_t va, unsigned prot)
 {
     uint64_t *pte = user_pte(as, va, NULL);

@@ -55,5 +55,6 @@ void arch_aspace_destroy(struct aspace *as, struct quota *q);
 int arch_aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned prot, struct quota *q);
 void arch_aspace_unmap(struct aspace *as, uint64_t va);
 bool arch_aspace_protect(struct aspace *as, uint64_t va, unsigned prot); /* false if not mapped */
+bool arch_aspace_mapped(struct aspace *as, uint64_t va);
 
 #endif

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Run a benchmark image in QEMU and collect its results (docs/benchmarks.md).
+
+Usage: bench.py --kernel ELF --module TASK.elf --suite NAME --json OUT [--icount] [--timeout S]
+
+The image prints `bench <suite>.<name> median=<n> min=<n> unit=<u> n=<iterations>` lines; they are
+echoed, written to OUT as JSON and summarised in a table. Exits non-zero if the run failed or printed
+no results.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runner  # noqa: E402
+
+LINE = re.compile(r"^bench (\S+)\.(\S+) median=(\d+) min=(\d+) unit=(\w+) n=(\d+)$")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--kernel", required=True)
+    p.add_argument("--module", required=True)
+    p.add_argument("--suite", required=True)
+    p.add_argument("--json", required=True)
+    p.add_argument("--icount", action="store_true")
+    p.add_argument("--accel", default="tcg", choices=["tcg", "kvm"])
+    p.add_argument("--timeout", type=float, default=570)
+    a = p.parse_args()
+    args = argparse.Namespace(kernel=a.kernel, module=a.module, accel=a.accel, memory="256M", icount=a.icount,
+                              cmdline="bench.unit=insn" if a.icount else "", qemu_arg=[], gdb=False)
+    boot = runner.Boot(runner.qemu_command(args, interactive=False), echo=False)
+    status = boot.pump(time.monotonic() + a.timeout)
+    boot.kill()
+    results = []
+    for line in boot.lines:
+        m = LINE.match(line)
+        if m:
+            print(line)
+            results.append({"suite": m.group(1), "name": m.group(2), "median": int(m.group(3)),
+                            "min": int(m.group(4)), "unit": m.group(5), "n": int(m.group(6))})
+    reason = runner.judge(status, boot.lines, a.timeout, True)
+    if reason or not results:
+        print(f"bench: {a.suite} failed: {reason or 'no results'}", file=sys.stderr)
+        for line in boot.lines[-runner.TAIL_LINES:]:
+            print("  " + line, file=sys.stderr)
+        return 1
+    doc = {"suite": a.suite, "accel": a.accel, "icount": a.icount, "host": platform.node(),
+           "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "results": results}
+    with open(a.json, "w") as f:
+        json.dump(doc, f, indent=2)
+    print(f"\n{'benchmark':<36} {'median':>12} {'min':>12}  unit    n")
+    for r in results:
+        print(f"{r['suite'] + '.' + r['name']:<36} {r['median']:>12} {r['min']:>12}  {r['unit']:<6} {r['n']}")
+    print(f"\nresults: {a.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -27,5 +27,7 @@ void register_kmem_suite(void);
 void register_elf_suite(void);
 void register_bootmem_suite(void);
 void register_ksyms_suite(void);
+void register_cap_suite(void);
+void register_sched_ipc_suite(void);
 
 #endif /* TESTS_HOST_CUNIT_TAP_H */

@@ -8,7 +8,8 @@
  * makes from the faulting thread's state; the reply rewrites those registers or leaves the thread stopped.
  *
  * Fast path: a call that finds a receiver waiting, and a reply-and-receive that finds no sender queued,
- * switch directly to the partner (sched_switch_to) with no run-queue work at all.
+ * switch directly to the partner (sched_switch_to) with no run-queue work at all, unless a thread of
+ * higher priority than the partner is waiting to run.
  */
 #include <core/ipc.h>
 #include <core/kernel.h>
@@ -228,8 +229,11 @@ void ipc_reply_recv(struct endpoint *ep)
 
 void ntfn_signal(struct notification *n, uint64_t bits)
 {
-    struct thread *w = pop(&n->waiters);
+    struct thread *w;
 
+    if (!bits)
+        return; /* nothing to report: wake nobody */
+    w = pop(&n->waiters);
     n->bits |= bits;
     if (w) {
         *ctx_mr(&w->ctx, 0) = n->bits;

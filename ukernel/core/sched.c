@@ -75,11 +75,21 @@ void sched_tick(void)
         need_resched = true;
 }
 
+/*
+ * The IPC fast path: t runs next, straight after the current thread blocks, unless a queued thread has a
+ * higher priority (then t just joins the run queue: the fast path never overtakes a priority).
+ */
 void sched_switch_to(struct thread *t)
 {
     if (direct && direct != t)
         rq_push(direct, true);
+    direct = NULL;
     t->state = TS_RUNNABLE;
+    if (runq_bitmap >> t->prio >> 1) {
+        rq_push(t, false);
+        need_resched = true;
+        return;
+    }
     direct = t;
 }
 

@@ -134,22 +134,21 @@ int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const
     }
     if ((st = give_caps(&s, sp, thread, ipc)) != PX_OK)
         goto out;
-    info = (struct px_bootinfo){PX_BOOTINFO_MAGIC,
-                                PX_ABI_VERSION,
-                                PX_SHARED_INFO_ADDR,
-                                IPC_VA,
-                                C_TASK,
-                                C_THREAD,
-                                C_MEMORY,
-                                libos_bootinfo->cap_debug ? C_DEBUG : 0,
-                                0,
-                                C_IPC,
-                                C_FIRST_FREE,
-                                libos_bootinfo->cap_slots,
-                                sp->memory_pages,
-                                0,
-                                sp->quota,
-                                {0}};
+    info = (struct px_bootinfo){
+        .magic = PX_BOOTINFO_MAGIC,
+        .abi_version = PX_ABI_VERSION,
+        .shared_info = PX_SHARED_INFO_ADDR,
+        .ipc_buffer = IPC_VA,
+        .cap_task = C_TASK,
+        .cap_thread = C_THREAD,
+        .cap_memory = C_MEMORY,
+        .cap_debug = libos_bootinfo->cap_debug ? C_DEBUG : 0,
+        .cap_ipc_frame = C_IPC,
+        .cap_first_free = C_FIRST_FREE,
+        .cap_slots = libos_bootinfo->cap_slots,
+        .memory_pages = sp->memory_pages,
+        .kmem_quota = sp->quota,
+    };
     if ((st = give_pages(&s, BOOTINFO_VA, 1, PX_PROT_READ, &info, 0, sizeof(info), NULL)) != PX_OK ||
         (st = start_thread(&s, sp, thread, ipc, entry)) != PX_OK)
         goto out;

@@ -21,6 +21,10 @@ struct px_bootinfo {
     uint32_t cap_debug;     /* the debug console (WRITE) */
     uint32_t cap_module;    /* frame: the boot module the root task was loaded from (READ) */
     uint32_t cap_ipc_frame; /* frame: the initial IPC buffer page (READ|WRITE) */
+    uint32_t cap_irq_control; /* claim interrupt lines (ALL) */
+    uint32_t cap_ioport;    /* every I/O port (ALL) */
+    uint32_t cap_mmio;      /* device physical memory: everything that is not RAM (ALL) */
+    uint32_t reserved0;     /* zero */
     uint32_t cap_first_free; /* first empty slot */
     uint32_t cap_slots;     /* size of the cap table */
     uint64_t memory_pages;  /* pages in cap_memory */

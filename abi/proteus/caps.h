@@ -18,6 +18,10 @@
 #define PX_OBJ_MEMORY 6       /* a pool of physical pages that frames are made from */
 #define PX_OBJ_DEBUG 7        /* permission to use the debug calls */
 #define PX_OBJ_TIMER 8        /* a deadline that signals a notification */
+#define PX_OBJ_IRQ_CONTROL 9  /* permission to claim interrupt lines */
+#define PX_OBJ_IRQ 10         /* one interrupt line, delivered to a notification */
+#define PX_OBJ_IOPORT 11      /* a range of I/O ports */
+#define PX_OBJ_MMIO 12        /* device physical memory that device frames are made from */
 
 /*
  * Rights. What each means depends on the type:
@@ -25,7 +29,8 @@
  *   WRITE   frame: map writable; endpoint: send and call; notification: signal
  *   EXEC    frame: map executable
  *   GRANT   endpoint: pass caps in messages; task: insert caps into its table
- *   MANAGE  task, thread, timer, memory: configure, start, stop, create from, destroy
+ *   MANAGE  task, thread, timer, memory, irq, ioport, mmio: configure, start, stop, create from, destroy
+ *   READ/WRITE on an I/O port range: in / out
  * A derived cap never has rights its source lacks.
  */
 #define PX_R_READ 0x01u

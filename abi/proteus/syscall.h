@@ -30,6 +30,8 @@
 /* Tasks. */
 #define PX_SYS_TASK_CREATE 0x020     /* (memory, dst, quota bytes) */
 #define PX_SYS_TASK_CAP_INSERT 0x021 /* (task, src, dst slot in task, rights mask): GRANT on task */
+#define PX_SYS_TASK_SET_FAULT_NTFN 0x022 /* (task, notification or PX_CAP_NULL): signalled when one of its
+                                          * threads stops on an exception nobody handles */
 
 /* Threads (struct px_regs in regs.h). */
 #define PX_SYS_THREAD_CREATE 0x030      /* (task, dst) -> a stopped thread */
@@ -62,10 +64,19 @@
 #define PX_SYS_FRAME_CREATE 0x071 /* (memory, dst, pages) -> zeroed, physically contiguous */
 #define PX_SYS_FRAME_INFO 0x072   /* (frame) -> rdx = physical address, r10 = pages */
 #define PX_SYS_MAP_BATCH 0x073    /* (task, const struct px_map_op *, count) -> rdx = ops applied */
+#define PX_SYS_FRAME_CREATE_DEVICE 0x074 /* (mmio, dst, physical address, pages): uncached device registers */
 
 /* Time (time.h). */
 #define PX_SYS_TIMER_CREATE 0x080 /* (dst, notification, bits) */
 #define PX_SYS_TIMER_SET 0x081    /* (timer, deadline ns, period ns): 0 deadline cancels */
+
+/* Devices (device.h). */
+#define PX_SYS_IRQ_CREATE 0x090   /* (irq control, dst, line, flags PX_IRQ_*) */
+#define PX_SYS_IRQ_BIND 0x091     /* (irq, notification, bits): unmasks the line */
+#define PX_SYS_IRQ_ACK 0x092      /* (irq): unmask the line after handling an interrupt */
+#define PX_SYS_IOPORT_SPLIT 0x0a0 /* (ioport, dst, first port, count): a sub-range */
+#define PX_SYS_IOPORT_IN 0x0a1    /* (ioport, port, width 1|2|4) -> rdx = value: READ */
+#define PX_SYS_IOPORT_OUT 0x0a2   /* (ioport, port, width 1|2|4, value): WRITE */
 
 /* Debugging. */
 /* 0x300: retired (ABI 0.1 DEBUG_WRITE, which needed no capability). */

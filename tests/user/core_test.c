@@ -45,7 +45,8 @@ static uint32_t new_notification(void)
 }
 
 /* Spawn a child running entry(arg) from our own image, stopped; the caller gives caps and resumes it. */
-static int64_t spawn(int (*entry)(uint64_t), uint64_t arg, uint64_t quota, uint32_t handler, struct libos_child *c)
+static int64_t spawn(int (*entry)(uint64_t), uint64_t arg, uint64_t quota, uint32_t handler,
+                     struct libos_child *c)
 {
     const void *image = NULL;
     struct px_map_op op;
@@ -60,7 +61,8 @@ static int64_t spawn(int (*entry)(uint64_t), uint64_t arg, uint64_t quota, uint3
             return PX_ERR_FAULT;
     }
     image = (const void *)(uintptr_t)module_va;
-    struct libos_spawn s = {image, bi()->module_size, quota, 512, PX_PRIO_DEFAULT, entry, arg, handler, 0, true};
+    struct libos_spawn s = {image, bi()->module_size, quota, 512, PX_PRIO_DEFAULT, entry,
+                            arg,   handler,           0,     true};
     int64_t st = libos_spawn(&s, c, &err);
     if (st != PX_OK)
         printf("# spawn failed: %s (status %lld)\n", err ? err : "?", (long long)st);
@@ -99,8 +101,8 @@ static void test_ipc_badges(void)
     for (uint64_t i = 0; i < 200; i++) {
         struct px_msg m = {PX_MSGINFO(7, 1), 0, {i, 0, 0, 0}};
         uint32_t via = i & 1 ? b2 : b1;
-        if (px_call(via, &m) == PX_OK && PX_MSGINFO_LABEL(m.info) == 8 && m.mr[0] == (i & 1 ? 0x22u : 0x11u) &&
-            m.mr[1] == i + 1)
+        if (px_call(via, &m) == PX_OK && PX_MSGINFO_LABEL(m.info) == 8 &&
+            m.mr[0] == (i & 1 ? 0x22u : 0x11u) && m.mr[1] == i + 1)
             good++;
     }
     check(good == 200, "200 calls across tasks, each reply names the badge it came through (%d good)", good);
@@ -126,7 +128,8 @@ static void test_isolation(void)
     px_frame_create(bi()->cap_memory, frame, 1);
     check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_OK, "map a secret page in the root task");
     *(volatile uint64_t *)(uintptr_t)SECRET_VA = 0x5ec2e7;
-    check(spawn(peek_child, SECRET_VA, 256 << 10, h, &c) == PX_OK, "spawn a task that reads the secret address");
+    check(spawn(peek_child, SECRET_VA, 256 << 10, h, &c) == PX_OK,
+          "spawn a task that reads the secret address");
     px_thread_resume(c.thread);
     check(px_recv(h, &m) == PX_OK, "its exception reaches the handler endpoint");
     check(PX_MSGINFO_LABEL(m.info) == PX_LABEL_EXCEPTION + PX_EXC_PAGE_FAULT, "as a page fault (label %#llx)",
@@ -154,62 +157,75 @@ static void test_rights(void)
     for (int i = 0; i < 16; i++)
         s[i] = slot();
     px_frame_create(bi()->cap_memory, f, 1);
-    px_cap_copy(ep, s[0], PX_R_READ);        /* receive only */
-    px_cap_copy(ep, s[1], PX_R_WRITE);       /* send only */
-    px_cap_copy(n, s[2], PX_R_READ);         /* wait only */
-    px_cap_copy(n, s[3], PX_R_WRITE);        /* signal only */
-    px_cap_copy(f, s[4], PX_R_READ);         /* read-only frame */
+    px_cap_copy(ep, s[0], PX_R_READ);  /* receive only */
+    px_cap_copy(ep, s[1], PX_R_WRITE); /* send only */
+    px_cap_copy(n, s[2], PX_R_READ);   /* wait only */
+    px_cap_copy(n, s[3], PX_R_WRITE);  /* signal only */
+    px_cap_copy(f, s[4], PX_R_READ);   /* read-only frame */
     px_cap_copy(bi()->cap_memory, s[5], PX_R_READ);
     px_cap_copy(bi()->cap_task, s[6], PX_R_READ);
     px_cap_copy(bi()->cap_thread, s[7], PX_R_READ);
     px_cap_copy(bi()->cap_debug, s[8], 0);
-    check(px_cap_identify(s[0], &type, &rights, &badge) == PX_OK && type == PX_OBJ_ENDPOINT && rights == PX_R_READ,
-          "identify a derived cap: type endpoint, rights READ");
-    check(px_cap_copy(s[0], s[9], PX_R_ALL) == PX_OK && px_cap_identify(s[9], &type, &rights, &badge) == PX_OK &&
+    check(px_cap_identify(s[0], &type, &rights, &badge) == PX_OK && type == PX_OBJ_ENDPOINT &&
               rights == PX_R_READ,
+          "identify a derived cap: type endpoint, rights READ");
+    check(px_cap_copy(s[0], s[9], PX_R_ALL) == PX_OK &&
+              px_cap_identify(s[9], &type, &rights, &badge) == PX_OK && rights == PX_R_READ,
           "copying never adds rights");
     check(px_send(s[0], &m) == PX_ERR_RIGHTS && px_call(s[0], &m) == PX_ERR_RIGHTS, "send/call need WRITE");
     check(px_recv(s[1], &m) == PX_ERR_RIGHTS && px_reply_recv(s[1], &m) == PX_ERR_RIGHTS, "recv needs READ");
     check(px_signal(s[2]) == PX_ERR_RIGHTS, "signal needs WRITE");
-    check(px_wait(s[3], &bits) == PX_ERR_RIGHTS && px_poll(s[3], &bits) == PX_ERR_RIGHTS, "wait/poll need READ");
+    check(px_wait(s[3], &bits) == PX_ERR_RIGHTS && px_poll(s[3], &bits) == PX_ERR_RIGHTS,
+          "wait/poll need READ");
     op = (struct px_map_op){PX_MAP_OP_MAP, s[4], MAP_VA, 0, 1, PX_PROT_READ | PX_PROT_WRITE, 0};
-    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_RIGHTS, "mapping writable needs WRITE on the frame");
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_RIGHTS,
+          "mapping writable needs WRITE on the frame");
     op.prot = PX_PROT_READ | PX_PROT_EXEC;
     check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_RIGHTS, "mapping executable needs EXEC");
     op.prot = PX_PROT_READ;
     check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_OK, "a read-only frame cap maps read-only");
     op = (struct px_map_op){PX_MAP_OP_PROTECT, 0, MAP_VA, 0, 1, PX_PROT_READ | PX_PROT_WRITE, 0};
-    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_RIGHTS, "protect cannot exceed the mapping's rights");
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_RIGHTS,
+          "protect cannot exceed the mapping's rights");
     op = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA, 0, 1, PX_PROT_WRITE | PX_PROT_EXEC | PX_PROT_READ, 0};
     check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_INVAL, "W+X is refused");
-    check(px_frame_create(s[5], s[10], 1) == PX_ERR_RIGHTS && px_memory_split(s[5], s[10], 1) == PX_ERR_RIGHTS,
+    check(px_frame_create(s[5], s[10], 1) == PX_ERR_RIGHTS &&
+              px_memory_split(s[5], s[10], 1) == PX_ERR_RIGHTS,
           "frame_create/memory_split need MANAGE on the memory");
-    check(px_thread_create(s[6], s[10]) == PX_ERR_RIGHTS && px_map_batch(s[6], &op, 1, NULL) == PX_ERR_RIGHTS &&
+    check(px_thread_create(s[6], s[10]) == PX_ERR_RIGHTS &&
+              px_map_batch(s[6], &op, 1, NULL) == PX_ERR_RIGHTS &&
               px_task_cap_insert(s[6], ep, 30, PX_R_ALL) == PX_ERR_RIGHTS,
           "thread_create/map_batch need MANAGE, cap_insert GRANT on the task");
     check(px_thread_resume(s[7]) == PX_ERR_RIGHTS && px_thread_suspend(s[7]) == PX_ERR_RIGHTS &&
               px_thread_set_sched(s[7], 1, 10000) == PX_ERR_RIGHTS &&
-              px_thread_set_handler(s[7], ep, 0) == PX_ERR_RIGHTS && px_thread_read_regs(s[7], &r) == PX_ERR_RIGHTS &&
-              px_thread_bind(s[7], n) == PX_ERR_RIGHTS && px_thread_set_tls(s[7], 0, 0) == PX_ERR_RIGHTS &&
+              px_thread_set_handler(s[7], ep, 0) == PX_ERR_RIGHTS &&
+              px_thread_read_regs(s[7], &r) == PX_ERR_RIGHTS && px_thread_bind(s[7], n) == PX_ERR_RIGHTS &&
+              px_thread_set_tls(s[7], 0, 0) == PX_ERR_RIGHTS &&
               px_thread_set_ipc_buf(s[7], f, 0) == PX_ERR_RIGHTS,
           "every thread call needs MANAGE");
     check(px_debug_write(s[8], "x", 1, NULL) == PX_ERR_RIGHTS, "debug_write needs WRITE on the debug cap");
     check(px_obj_destroy(s[0]) == PX_ERR_RIGHTS, "destroy needs MANAGE");
-    check(px_call(n, &m) == PX_ERR_TYPE && px_signal(ep) == PX_ERR_TYPE && px_thread_resume(ep) == PX_ERR_TYPE,
+    check(px_call(n, &m) == PX_ERR_TYPE && px_signal(ep) == PX_ERR_TYPE &&
+              px_thread_resume(ep) == PX_ERR_TYPE,
           "a cap of the wrong type: TYPE");
     check(px_signal(0) == PX_ERR_CAP && px_signal(5000) == PX_ERR_CAP && px_signal(s[11]) == PX_ERR_CAP,
           "slot 0, a slot past the table, an empty slot: CAP");
     check(px_endpoint_create(ep) == PX_ERR_SLOT_FULL && px_cap_copy(n, ep, PX_R_ALL) == PX_ERR_SLOT_FULL,
           "creating into a used slot: SLOT_FULL");
-    check(px_cap_mint(s[1], s[11], PX_R_WRITE, 5) == PX_OK && px_cap_mint(s[11], s[12], PX_R_WRITE, 6) == PX_ERR_INVAL,
+    check(px_cap_mint(s[1], s[11], PX_R_WRITE, 5) == PX_OK &&
+              px_cap_mint(s[11], s[12], PX_R_WRITE, 6) == PX_ERR_INVAL,
           "a badge is set once");
-    check(px_thread_set_sched(bi()->cap_thread, PX_PRIO_MAX + 1, 10000) == PX_ERR_INVAL, "priority above one's own: INVAL");
-    check(px_thread_write_regs(bi()->cap_thread, &r) == PX_ERR_STATE, "writing the registers of a running thread: STATE");
+    check(px_thread_set_sched(bi()->cap_thread, PX_PRIO_MAX + 1, 10000) == PX_ERR_INVAL,
+          "priority above one's own: INVAL");
+    check(px_thread_write_regs(bi()->cap_thread, &r) == PX_ERR_STATE,
+          "writing the registers of a running thread: STATE");
     check(px_thread_read_regs(bi()->cap_task, (struct px_regs *)0x10) == PX_ERR_TYPE, "type before address");
-    check(px_obj_destroy(ep) == PX_OK && px_send(s[1], &m) == PX_ERR_REVOKED && px_recv(s[0], &m) == PX_ERR_REVOKED,
+    check(px_obj_destroy(ep) == PX_OK && px_send(s[1], &m) == PX_ERR_REVOKED &&
+              px_recv(s[0], &m) == PX_ERR_REVOKED,
           "destroying an endpoint revokes every cap to it");
     check(px_cap_delete(s[1]) == PX_OK && px_cap_delete(s[1]) == PX_ERR_CAP, "delete empties the slot");
-    check(px_map_batch(bi()->cap_task, (const struct px_map_op *)0xffffffff80000000ull, 1, NULL) == PX_ERR_FAULT,
+    check(px_map_batch(bi()->cap_task, (const struct px_map_op *)0xffffffff80000000ull, 1, NULL) ==
+              PX_ERR_FAULT,
           "map_batch with a kernel pointer: FAULT");
     op = (struct px_map_op){PX_MAP_OP_UNMAP, 0, MAP_VA, 0, 1, 0, 0};
     px_map_batch(bi()->cap_task, &op, 1, NULL);
@@ -274,8 +290,10 @@ static void test_exceptions(void)
     struct px_regs r;
     uint64_t kind, bits;
 
-    check(libos_thread_create(ud2_thread, (void *)(uintptr_t)done, 20, h, 0, &t) == PX_OK, "a thread with a handler");
-    check(take_exception(h, &m, &r, &kind) && kind == PX_EXC_INVALID_OPCODE, "its ud2 arrives as invalid opcode");
+    check(libos_thread_create(ud2_thread, (void *)(uintptr_t)done, 20, h, 0, &t) == PX_OK,
+          "a thread with a handler");
+    check(take_exception(h, &m, &r, &kind) && kind == PX_EXC_INVALID_OPCODE,
+          "its ud2 arrives as invalid opcode");
     r.rip += 2;
     check(resume_with(&m, &r) == PX_OK, "the handler replies with RIP past the instruction");
     check(px_wait(done, &bits) == PX_OK && after_ud2 == 1, "and the thread carries on after it");
@@ -288,10 +306,12 @@ static void test_exceptions(void)
     check(resume_with(&m, &r) == PX_OK, "the handler answers rax = 1234");
     check(take_exception(h, &m, &r, &kind) && kind == PX_EXC_FOREIGN_SYSCALL && r.rax == 60,
           "the next syscall arrives too (exit)");
-    check(foreign_result == 1234, "the thread saw the handler's result (%llu)", (unsigned long long)foreign_result);
+    check(foreign_result == 1234, "the thread saw the handler's result (%llu)",
+          (unsigned long long)foreign_result);
     m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
     px_reply(&m);
-    check(px_thread_read_regs(t.thread, &r) == PX_OK && r.rax == 60, "the stopped thread's registers can be read");
+    check(px_thread_read_regs(t.thread, &r) == PX_OK && r.rax == 60,
+          "the stopped thread's registers can be read");
     px_obj_destroy(t.thread);
 }
 
@@ -368,7 +388,8 @@ static void test_ep_and_ntfn(void)
     check(px_send(caps[0], &m) == PX_OK, "send on the endpoint");
     check(px_wait(caps[1], &bits) == PX_OK && got_labels[0] == PX_LABEL_NOTIFY && got_bits == 0x8 &&
               got_labels[1] == 42,
-          "one recv woke for the signal (bits %#llx), the next for the message", (unsigned long long)got_bits);
+          "one recv woke for the signal (bits %#llx), the next for the message",
+          (unsigned long long)got_bits);
 }
 
 /* ---- Batched mapping ---- */
@@ -387,14 +408,15 @@ static void test_batch_map(void)
 
     check(px_frame_create(bi()->cap_memory, f, 512) == PX_OK, "a frame of 512 pages");
     for (int i = 0; i < 512; i++)
-        ops[i] = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA + i * 4096ull, (uint64_t)i, 1,
-                                    PX_PROT_READ | PX_PROT_WRITE, 0};
+        ops[i] = (struct px_map_op){
+            PX_MAP_OP_MAP, f, MAP_VA + i * 4096ull, (uint64_t)i, 1, PX_PROT_READ | PX_PROT_WRITE, 0};
     int64_t st = px_map_batch(bi()->cap_task, ops, 512, &done);
     check(st == PX_OK && done == 512, "512 maps in one call (%llu done)", (unsigned long long)done);
     for (int i = 0; i < 512; i++)
         *(volatile uint64_t *)(uintptr_t)(MAP_VA + i * 4096ull) = 0xabc000 + i;
     ops[0] = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA2, 0, 512, PX_PROT_READ, 0};
-    check(px_map_batch(bi()->cap_task, ops, 1, &done) == PX_OK, "the same frame again, as one 512-page range");
+    check(px_map_batch(bi()->cap_task, ops, 1, &done) == PX_OK,
+          "the same frame again, as one 512-page range");
     for (int i = 0; i < 512; i++)
         ok &= *(volatile uint64_t *)(uintptr_t)(MAP_VA2 + i * 4096ull) == 0xabc000ull + i;
     check(ok, "both mappings show the same pages");
@@ -402,9 +424,11 @@ static void test_batch_map(void)
     ops[1] = (struct px_map_op){PX_MAP_OP_UNMAP, 0, MAP_VA2, 0, 512, 0, 0};
     check(px_map_batch(bi()->cap_task, ops, 2, &done) == PX_OK && done == 2, "unmap both in one call");
     ops[0] = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA, 0, 1, PX_PROT_READ, 7};
-    check(px_map_batch(bi()->cap_task, ops, 1, &done) == PX_ERR_INVAL && done == 0, "a non-zero reserved field: INVAL");
+    check(px_map_batch(bi()->cap_task, ops, 1, &done) == PX_ERR_INVAL && done == 0,
+          "a non-zero reserved field: INVAL");
     libos_thread_create(toucher, (void *)(uintptr_t)(MAP_VA + 4096 * 7), 20, h, 0, &t);
-    check(take_exception(h, &m, &r, &kind) && kind == PX_EXC_PAGE_FAULT && libos_ipc_buffer()->mr[22] == MAP_VA + 4096 * 7,
+    check(take_exception(h, &m, &r, &kind) && kind == PX_EXC_PAGE_FAULT &&
+              libos_ipc_buffer()->mr[22] == MAP_VA + 4096 * 7,
           "an unmapped page faults");
     m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
     px_reply(&m);
@@ -434,7 +458,8 @@ static void test_quota(void)
     struct px_msg m = {0};
     int made = 0;
 
-    check(spawn(quota_child, EP_SLOT_IN_CHILD, 256 << 10, PX_CAP_NULL, &c) == PX_OK, "a task with 256 KiB of kernel memory");
+    check(spawn(quota_child, EP_SLOT_IN_CHILD, 256 << 10, PX_CAP_NULL, &c) == PX_OK,
+          "a task with 256 KiB of kernel memory");
     px_task_cap_insert(c.task, ep, EP_SLOT_IN_CHILD, PX_R_WRITE);
     px_thread_resume(c.thread);
     int64_t st = px_recv(ep, &m);
@@ -449,7 +474,8 @@ static void test_quota(void)
     check(px_obj_destroy(c.task) == PX_OK, "destroying the task gives its quota back");
     check(spawn(quota_child, EP_SLOT_IN_CHILD, 1 << 10, PX_CAP_NULL, &c) == PX_ERR_NOMEM,
           "a task too small for its own cap table is not created: NOMEM");
-    check(px_task_create(bi()->cap_memory, slot(), 1ull << 62) == PX_ERR_NOMEM, "a quota larger than ours: NOMEM");
+    check(px_task_create(bi()->cap_memory, slot(), 1ull << 62) == PX_ERR_NOMEM,
+          "a quota larger than ours: NOMEM");
 }
 
 /* ---- Timers ---- */
@@ -465,10 +491,77 @@ static void test_timer(void)
     st = px_wait(n, &bits);
     t1 = libos_monotonic_ns();
     check(st == PX_OK && bits == 0x4 && t1 >= t0 + 5000000,
-          "the first expiry wakes us no earlier than the deadline (%llu us)", (unsigned long long)(t1 - t0) / 1000);
+          "the first expiry wakes us no earlier than the deadline (%llu us)",
+          (unsigned long long)(t1 - t0) / 1000);
     check(px_wait(n, &bits) == PX_OK && bits == 0x4, "and the period keeps it coming");
     check(px_timer_set(t, 0, 0) == PX_OK, "cancel");
     check(px_obj_destroy(t) == PX_OK, "destroy");
+}
+
+/* ---- Devices: an interrupt line, I/O ports and device memory ---- */
+
+#define COM1 0x3f8
+#define UART_IER 1
+#define UART_LSR 5
+
+static void test_devices(void)
+{
+    uint32_t irq = slot(), n = new_notification(), io = slot(), io2 = slot(), dev = slot(), ram = slot();
+    uint32_t lsr = 0;
+    uint64_t bits = 0;
+
+    check(px_ioport_split(bi()->cap_ioport, io, COM1, 8) == PX_OK, "a cap for COM1's eight ports");
+    int64_t st = px_ioport_in(io, COM1 + UART_LSR, 1, &lsr);
+    check(st == PX_OK && (lsr & 0x20), "read its line status (%#x)", lsr);
+    check(px_ioport_in(io, 0x60, 1, &lsr) == PX_ERR_RIGHTS &&
+              px_ioport_in(io, COM1 + 7, 2, &lsr) == PX_ERR_RIGHTS,
+          "ports outside the cap: RIGHTS");
+    check(px_ioport_in(io, COM1, 3, &lsr) == PX_ERR_INVAL, "width 3: INVAL");
+    check(px_ioport_split(io, io2, COM1 + 4, 8) == PX_ERR_INVAL, "a sub-range must lie inside");
+    check(px_irq_create(bi()->cap_irq_control, irq, 4, 0) == PX_OK, "claim interrupt line 4 (COM1)");
+    check(px_irq_create(bi()->cap_irq_control, slot(), 4, 0) == PX_ERR_STATE, "a line has one owner");
+    check(px_irq_create(bi()->cap_irq_control, slot(), 99, 0) == PX_ERR_INVAL, "no line 99");
+    check(px_irq_bind(irq, n, 0x10) == PX_OK, "deliver it to a notification as bit 4");
+    /* Enabling the transmitter-empty interrupt of an idle UART raises the line at once. */
+    px_ioport_out(io, COM1 + UART_IER, 1, 0x02);
+    st = px_wait(n, &bits);
+    check(st == PX_OK && bits == 0x10, "the interrupt arrives as a signal (bits %#llx)",
+          (unsigned long long)bits);
+    px_ioport_out(io, COM1 + UART_IER, 1, 0);
+    check(px_irq_ack(irq) == PX_OK, "acknowledge it");
+    check(px_obj_destroy(irq) == PX_OK && px_irq_create(bi()->cap_irq_control, slot(), 4, 0) == PX_OK,
+          "destroyed, the line can be claimed again");
+    check(px_frame_create_device(bi()->cap_mmio, dev, 0xfeb00000ull, 1) == PX_OK,
+          "a device frame (virtio-mmio window)");
+    check(px_frame_create_device(bi()->cap_mmio, ram, 0x200000, 1) == PX_ERR_INVAL,
+          "RAM is not device memory");
+    check(px_frame_create_device(bi()->cap_mmio, ram, 0xfee00000ull, 1) == PX_ERR_INVAL,
+          "the kernel's local APIC is not handed out");
+    check(px_frame_create_device(bi()->cap_memory, ram, 0xfeb00000ull, 1) == PX_ERR_TYPE,
+          "it takes an MMIO cap");
+}
+
+/* ---- A fault nobody handles stops the thread and tells whoever watches the task ---- */
+
+static int crash_child(uint64_t address)
+{
+    return *(volatile int *)(uintptr_t)address; /* page 0: never mapped */
+}
+
+static void test_fault_notification(void)
+{
+    uint32_t n = new_notification();
+    struct libos_child c;
+    struct px_regs r;
+    uint64_t bits;
+
+    check(spawn(crash_child, 16, 256 << 10, PX_CAP_NULL, &c) == PX_OK,
+          "a task that will crash, with no handler");
+    check(px_task_set_fault_ntfn(c.task, n) == PX_OK, "watch it with a notification");
+    px_thread_resume(c.thread);
+    check(px_wait(n, &bits) == PX_OK, "its crash signals the notification");
+    check(px_thread_read_regs(c.thread, &r) == PX_OK, "its stopped thread can be inspected");
+    check(px_obj_destroy(c.task) == PX_OK, "and the task destroyed");
 }
 
 int main(void)
@@ -487,6 +580,8 @@ int main(void)
     test_batch_map();
     test_quota();
     test_timer();
+    test_devices();
+    test_fault_notification();
     printf("1..%d\n", number);
     printf("# core test: %d failures\n", failures);
     return failures;

@@ -3,6 +3,7 @@
  * table, console) and described the machine in a boot_info; here we print what we found, set up memory,
  * start the timer, and then run what the image holds.
  */
+#include <core/device.h>
 #include <core/kernel.h>
 #include <core/main.h>
 #include <core/mm.h>
@@ -42,6 +43,7 @@ void kernel_main(const struct boot_info *bi)
     ktest_main(bi);
 #endif
     shared_info_init();
+    device_init(bi);
     if (root_task_create(bi))
         arch_start_user(NULL);
     kprintf("boot: complete; no root task, idling\n");

@@ -2,6 +2,7 @@
  * Kernel object allocation, destruction and release (object.h). Each type has a kmem cache and the
  * offset of its struct kobj; destruction and freeing dispatch on the type.
  */
+#include <core/device.h>
 #include <core/ipc.h>
 #include <core/kernel.h>
 #include <core/mm.h>
@@ -25,10 +26,18 @@ struct objtype {
 #define OBJTYPE(type, st) [type] = {#st, sizeof(struct st), offsetof(struct st, obj), {0}, false}
 
 static struct objtype types[] = {
-    OBJTYPE(PX_OBJ_TASK, task),         OBJTYPE(PX_OBJ_THREAD, thread),
-    OBJTYPE(PX_OBJ_ENDPOINT, endpoint), OBJTYPE(PX_OBJ_NOTIFICATION, notification),
-    OBJTYPE(PX_OBJ_FRAME, frame),       OBJTYPE(PX_OBJ_MEMORY, memory),
-    OBJTYPE(PX_OBJ_DEBUG, debug_obj),   OBJTYPE(PX_OBJ_TIMER, timer),
+    OBJTYPE(PX_OBJ_TASK, task),
+    OBJTYPE(PX_OBJ_THREAD, thread),
+    OBJTYPE(PX_OBJ_ENDPOINT, endpoint),
+    OBJTYPE(PX_OBJ_NOTIFICATION, notification),
+    OBJTYPE(PX_OBJ_FRAME, frame),
+    OBJTYPE(PX_OBJ_MEMORY, memory),
+    OBJTYPE(PX_OBJ_DEBUG, debug_obj),
+    OBJTYPE(PX_OBJ_TIMER, timer),
+    OBJTYPE(PX_OBJ_IRQ_CONTROL, irq_control),
+    OBJTYPE(PX_OBJ_IRQ, irq),
+    OBJTYPE(PX_OBJ_IOPORT, ioport),
+    OBJTYPE(PX_OBJ_MMIO, mmio),
 };
 
 static void *container(struct kobj *o) { return (char *)o - types[o->type].kobj_offset; }
@@ -84,6 +93,9 @@ void kobj_destroy(struct kobj *o)
         break;
     case PX_OBJ_TIMER:
         timer_destroy(container(o));
+        break;
+    case PX_OBJ_IRQ:
+        irq_destroy(container(o));
         break;
     default:
         break;

@@ -5,7 +5,9 @@
  * all free memory, the debug console and the boot module. From then on it builds the system.
  */
 #include <arch/memlayout.h>
+#include <core/device.h>
 #include <core/elf.h>
+#include <core/ipc.h>
 #include <core/kernel.h>
 #include <core/mm.h>
 #include <core/string.h>
@@ -24,7 +26,18 @@
 #define ROOT_QUOTA_MAX (64ull << 20)
 #define KERNEL_RESERVE_PAGES 256 /* for kernel memory nobody is charged for (caches' partial slabs) */
 
-enum { SLOT_TASK = 1, SLOT_THREAD, SLOT_MEMORY, SLOT_DEBUG, SLOT_MODULE, SLOT_IPC, SLOT_FIRST_FREE = 16 };
+enum {
+    SLOT_TASK = 1,
+    SLOT_THREAD,
+    SLOT_MEMORY,
+    SLOT_DEBUG,
+    SLOT_MODULE,
+    SLOT_IPC,
+    SLOT_IRQ_CONTROL,
+    SLOT_IOPORT,
+    SLOT_MMIO,
+    SLOT_FIRST_FREE = 16
+};
 
 static struct frame *shared_frame;
 
@@ -70,6 +83,24 @@ static bool install(struct task *root, uint32_t slot, struct kobj *o, uint32_t r
     return cap_install(&root->caps, slot, o, rights, 0) == PX_OK;
 }
 
+/* Every interrupt line, every I/O port, all device memory: the root task hands them to drivers. */
+static bool give_devices(struct task *root)
+{
+    struct kobj *irqctl = kobj_alloc(PX_OBJ_IRQ_CONTROL, NULL, NULL),
+                *mmio = kobj_alloc(PX_OBJ_MMIO, NULL, NULL);
+    struct ioport *ports = kobj_alloc(PX_OBJ_IOPORT, NULL, NULL);
+    bool ok;
+
+    if (!irqctl || !mmio || !ports)
+        return false;
+    ports->base = 0;
+    ports->count = 0x10000;
+    ok = install(root, SLOT_IRQ_CONTROL, irqctl, PX_R_ALL) &&
+         install(root, SLOT_IOPORT, &ports->obj, PX_R_ALL) && install(root, SLOT_MMIO, mmio, PX_R_ALL);
+    kobj_put(irqctl), kobj_put(mmio), kobj_put(&ports->obj);
+    return ok;
+}
+
 static void fill_bootinfo(struct px_bootinfo *b, const struct boot_info *bi, const struct task *root,
                           const struct memory *pool)
 {
@@ -84,6 +115,9 @@ static void fill_bootinfo(struct px_bootinfo *b, const struct boot_info *bi, con
         .cap_debug = SLOT_DEBUG,
         .cap_module = SLOT_MODULE,
         .cap_ipc_frame = SLOT_IPC,
+        .cap_irq_control = SLOT_IRQ_CONTROL,
+        .cap_ioport = SLOT_IOPORT,
+        .cap_mmio = SLOT_MMIO,
         .cap_first_free = SLOT_FIRST_FREE,
         .cap_slots = TASK_CAP_SLOTS,
         .memory_pages = pool->pages - pool->used,
@@ -119,8 +153,10 @@ static struct thread *build(const struct boot_info *bi, const uint8_t *file, con
         !install(root, SLOT_MODULE, &module->obj, PX_R_READ) ||
         !install(root, SLOT_IPC, &ipc->obj, PX_R_READ | PX_R_WRITE))
         return NULL;
-    kobj_put(&root->obj), kobj_put(&pool->obj), kobj_put(debug),
-        kobj_put(&module->obj); /* the caps hold them */
+    if (!give_devices(root))
+        return NULL;
+    /* The caps hold them now. */
+    kobj_put(&root->obj), kobj_put(&pool->obj), kobj_put(debug), kobj_put(&module->obj);
     fill_bootinfo(phys_to_virt(info->pa), bi, root, pool);
     kobj_get(&ipc->obj);
     th->ipcbuf_frame = ipc;
@@ -189,6 +225,8 @@ void exception_unhandled(struct thread *t)
         arch_shutdown(SHUTDOWN_ROOT_FAILED);
     }
     thread_stop(t);
+    if (t->task->fault_ntfn && !t->task->fault_ntfn->obj.dead)
+        ntfn_signal(t->task->fault_ntfn, t->task->fault_bits);
 }
 
 void shared_info_init(void)

@@ -5,6 +5,7 @@
  * the caller.
  */
 #include <arch/memlayout.h>
+#include <core/device.h>
 #include <core/ipc.h>
 #include <core/kernel.h>
 #include <core/string.h>
@@ -369,6 +370,98 @@ static int sys_timer(uint64_t nr)
     return install_new(ARG(0), &t->obj);
 }
 
+static int sys_task_set_fault_ntfn(void)
+{
+    struct cap *tc, *nc = NULL;
+    struct task *t;
+
+    LOOKUP(ARG(0), PX_OBJ_TASK, PX_R_MANAGE, tc);
+    if (ARG(1) != PX_CAP_NULL)
+        LOOKUP(ARG(1), PX_OBJ_NOTIFICATION, PX_R_WRITE, nc);
+    t = OBJ(tc, task);
+    if (t->fault_ntfn)
+        kobj_put(&t->fault_ntfn->obj);
+    t->fault_ntfn = nc ? OBJ(nc, notification) : NULL;
+    t->fault_bits = nc && nc->badge ? nc->badge : 1;
+    if (nc)
+        kobj_get(nc->obj);
+    return PX_OK;
+}
+
+static int sys_irq(uint64_t nr)
+{
+    struct cap *c, *nc;
+    struct irq *irq;
+    int st;
+
+    if (nr == PX_SYS_IRQ_CREATE) {
+        LOOKUP(ARG(0), PX_OBJ_IRQ_CONTROL, PX_R_MANAGE, c);
+        if ((st = check_empty_slot(ARG(1))) != PX_OK)
+            return st;
+        if (!(irq = irq_create((unsigned)MIN(ARG(2), 1000u), (unsigned)ARG(3), current->task, &st)))
+            return st;
+        return install_new(ARG(1), &irq->obj);
+    }
+    LOOKUP(ARG(0), PX_OBJ_IRQ, PX_R_MANAGE, c);
+    if (nr == PX_SYS_IRQ_ACK) {
+        irq_ack(OBJ(c, irq));
+        return PX_OK;
+    }
+    LOOKUP(ARG(1), PX_OBJ_NOTIFICATION, PX_R_WRITE, nc);
+    irq_bind(OBJ(c, irq), OBJ(nc, notification), ARG(2));
+    return PX_OK;
+}
+
+static int sys_ioport(uint64_t nr)
+{
+    uint32_t right = nr == PX_SYS_IOPORT_IN ? PX_R_READ : nr == PX_SYS_IOPORT_OUT ? PX_R_WRITE : PX_R_MANAGE;
+    uint64_t port = ARG(1 + (nr == PX_SYS_IOPORT_SPLIT)), width = ARG(2 + (nr == PX_SYS_IOPORT_SPLIT));
+    struct ioport *io, *sub;
+    struct cap *c;
+    int st;
+
+    LOOKUP(ARG(0), PX_OBJ_IOPORT, right, c);
+    io = OBJ(c, ioport);
+    if (nr == PX_SYS_IOPORT_SPLIT) { /* (ioport, dst, base, count) */
+        if ((st = check_empty_slot(ARG(1))) != PX_OK)
+            return st;
+        if (width == 0 || port < io->base || port >= io->base + io->count ||
+            width > io->base + io->count - port)
+            return PX_ERR_INVAL;
+        if (!(sub = kobj_alloc(PX_OBJ_IOPORT, &current->task->quota, &current->task->obj)))
+            return PX_ERR_NOMEM;
+        sub->base = (uint32_t)port;
+        sub->count = (uint32_t)width;
+        return install_new(ARG(1), &sub->obj);
+    }
+    if (width != 1 && width != 2 && width != 4)
+        return PX_ERR_INVAL;
+    if (port < io->base || port + width > io->base + io->count)
+        return PX_ERR_RIGHTS; /* the cap does not cover these ports */
+    if (nr == PX_SYS_IOPORT_IN)
+        RESULT(0) = arch_port_in((uint16_t)port, (unsigned)width);
+    else
+        arch_port_out((uint16_t)port, (unsigned)width, (uint32_t)ARG(3));
+    return PX_OK;
+}
+
+static int sys_frame_create_device(void)
+{
+    struct cap *c;
+    struct frame *f;
+    int st;
+
+    LOOKUP(ARG(0), PX_OBJ_MMIO, PX_R_MANAGE, c);
+    if ((st = check_empty_slot(ARG(1))) != PX_OK)
+        return st;
+    if (!device_range_ok(ARG(2), ARG(3)))
+        return PX_ERR_INVAL;
+    if (!(f = frame_wrap(ARG(2), ARG(3), current->task)))
+        return PX_ERR_NOMEM;
+    f->device = true;
+    return install_new(ARG(1), &f->obj);
+}
+
 static int sys_debug_write(void)
 {
     struct cap *c;
@@ -447,6 +540,18 @@ static int dispatch(uint64_t nr)
     case PX_SYS_TIMER_CREATE:
     case PX_SYS_TIMER_SET:
         return sys_timer(nr);
+    case PX_SYS_TASK_SET_FAULT_NTFN:
+        return sys_task_set_fault_ntfn();
+    case PX_SYS_FRAME_CREATE_DEVICE:
+        return sys_frame_create_device();
+    case PX_SYS_IRQ_CREATE:
+    case PX_SYS_IRQ_BIND:
+    case PX_SYS_IRQ_ACK:
+        return sys_irq(nr);
+    case PX_SYS_IOPORT_SPLIT:
+    case PX_SYS_IOPORT_IN:
+    case PX_SYS_IOPORT_OUT:
+        return sys_ioport(nr);
     case PX_SYS_DEBUG_WRITE:
         return sys_debug_write();
     default:

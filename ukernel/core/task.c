@@ -69,6 +69,8 @@ void task_destroy(struct task *t)
         kobj_put(&th->obj);
     }
     vm_task_unmap_all(t);
+    if (t->fault_ntfn)
+        kobj_put(&t->fault_ntfn->obj), t->fault_ntfn = NULL;
     cap_table_clear(&t->caps);
     arch_aspace_destroy(t->as, &t->quota);
     pmm_free(&phys_mem, virt_to_phys(t->caps.slots), CAP_TABLE_PAGES);

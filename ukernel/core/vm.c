@@ -200,8 +200,8 @@ int vm_map(struct task *t, struct frame *f, uint64_t frame_page, uint64_t vaddr,
     if (!new_record(t, f, vaddr, pages, frame_page, max_prot))
         return PX_ERR_NOMEM;
     for (uint64_t p = 0; p < pages; p++) {
-        st = arch_aspace_map(t->as, vaddr + p * PAGE_SIZE, f->pa + (frame_page + p) * PAGE_SIZE, prot,
-                             &t->quota);
+        st = arch_aspace_map(t->as, vaddr + p * PAGE_SIZE, f->pa + (frame_page + p) * PAGE_SIZE,
+                             prot | (f->device ? VM_PROT_UNCACHED : 0), &t->quota);
         if (st != PX_OK) {
             unmap_range(t, vaddr, pages);
             return st;

@@ -7,6 +7,7 @@
 
 #include <proteus/abi.h>
 #include <proteus/caps.h>
+#include <proteus/device.h>
 #include <proteus/exception.h>
 #include <proteus/ipc.h>
 #include <proteus/memory.h>
@@ -87,6 +88,10 @@ static inline int64_t px_task_create(uint32_t memory, uint32_t dst, uint64_t quo
 static inline int64_t px_task_cap_insert(uint32_t task, uint32_t src, uint32_t dst, uint32_t rights)
 {
     return PX4(PX_SYS_TASK_CAP_INSERT, task, src, dst, rights);
+}
+static inline int64_t px_task_set_fault_ntfn(uint32_t task, uint32_t ntfn)
+{
+    return PX2(PX_SYS_TASK_SET_FAULT_NTFN, task, ntfn);
 }
 static inline int64_t px_thread_create(uint32_t task, uint32_t dst)
 {
@@ -190,6 +195,36 @@ static inline int64_t px_map_batch(uint32_t task, const struct px_map_op *ops, u
     if (done)
         *done = r.r[0];
     return r.status;
+}
+
+static inline int64_t px_frame_create_device(uint32_t mmio, uint32_t dst, uint64_t pa, uint64_t pages)
+{
+    return PX4(PX_SYS_FRAME_CREATE_DEVICE, mmio, dst, pa, pages);
+}
+
+/* Devices. */
+static inline int64_t px_irq_create(uint32_t ctl, uint32_t dst, unsigned line, unsigned flags)
+{
+    return PX4(PX_SYS_IRQ_CREATE, ctl, dst, line, flags);
+}
+static inline int64_t px_irq_bind(uint32_t irq, uint32_t ntfn, uint64_t bits)
+{
+    return PX3(PX_SYS_IRQ_BIND, irq, ntfn, bits);
+}
+static inline int64_t px_irq_ack(uint32_t irq) { return PX1(PX_SYS_IRQ_ACK, irq); }
+static inline int64_t px_ioport_split(uint32_t io, uint32_t dst, uint32_t base, uint32_t count)
+{
+    return PX4(PX_SYS_IOPORT_SPLIT, io, dst, base, count);
+}
+static inline int64_t px_ioport_in(uint32_t io, uint16_t port, unsigned width, uint32_t *value)
+{
+    struct px_ret r = px_syscall(PX_SYS_IOPORT_IN, io, port, width, 0, 0, 0);
+    *value = (uint32_t)r.r[0];
+    return r.status;
+}
+static inline int64_t px_ioport_out(uint32_t io, uint16_t port, unsigned width, uint32_t value)
+{
+    return PX4(PX_SYS_IOPORT_OUT, io, port, width, value);
 }
 
 /* Time. */

@@ -37,6 +37,7 @@ static uint32_t apic_read(unsigned reg) { return apic[reg / 4]; }
 static void apic_write(unsigned reg, uint32_t v) { apic[reg / 4] = v; }
 
 void apic_eoi(void) { apic_write(APIC_EOI, 0); }
+uint32_t apic_id(void) { return apic_read(APIC_ID) >> 24; }
 uint64_t apic_bus_hz(void) { return bus_hz; }
 uint64_t arch_tsc_hz(void) { return tsc_hz; }
 uint64_t arch_timer_ticks(void) { return ticks; }

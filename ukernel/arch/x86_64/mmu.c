@@ -207,7 +207,8 @@ static uint64_t *user_pte(struct aspace *as, uint64_t va, struct quota *q)
 
 static uint64_t prot_flags(unsigned prot)
 {
-    return PTE_P | PTE_U | (prot & PX_PROT_WRITE ? PTE_W : 0) | (prot & PX_PROT_EXEC ? 0 : PTE_NX);
+    return PTE_P | PTE_U | (prot & PX_PROT_WRITE ? PTE_W : 0) | (prot & PX_PROT_EXEC ? 0 : PTE_NX) |
+           (prot & VM_PROT_UNCACHED ? PTE_PCD | PTE_PWT : 0);
 }
 
 static void flush(struct aspace *as, uint64_t va)
@@ -252,7 +253,7 @@ bool arch_aspace_protect(struct aspace *as, uint64_t va, unsigned prot)
 
     if (!pte || !(*pte & PTE_P))
         return false;
-    *pte = (*pte & PTE_ADDR) | prot_flags(prot);
+    *pte = (*pte & (PTE_ADDR | PTE_PCD | PTE_PWT)) | prot_flags(prot);
     flush(as, va);
     return true;
 }

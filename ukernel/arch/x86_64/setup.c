@@ -75,6 +75,7 @@ void arch_mm_init(const struct boot_info *bi) { mmu_init(bi); }
 void arch_timer_init(void)
 {
     apic_init();
+    ioapic_init();
     apic_timer_start();
     irq_enable();
 }

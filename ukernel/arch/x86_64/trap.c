@@ -10,6 +10,7 @@
 #include <arch/gdt.h>
 #include <arch/memlayout.h>
 #include <arch/trap.h>
+#include <core/device.h>
 #include <core/ipc.h>
 #include <core/kernel.h>
 #include <core/ksyms.h>
@@ -225,6 +226,8 @@ struct trap_frame *trap_dispatch(struct trap_frame *f)
         syscall_dispatch();
     else if (f->vector == VEC_TIMER)
         timer_interrupt();
+    else if (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_BASE + PX_IRQ_LINES)
+        ioapic_interrupt((unsigned)(f->vector - VEC_IRQ_BASE));
     else if (f->vector == VEC_SPURIOUS)
         ; /* no EOI for spurious interrupts */
     else if (f->vector < 32 && user)

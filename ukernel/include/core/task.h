@@ -34,7 +34,9 @@ struct task {
     struct quota quota;         /* what this task's own objects are charged to */
     struct quota *parent_quota; /* the quota it was carved from (refunded on destruction) */
     struct list_node threads;
-    struct list_node mappings; /* struct mapping, by task_link */
+    struct list_node mappings;       /* struct mapping, by task_link */
+    struct notification *fault_ntfn; /* held: told when a thread stops on an unhandled exception */
+    uint64_t fault_bits;
     bool is_root;
     char name[TASK_NAME_MAX];
 };

@@ -22,7 +22,8 @@ struct frame {
     paddr_t pa;
     uint64_t pages;
     struct memory *pool; /* held; NULL for pages the kernel owns (boot module) */
-    bool kernel_owned;   /* not to be freed (the boot module) */
+    bool kernel_owned;   /* not to be freed (the boot module, device registers) */
+    bool device;         /* device registers: mapped uncached */
     struct list_node mappings;
 };
 
@@ -37,6 +38,8 @@ struct mapping {
 struct memory *memory_create(struct memory *parent, uint64_t pages, struct task *payer);
 struct frame *frame_create(struct memory *pool, uint64_t pages, struct task *payer);
 struct frame *frame_wrap(paddr_t pa, uint64_t pages, struct task *payer); /* kernel-owned pages */
+
+#define VM_PROT_UNCACHED 0x100u /* with PX_PROT_*: map a device frame */
 
 /* Apply one map operation to task t on behalf of `caps` (the caller's table). Returns a PX status. */
 int vm_map_op(struct task *t, struct cap_table *caps, const struct px_map_op *op);

@@ -10,6 +10,9 @@ void apic_init(void);
 void apic_timer_start(void);
 void apic_timer_tick(void);
 void apic_eoi(void);
+uint32_t apic_id(void);
+void ioapic_init(void);
+void ioapic_interrupt(unsigned line);
 uint64_t apic_bus_hz(void);
 const char *tsc_source(void);
 

@@ -87,7 +87,7 @@ off_t lseek(int fd, off_t off, int whence)
 
 int getpid(void) { return 1; }
 
-/* Calls that need services ABI 0.1 does not have. */
+/* Calls that need services a plain task does not have (files and processes belong to servers). */
 int kill(int pid, int sig)
 {
     (void)pid, (void)sig;

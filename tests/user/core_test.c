@@ -227,6 +227,27 @@ static void test_rights(void)
     check(px_map_batch(bi()->cap_task, (const struct px_map_op *)0xffffffff80000000ull, 1, NULL) ==
               PX_ERR_FAULT,
           "map_batch with a kernel pointer: FAULT");
+    op = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA + 12, 0, 1, PX_PROT_READ, 0};
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_INVAL, "a misaligned address: INVAL");
+    op.vaddr = 0xffffffff80000000ull;
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_INVAL, "a kernel address: INVAL");
+    op.vaddr = 0x0000800000000000ull;
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_INVAL, "a non-canonical address: INVAL");
+    op = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA, 1, 1, PX_PROT_READ, 0};
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_INVAL, "pages beyond the frame: INVAL");
+    op = (struct px_map_op){9, f, MAP_VA, 0, 1, PX_PROT_READ, 0};
+    check(px_map_batch(bi()->cap_task, &op, 1, NULL) == PX_ERR_INVAL, "an unknown operation: INVAL");
+    check(px_map_batch(bi()->cap_task, &op, PX_MAP_BATCH_MAX + 1, NULL) == PX_ERR_INVAL,
+          "too many operations: INVAL");
+    {
+        uint32_t th = slot();
+        px_thread_create(bi()->cap_task, th);
+        check(px_thread_read_regs(th, (struct px_regs *)0xffffffff80100000ull) == PX_ERR_FAULT &&
+                  px_thread_write_regs(th, (const struct px_regs *)0x0000800000000000ull) == PX_ERR_FAULT,
+              "registers to or from a kernel or non-canonical address: FAULT");
+        check(px_thread_set_tls(th, 0xffff800000000000ull, 0) == PX_ERR_INVAL, "a kernel TLS base: INVAL");
+        px_obj_destroy(th);
+    }
     op = (struct px_map_op){PX_MAP_OP_UNMAP, 0, MAP_VA, 0, 1, 0, 0};
     px_map_batch(bi()->cap_task, &op, 1, NULL);
 }

@@ -186,8 +186,11 @@ struct thread *root_task_create(const struct boot_info *bi)
                 err);
         return NULL;
     }
-    if (!(th = build(bi, file, &img)))
-        panic("root: not enough memory to build the root task");
+    if (!(th = build(bi, file, &img))) {
+        kprintf("root: not enough memory to build the root task from boot module 0 (%lu bytes)\n",
+                (unsigned long)m->size);
+        return NULL;
+    }
     kprintf("root: starting the root task (%u segments, entry %#lx)\n", img.nsegs, (unsigned long)img.entry);
     return th;
 }

@@ -48,7 +48,7 @@ void ctx_set_regs(struct arch_context *c, const struct px_regs *r)
     struct trap_frame *f = &c->frame;
 
     f->rip = canonical_user(r->rip);
-    f->rsp = r->rsp;
+    f->rsp = canonical_user(r->rsp);
     f->rflags = (r->rflags & PX_RFLAGS_USER) | RFLAGS_FIXED;
     f->rax = r->rax, f->rbx = r->rbx, f->rcx = r->rcx, f->rdx = r->rdx;
     f->rsi = r->rsi, f->rdi = r->rdi, f->rbp = r->rbp;

@@ -13,6 +13,7 @@
 #define STACK_PAGES 16
 #define BOOTINFO_VA 0x00007ffe00100000ull
 #define IPC_VA 0x00007ffe00200000ull
+#define GRANT_VA 0x0000500000000000ull /* where granted shared memory and device frames are mapped */
 enum { C_TASK = 1, C_THREAD, C_MEMORY, C_DEBUG, C_MODULE, C_IPC, C_FIRST_FREE = 16 };
 
 struct spawn_state {
@@ -89,6 +90,40 @@ static int64_t give_caps(struct spawn_state *s, const struct libos_spawn *sp, ui
     return PX_OK;
 }
 
+/* Give the child its named caps and mappings, and describe them in its resource table. */
+static int64_t give_grants(struct spawn_state *s, const struct libos_spawn *sp, struct libos_resources *table)
+{
+    uint64_t va = GRANT_VA;
+    uint32_t slot = C_FIRST_FREE;
+    int64_t st;
+
+    if (sp->ngrants > LIBOS_RESOURCES_MAX)
+        return fail(s, "too many grants", PX_ERR_INVAL);
+    for (unsigned i = 0; i < sp->ngrants; i++) {
+        const struct libos_grant *g = &sp->grants[i];
+        struct libos_resource *r = &table->r[table->count++];
+        strncpy(r->name, g->name, sizeof(r->name) - 1);
+        r->kind = g->kind;
+        r->va = g->value;
+        r->size = g->size;
+        if (g->cap) {
+            if ((st = px_task_cap_insert(s->task, g->cap, slot, g->rights)) != PX_OK)
+                return fail(s, "giving the child a granted cap", st);
+            r->cap = slot++;
+        }
+        if (g->pages) {
+            unsigned prot = PX_PROT_READ | (g->rights & PX_R_WRITE ? PX_PROT_WRITE : 0);
+            struct px_map_op op = {PX_MAP_OP_MAP, g->cap, va, 0, g->pages, prot, 0};
+            if ((st = px_map_batch(s->task, &op, 1, NULL)) != PX_OK)
+                return fail(s, "mapping granted memory into the child", st);
+            r->va = va;
+            r->size = g->pages * PX_PAGE_SIZE;
+            va += (g->pages + 1) * PX_PAGE_SIZE;
+        }
+    }
+    return PX_OK;
+}
+
 static int64_t start_thread(struct spawn_state *s, const struct libos_spawn *sp, uint32_t thread,
                             uint32_t ipc, uint64_t entry)
 {
@@ -114,6 +149,7 @@ int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const
 {
     struct spawn_state s = {libos_slot_alloc(), NULL};
     uint32_t thread = libos_slot_alloc(), ipc;
+    static uint8_t page[PX_PAGE_SIZE];
     struct px_bootinfo info = {0};
     uint64_t entry;
     int64_t st;
@@ -144,12 +180,16 @@ int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const
         .cap_memory = C_MEMORY,
         .cap_debug = libos_bootinfo->cap_debug ? C_DEBUG : 0,
         .cap_ipc_frame = C_IPC,
-        .cap_first_free = C_FIRST_FREE,
+        .cap_first_free = C_FIRST_FREE + sp->ngrants,
         .cap_slots = libos_bootinfo->cap_slots,
         .memory_pages = sp->memory_pages,
         .kmem_quota = sp->quota,
     };
-    if ((st = give_pages(&s, BOOTINFO_VA, 1, PX_PROT_READ, &info, 0, sizeof(info), NULL)) != PX_OK ||
+    memset(page, 0, sizeof(page));
+    if ((st = give_grants(&s, sp, (struct libos_resources *)(page + LIBOS_RESOURCES_OFFSET))) != PX_OK)
+        goto out;
+    memcpy(page, &info, sizeof(info));
+    if ((st = give_pages(&s, BOOTINFO_VA, 1, PX_PROT_READ, page, 0, sizeof(page), NULL)) != PX_OK ||
         (st = start_thread(&s, sp, thread, ipc, entry)) != PX_OK)
         goto out;
     px_cap_delete(ipc), libos_slot_free(ipc);

@@ -7,6 +7,7 @@
 #include <libos/libos.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 extern int main(int argc, char **argv, char **envp);
 extern void __libc_init_array(void);
@@ -40,6 +41,33 @@ void __libos_start(const struct px_bootinfo *bi, int (*entry)(uint64_t), uint64_
     atexit(__libc_fini_array);
     __libc_init_array();
     exit(entry ? entry(arg) : main(1, argv, environ));
+}
+
+const struct libos_resource *libos_resource(const char *name, uint32_t kind)
+{
+    const struct libos_resources *t =
+        (const struct libos_resources *)((const char *)libos_bootinfo + LIBOS_RESOURCES_OFFSET);
+
+    if (libos_bootinfo->magic != PX_BOOTINFO_MAGIC || t->count > LIBOS_RESOURCES_MAX)
+        return NULL;
+    for (uint32_t i = 0; i < t->count; i++)
+        if (t->r[i].kind == kind && strncmp(t->r[i].name, name, sizeof(t->r[i].name)) == 0)
+            return &t->r[i];
+    return NULL;
+}
+
+/*
+ * Debian's static libraries (libfdt, liblz4) are built with the stack protector: the canary lives at
+ * %fs:0x28 (struct libos_tls) and a smashed stack ends here, ending the task.
+ */
+void __stack_chk_fail(void) __attribute__((noreturn));
+void __stack_chk_fail(void)
+{
+    static const char msg[] = "stack smashing detected: task stopped\n";
+
+    if (libos_bootinfo && libos_bootinfo->cap_debug)
+        px_debug_write(libos_bootinfo->cap_debug, msg, sizeof(msg) - 1, NULL);
+    px_task_exit(134);
 }
 
 struct px_ipc_buffer *libos_ipc_buffer(void)

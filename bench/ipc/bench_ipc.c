@@ -54,8 +54,16 @@ static int64_t spawn(int (*entry)(uint64_t), uint64_t arg, uint32_t handler, uin
         struct px_map_op op = {PX_MAP_OP_MAP, bi->cap_module, module_va = libos_va_alloc(pages), 0, pages, PX_PROT_READ, 0};
         px_map_batch(bi->cap_task, &op, 1, NULL);
     }
-    struct libos_spawn s = {(const void *)(uintptr_t)module_va, bi->module_size, 512 << 10, 64, PX_PRIO_MAX,
-                            entry, arg, handler, flags, true};
+    struct libos_spawn s = {.image = (const void *)(uintptr_t)module_va,
+                            .size = bi->module_size,
+                            .quota = 512 << 10,
+                            .memory_pages = 64,
+                            .prio = PX_PRIO_MAX,
+                            .entry = entry,
+                            .arg = arg,
+                            .handler = handler,
+                            .thread_flags = flags,
+                            .start_stopped = true};
     return libos_spawn(&s, c, &err);
 }
 

@@ -61,8 +61,15 @@ static int64_t spawn(int (*entry)(uint64_t), uint64_t arg, uint64_t quota, uint3
             return PX_ERR_FAULT;
     }
     image = (const void *)(uintptr_t)module_va;
-    struct libos_spawn s = {image, bi()->module_size, quota, 512, PX_PRIO_DEFAULT, entry,
-                            arg,   handler,           0,     true};
+    struct libos_spawn s = {.image = image,
+                            .size = bi()->module_size,
+                            .quota = quota,
+                            .memory_pages = 512,
+                            .prio = PX_PRIO_DEFAULT,
+                            .entry = entry,
+                            .arg = arg,
+                            .handler = handler,
+                            .start_stopped = true};
     int64_t st = libos_spawn(&s, c, &err);
     if (st != PX_OK)
         printf("# spawn failed: %s (status %lld)\n", err ? err : "?", (long long)st);

@@ -47,7 +47,52 @@ struct libos_thread {
 int64_t libos_thread_create(void (*fn)(void *), void *arg, unsigned prio, uint32_t handler, uint32_t flags,
                             struct libos_thread *out);
 
+/*
+ * Resources: what a task was given by name (channels, devices, its console), described in a table on its
+ * start-of-day page after struct px_bootinfo (at LIBOS_RESOURCES_OFFSET). libos_spawn writes it.
+ */
+enum libos_resource_kind {
+    LIBOS_RES_ENDPOINT = 1,
+    LIBOS_RES_NOTIFICATION, /* to signal (the 'from' side) or wait on (the 'to' side) */
+    LIBOS_RES_SHARED,       /* shared memory: va, size */
+    LIBOS_RES_IOPORT,       /* a port range: base in va, count in size */
+    LIBOS_RES_IRQ,          /* an interrupt line: line in va */
+    LIBOS_RES_MMIO,         /* device registers: va, size */
+    LIBOS_RES_CONSOLE,      /* the console ring (shared memory): va, size; cap: notification to signal */
+    LIBOS_RES_CONSOLE_IN,   /* the notification the console signals when there is input */
+};
+
+struct libos_resource {
+    char name[24];
+    uint32_t kind;
+    uint32_t cap; /* slot in the task's table (0 if none) */
+    uint64_t va, size;
+};
+
+#define LIBOS_RESOURCES_OFFSET 1024
+#define LIBOS_RESOURCES_MAX ((4096 - LIBOS_RESOURCES_OFFSET - 8) / sizeof(struct libos_resource))
+
+struct libos_resources {
+    uint32_t count;
+    uint32_t reserved;
+    struct libos_resource r[];
+};
+
+/* The resource of this name and kind, or NULL. */
+const struct libos_resource *libos_resource(const char *name, uint32_t kind);
+
 /* Tasks: a new task running an ELF image (e.g. this task's own boot module). */
+
+/* A cap (and for shared memory or MMIO frames, a mapping) to give a new task, under a name. */
+struct libos_grant {
+    const char *name;
+    uint32_t kind;   /* enum libos_resource_kind */
+    uint32_t cap;    /* in the creator's table */
+    uint32_t rights; /* rights the child gets */
+    uint64_t pages;  /* LIBOS_RES_SHARED / MMIO / CONSOLE: map this many pages of the frame */
+    uint64_t value;  /* LIBOS_RES_IOPORT: base port; LIBOS_RES_IRQ: line */
+    uint64_t size;   /* LIBOS_RES_IOPORT: count */
+};
 struct libos_spawn {
     const void *image; /* ELF executable */
     size_t size;
@@ -60,6 +105,8 @@ struct libos_spawn {
     uint32_t handler; /* exception endpoint for its thread (PX_CAP_NULL: none) */
     uint32_t thread_flags;
     bool start_stopped; /* leave the thread stopped (the caller resumes it) */
+    const struct libos_grant *grants; /* caps and mappings to give it, by name */
+    unsigned ngrants;
 };
 struct libos_child {
     uint32_t task, thread; /* caps, in this task */

@@ -40,11 +40,16 @@ uint64_t libos_va_alloc(uint64_t pages)
 
 void *libos_map_new(uint64_t pages, uint32_t *frame_out)
 {
+    return libos_map_new_from(libos_bootinfo->cap_memory, pages, frame_out);
+}
+
+void *libos_map_new_from(uint32_t memory, uint64_t pages, uint32_t *frame_out)
+{
     uint32_t frame = libos_slot_alloc();
     uint64_t va = libos_va_alloc(pages);
     struct px_map_op op = {PX_MAP_OP_MAP, frame, va, 0, pages, PX_PROT_READ | PX_PROT_WRITE, 0};
 
-    if (!frame || !va || px_frame_create(libos_bootinfo->cap_memory, frame, pages) != PX_OK)
+    if (!frame || !va || px_frame_create(memory, frame, pages) != PX_OK)
         goto fail;
     if (px_map_batch(libos_bootinfo->cap_task, &op, 1, NULL) != PX_OK) {
         px_cap_delete(frame);

@@ -32,7 +32,11 @@ int write(int fd, const void *buf, size_t len)
     const char *p = buf;
     size_t done = 0;
 
-    if ((fd != 1 && fd != 2) || !libos_bootinfo->cap_debug)
+    if (fd != 1 && fd != 2)
+        return fail(EBADF);
+    if (libos_console_attached())
+        return (int)libos_console_write(buf, len);
+    if (!libos_bootinfo->cap_debug)
         return fail(EBADF);
     while (done < len) {
         uint64_t n, chunk = len - done > 4096 ? 4096 : len - done;
@@ -45,8 +49,11 @@ int write(int fd, const void *buf, size_t len)
 
 int read(int fd, void *buf, size_t len)
 {
-    (void)buf, (void)len;
-    return fail(is_console(fd) ? ENOSYS : EBADF); /* no console input before the console server */
+    if (!is_console(fd))
+        return fail(EBADF);
+    if (fd != 0 || !libos_console_attached())
+        return fail(ENOSYS); /* no console input without a console */
+    return (int)libos_console_read(buf, len);
 }
 
 void *sbrk(ptrdiff_t incr)
@@ -152,6 +159,21 @@ uint64_t libos_monotonic_ns(void)
         __asm__ volatile("" ::: "memory");
     } while ((seq & 1) || seq != si->seq);
     return ns;
+}
+
+void libos_sleep_ns(uint64_t ns)
+{
+    static uint32_t ntfn, timer; /* one sleeper at a time: the main thread's */
+    uint64_t bits;
+
+    if (!timer) {
+        uint32_t n = libos_slot_alloc(), t = libos_slot_alloc();
+        if (!n || !t || px_notification_create(n) != PX_OK || px_timer_create(t, n, 1) != PX_OK)
+            return;
+        ntfn = n, timer = t;
+    }
+    px_timer_set(timer, libos_monotonic_ns() + ns, 0);
+    px_wait(ntfn, &bits);
 }
 
 int64_t libos_wallclock_ns(void)

@@ -1,9 +1,10 @@
 /*
  * Starting a new task from an ELF image, the way the kernel starts the root task: the image is checked
- * with the kernel's own ELF checker (ukernel/core/elf.c), each segment is copied into fresh frames that
- * are then mapped into the child with the segment's permissions, and the child gets a stack, an IPC
- * buffer, a start-of-day page and the caps it describes (itself, its thread, a memory pool split from
- * ours, our debug cap). Addresses as for the root task (docs/abi.md).
+ * with the kernel's own ELF checker (ukernel/core/elf.c), its memory budget is split from ours first and
+ * every page it gets comes from that budget: each segment is copied into fresh frames that are then
+ * mapped into the child with the segment's permissions, and the child gets a stack, an IPC buffer, a
+ * start-of-day page and the caps it describes (itself, its thread, its memory, our debug cap, the
+ * grants). Addresses as for the root task (docs/abi.md).
  */
 #include <core/elf.h>
 #include <libos/libos.h>
@@ -18,7 +19,9 @@ enum { C_TASK = 1, C_THREAD, C_MEMORY, C_DEBUG, C_MODULE, C_IPC, C_FIRST_FREE = 
 
 struct spawn_state {
     uint32_t task;
+    uint32_t pool; /* the child's memory, split from ours: its pages come from here */
     const char *err;
+    bool give_debug;
 };
 
 static int64_t fail(struct spawn_state *s, const char *what, int64_t st)
@@ -32,7 +35,7 @@ static int64_t give_pages(struct spawn_state *s, uint64_t va, uint64_t pages, un
                           size_t at, size_t len, uint32_t *frame_out)
 {
     uint32_t frame;
-    uint8_t *mem = libos_map_new(pages, &frame);
+    uint8_t *mem = libos_map_new_from(s->pool, pages, &frame);
     struct px_map_op child = {PX_MAP_OP_MAP, frame, va, 0, pages, prot, 0};
     struct px_map_op self = {PX_MAP_OP_UNMAP, 0, (uint64_t)(uintptr_t)mem, 0, pages, 0, 0};
     int64_t st;
@@ -72,21 +75,18 @@ static int64_t load_image(struct spawn_state *s, const struct libos_spawn *sp, u
     return PX_OK;
 }
 
-static int64_t give_caps(struct spawn_state *s, const struct libos_spawn *sp, uint32_t thread, uint32_t ipc)
+static int64_t give_caps(struct spawn_state *s, uint32_t thread, uint32_t ipc)
 {
     const struct px_bootinfo *bi = libos_bootinfo;
-    uint32_t pool = libos_slot_alloc();
     int64_t st;
 
-    if (!pool || (st = px_memory_split(bi->cap_memory, pool, sp->memory_pages)) != PX_OK)
-        return fail(s, "splitting our memory for the child", pool ? st : PX_ERR_NOMEM);
     if ((st = px_task_cap_insert(s->task, s->task, C_TASK, PX_R_ALL)) != PX_OK ||
         (st = px_task_cap_insert(s->task, thread, C_THREAD, PX_R_ALL)) != PX_OK ||
-        (st = px_task_cap_insert(s->task, pool, C_MEMORY, PX_R_ALL)) != PX_OK ||
+        (st = px_task_cap_insert(s->task, s->pool, C_MEMORY, PX_R_ALL)) != PX_OK ||
         (st = px_task_cap_insert(s->task, ipc, C_IPC, PX_R_READ | PX_R_WRITE)) != PX_OK ||
-        (bi->cap_debug && (st = px_task_cap_insert(s->task, bi->cap_debug, C_DEBUG, PX_R_WRITE)) != PX_OK))
+        (s->give_debug && bi->cap_debug &&
+         (st = px_task_cap_insert(s->task, bi->cap_debug, C_DEBUG, PX_R_WRITE)) != PX_OK))
         return fail(s, "giving the child its caps", st);
-    px_cap_delete(pool), libos_slot_free(pool);
     return PX_OK;
 }
 
@@ -97,8 +97,13 @@ static int64_t give_grants(struct spawn_state *s, const struct libos_spawn *sp, 
     uint32_t slot = C_FIRST_FREE;
     int64_t st;
 
-    if (sp->ngrants > LIBOS_RESOURCES_MAX)
+    if (sp->ngrants + 1 > LIBOS_RESOURCES_MAX)
         return fail(s, "too many grants", PX_ERR_INVAL);
+    if (sp->name) {
+        struct libos_resource *self = &table->r[table->count++];
+        strncpy(self->name, sp->name, sizeof(self->name) - 1);
+        self->kind = LIBOS_RES_SELF;
+    }
     for (unsigned i = 0; i < sp->ngrants; i++) {
         const struct libos_grant *g = &sp->grants[i];
         struct libos_resource *r = &table->r[table->count++];
@@ -147,7 +152,7 @@ static int64_t start_thread(struct spawn_state *s, const struct libos_spawn *sp,
 
 int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const char **err)
 {
-    struct spawn_state s = {libos_slot_alloc(), NULL};
+    struct spawn_state s = {libos_slot_alloc(), libos_slot_alloc(), NULL, sp->give_debug};
     uint32_t thread = libos_slot_alloc(), ipc;
     static uint8_t page[PX_PAGE_SIZE];
     struct px_bootinfo info = {0};
@@ -155,10 +160,14 @@ int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const
     int64_t st;
 
     *err = NULL;
-    if (!s.task || !thread)
+    if (!s.task || !thread || !s.pool)
         return *err = "no free cap slots", PX_ERR_NOMEM;
-    if ((st = px_task_create(libos_bootinfo->cap_memory, s.task, sp->quota)) != PX_OK)
+    if ((st = px_memory_split(libos_bootinfo->cap_memory, s.pool, sp->memory_pages)) != PX_OK)
+        return *err = "splitting our memory for the child", st;
+    if ((st = px_task_create(libos_bootinfo->cap_memory, s.task, sp->quota)) != PX_OK) {
+        px_cap_delete(s.pool), libos_slot_free(s.pool);
         return *err = "creating the task", st;
+    }
     if ((st = load_image(&s, sp, &entry)) != PX_OK ||
         (st = give_pages(&s, STACK_TOP - STACK_PAGES * PX_PAGE_SIZE, STACK_PAGES,
                          PX_PROT_READ | PX_PROT_WRITE, NULL, 0, 0, NULL)) != PX_OK ||
@@ -168,7 +177,7 @@ int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const
         fail(&s, "creating the child's thread", st);
         goto out;
     }
-    if ((st = give_caps(&s, sp, thread, ipc)) != PX_OK)
+    if ((st = give_caps(&s, thread, ipc)) != PX_OK)
         goto out;
     info = (struct px_bootinfo){
         .magic = PX_BOOTINFO_MAGIC,
@@ -178,7 +187,7 @@ int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const
         .cap_task = C_TASK,
         .cap_thread = C_THREAD,
         .cap_memory = C_MEMORY,
-        .cap_debug = libos_bootinfo->cap_debug ? C_DEBUG : 0,
+        .cap_debug = sp->give_debug && libos_bootinfo->cap_debug ? C_DEBUG : 0,
         .cap_ipc_frame = C_IPC,
         .cap_first_free = C_FIRST_FREE + sp->ngrants,
         .cap_slots = libos_bootinfo->cap_slots,
@@ -188,17 +197,19 @@ int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const
     memset(page, 0, sizeof(page));
     if ((st = give_grants(&s, sp, (struct libos_resources *)(page + LIBOS_RESOURCES_OFFSET))) != PX_OK)
         goto out;
+    memcpy(info.cmdline, libos_bootinfo->cmdline, sizeof(info.cmdline)); /* the system's options */
     memcpy(page, &info, sizeof(info));
     if ((st = give_pages(&s, BOOTINFO_VA, 1, PX_PROT_READ, page, 0, sizeof(page), NULL)) != PX_OK ||
         (st = start_thread(&s, sp, thread, ipc, entry)) != PX_OK)
         goto out;
     px_cap_delete(ipc), libos_slot_free(ipc);
+    px_cap_delete(s.pool), libos_slot_free(s.pool); /* the child's cap and its frames keep the pool */
     out->task = s.task;
     out->thread = thread;
     return PX_OK;
 out:
     *err = s.err;
     px_obj_destroy(s.task);
-    px_cap_delete(s.task), px_cap_delete(thread);
+    px_cap_delete(s.task), px_cap_delete(thread), px_cap_delete(s.pool);
     return st;
 }

@@ -56,6 +56,17 @@ const struct libos_resource *libos_resource(const char *name, uint32_t kind)
     return NULL;
 }
 
+const char *libos_task_name(void)
+{
+    const struct libos_resources *t =
+        (const struct libos_resources *)((const char *)libos_bootinfo + LIBOS_RESOURCES_OFFSET);
+
+    for (uint32_t i = 0; i < t->count && i < LIBOS_RESOURCES_MAX; i++)
+        if (t->r[i].kind == LIBOS_RES_SELF)
+            return t->r[i].name;
+    return "";
+}
+
 /*
  * Debian's static libraries (libfdt, liblz4) are built with the stack protector: the canary lives at
  * %fs:0x28 (struct libos_tls) and a smashed stack ends here, ending the task.

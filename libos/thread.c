@@ -37,8 +37,7 @@ int64_t libos_thread_create(void (*fn)(void *), void *arg, unsigned prio, uint32
     if ((st = px_thread_write_regs(th, &r)) != PX_OK ||
         (st = px_thread_set_ipc_buf(th, frame, STACK_PAGES + 1)) != PX_OK ||
         (st = px_thread_set_sched(th, prio, PX_TIMESLICE_DEFAULT_US)) != PX_OK ||
-        (st = px_thread_set_handler(th, handler, flags)) != PX_OK ||
-        (st = px_thread_resume(th)) != PX_OK)
+        (st = px_thread_set_handler(th, handler, flags)) != PX_OK || (st = px_thread_resume(th)) != PX_OK)
         return st;
     out->thread = th;
     out->frame = frame;

@@ -30,8 +30,11 @@
 /* Tasks. */
 #define PX_SYS_TASK_CREATE 0x020     /* (memory, dst, quota bytes) */
 #define PX_SYS_TASK_CAP_INSERT 0x021 /* (task, src, dst slot in task, rights mask): GRANT on task */
-#define PX_SYS_TASK_SET_FAULT_NTFN 0x022 /* (task, notification or PX_CAP_NULL): signalled when one of its
-                                          * threads stops on an exception nobody handles */
+#define PX_SYS_TASK_SET_FAULT_NTFN 0x022 /* (task, notification or PX_CAP_NULL): signalled when the
+                                          * task exits or one of its threads stops on an exception
+                                          * nobody handles */
+#define PX_SYS_TASK_STATUS 0x023 /* (task) -> rdx = PX_TASK_*, r10 = exit status or exception kind,
+                                  * r8 = faulting address; also on a destroyed task */
 
 /* Threads (struct px_regs in regs.h). */
 #define PX_SYS_THREAD_CREATE 0x030      /* (task, dst) -> a stopped thread */
@@ -81,6 +84,8 @@
 /* Debugging. */
 /* 0x300: retired (ABI 0.1 DEBUG_WRITE, which needed no capability). */
 #define PX_SYS_DEBUG_WRITE 0x301 /* (debug cap, const char *buf, uint64 len <= 4096) -> rdx = written */
+#define PX_SYS_KLOG_ATTACH 0x302 /* (debug cap, frame, notification): the kernel's console output goes to
+                                  * the struct px_console_out at the start of the frame from now on */
 
 #define PX_SYS_RANGE_END 0x400
 

@@ -63,7 +63,8 @@ static int64_t spawn(int (*entry)(uint64_t), uint64_t arg, uint32_t handler, uin
                             .arg = arg,
                             .handler = handler,
                             .thread_flags = flags,
-                            .start_stopped = true};
+                            .start_stopped = true,
+                            .give_debug = true};
     return libos_spawn(&s, c, &err);
 }
 

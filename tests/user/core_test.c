@@ -69,7 +69,8 @@ static int64_t spawn(int (*entry)(uint64_t), uint64_t arg, uint64_t quota, uint3
                             .entry = entry,
                             .arg = arg,
                             .handler = handler,
-                            .start_stopped = true};
+                            .start_stopped = true,
+                            .give_debug = true};
     int64_t st = libos_spawn(&s, c, &err);
     if (st != PX_OK)
         printf("# spawn failed: %s (status %lld)\n", err ? err : "?", (long long)st);

@@ -121,7 +121,7 @@ static void fill_bootinfo(struct px_bootinfo *b, const struct boot_info *bi, con
         .cap_first_free = SLOT_FIRST_FREE,
         .cap_slots = TASK_CAP_SLOTS,
         .memory_pages = pool->pages - pool->used,
-        .module_size = bi->modules[0].size,
+        .module_size = bi->nmodules ? bi->modules[0].size : 0,
         .kmem_quota = root->quota.limit,
     };
     memcpy(b->cmdline, bi->cmdline, sizeof(b->cmdline) - 1);
@@ -133,8 +133,10 @@ static struct thread *build(const struct boot_info *bi, const uint8_t *file, con
     struct task *root = task_create(NULL, quota, "root");
     struct memory *pool = memory_create(NULL, free - quota / PAGE_SIZE - KERNEL_RESERVE_PAGES, NULL);
     struct kobj *debug = kobj_alloc(PX_OBJ_DEBUG, NULL, NULL);
-    uint64_t mod_pages = ALIGN_UP(bi->modules[0].size, PAGE_SIZE) / PAGE_SIZE;
-    struct frame *module = frame_wrap(ALIGN_DOWN(bi->modules[0].start, PAGE_SIZE), mod_pages, NULL);
+    uint64_t mod_size = bi->nmodules ? bi->modules[0].size : 0,
+             mod_pages = ALIGN_UP(mod_size, PAGE_SIZE) / PAGE_SIZE;
+    struct frame *module =
+        frame_wrap(bi->nmodules ? ALIGN_DOWN(bi->modules[0].start, PAGE_SIZE) : 0, mod_pages, NULL);
     struct frame *info, *ipc;
     struct thread *th;
 
@@ -170,28 +172,36 @@ static struct thread *build(const struct boot_info *bi, const uint8_t *file, con
     return th;
 }
 
+extern const uint8_t root_image_start[], root_image_end[];
+
+/*
+ * The root task is the boot module itself when that is an ELF executable (a test or a bare program);
+ * otherwise the root server built into the kernel image, which gets the boot module as its system image.
+ */
 struct thread *root_task_create(const struct boot_info *bi)
 {
-    const struct boot_module *m = &bi->modules[0];
+    static const uint8_t elf_magic[4] = {0x7f, 'E', 'L', 'F'};
+    const struct boot_module *m = bi->nmodules ? &bi->modules[0] : NULL;
+    const uint8_t *file = root_image_start;
+    uint64_t size = (uint64_t)(root_image_end - root_image_start);
+    const char *what = "the built-in root server", *err;
     struct elf_image img;
-    const uint8_t *file;
-    const char *err;
     struct thread *th;
 
-    if (bi->nmodules == 0)
-        return NULL;
-    file = phys_to_virt(m->start);
-    if ((err = elf_parse(file, m->size, USER_BASE, ROOT_STACK_TOP - ROOT_STACK_PAGES * PAGE_SIZE, &img))) {
-        kprintf("root: boot module 0 (%lu bytes) is not a usable root task: %s\n", (unsigned long)m->size,
-                err);
+    if (m && m->size >= 4 && memcmp(phys_to_virt(m->start), elf_magic, 4) == 0) {
+        file = phys_to_virt(m->start);
+        size = m->size;
+        what = "boot module 0";
+    }
+    if ((err = elf_parse(file, size, USER_BASE, ROOT_STACK_TOP - ROOT_STACK_PAGES * PAGE_SIZE, &img))) {
+        kprintf("root: %s (%lu bytes) is not a usable root task: %s\n", what, (unsigned long)size, err);
         return NULL;
     }
     if (!(th = build(bi, file, &img))) {
-        kprintf("root: not enough memory to build the root task from boot module 0 (%lu bytes)\n",
-                (unsigned long)m->size);
+        kprintf("root: not enough memory to build the root task from %s\n", what);
         return NULL;
     }
-    kprintf("root: starting the root task (%u segments, entry %#lx)\n", img.nsegs, (unsigned long)img.entry);
+    kprintf("root: starting %s (%u segments, entry %#lx)\n", what, img.nsegs, (unsigned long)img.entry);
     return th;
 }
 
@@ -203,6 +213,10 @@ void task_exit_current(int64_t status)
         kprintf("root: the root task exited with status %ld\n", (long)status);
         arch_shutdown(status == 0 ? SHUTDOWN_OK : SHUTDOWN_ROOT_FAILED);
     }
+    t->status = PX_TASK_EXITED;
+    t->status_value = status;
+    if (t->fault_ntfn && !t->fault_ntfn->obj.dead)
+        ntfn_signal(t->fault_ntfn, t->fault_bits);
     kobj_destroy(&t->obj);
 }
 
@@ -220,7 +234,7 @@ static const char *const exc_names[] = {"?",
 void exception_unhandled(struct thread *t)
 {
     arch_dump_user_fault(t);
-    kprintf("task %s: thread stopped by an unhandled %s (no exception handler)\n", t->task->name,
+    kprintf("thread stopped by an unhandled %s (no exception handler)\n",
             exc_names[t->exc_kind < ARRAY_SIZE(exc_names) ? t->exc_kind : 0]);
     if (t->task->is_root) {
         kprintf("root: the root task was stopped by an unhandled %s\n",
@@ -228,6 +242,11 @@ void exception_unhandled(struct thread *t)
         arch_shutdown(SHUTDOWN_ROOT_FAILED);
     }
     thread_stop(t);
+    if (t->task->status == PX_TASK_RUNNING) {
+        t->task->status = PX_TASK_FAULTED;
+        t->task->status_value = (int64_t)t->exc_kind;
+        t->task->status_addr = t->exc_addr;
+    }
     if (t->task->fault_ntfn && !t->task->fault_ntfn->obj.dead)
         ntfn_signal(t->task->fault_ntfn, t->task->fault_bits);
 }

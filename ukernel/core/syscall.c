@@ -18,6 +18,7 @@
 #include <proteus/exception.h>
 #include <proteus/status.h>
 #include <proteus/syscall.h>
+#include <proteus/thread.h>
 
 #define DEBUG_WRITE_MAX 4096
 
@@ -388,6 +389,25 @@ static int sys_task_set_fault_ntfn(void)
     return PX_OK;
 }
 
+/* Works on a destroyed task too: the supervisor asks after the fact. */
+static int sys_task_status(void)
+{
+    struct cap *c;
+    int st = cap_lookup(CAPS, ARG(0), PX_OBJ_TASK, PX_R_MANAGE, &c);
+    struct task *t;
+
+    if (st == PX_ERR_REVOKED && CAPS->slots[ARG(0)].obj->type == PX_OBJ_TASK &&
+        (CAPS->slots[ARG(0)].rights & PX_R_MANAGE))
+        c = &CAPS->slots[ARG(0)];
+    else if (st != PX_OK)
+        return st;
+    t = OBJ(c, task);
+    RESULT(0) = t->status;
+    RESULT(1) = (uint64_t)t->status_value;
+    RESULT(2) = t->status_addr;
+    return PX_OK;
+}
+
 static int sys_irq(uint64_t nr)
 {
     struct cap *c, *nc;
@@ -460,6 +480,19 @@ static int sys_frame_create_device(void)
         return PX_ERR_NOMEM;
     f->device = true;
     return install_new(ARG(1), &f->obj);
+}
+
+static int sys_klog_attach(void)
+{
+    struct cap *c, *fc, *nc;
+
+    LOOKUP(ARG(0), PX_OBJ_DEBUG, PX_R_WRITE, c);
+    LOOKUP(ARG(1), PX_OBJ_FRAME, PX_R_READ | PX_R_WRITE, fc);
+    LOOKUP(ARG(2), PX_OBJ_NOTIFICATION, PX_R_WRITE, nc);
+    if (OBJ(fc, frame)->device)
+        return PX_ERR_INVAL;
+    klog_attach(OBJ(fc, frame), OBJ(nc, notification), nc->badge);
+    return PX_OK;
 }
 
 static int sys_debug_write(void)
@@ -542,6 +575,8 @@ static int dispatch(uint64_t nr)
         return sys_timer(nr);
     case PX_SYS_TASK_SET_FAULT_NTFN:
         return sys_task_set_fault_ntfn();
+    case PX_SYS_TASK_STATUS:
+        return sys_task_status();
     case PX_SYS_FRAME_CREATE_DEVICE:
         return sys_frame_create_device();
     case PX_SYS_IRQ_CREATE:
@@ -554,6 +589,8 @@ static int dispatch(uint64_t nr)
         return sys_ioport(nr);
     case PX_SYS_DEBUG_WRITE:
         return sys_debug_write();
+    case PX_SYS_KLOG_ATTACH:
+        return sys_klog_attach();
     default:
         return PX_ERR_NOSYS;
     }

@@ -61,6 +61,8 @@ void task_destroy(struct task *t)
 {
     struct list_node *pos, *tmp;
 
+    if (t->status == PX_TASK_RUNNING)
+        t->status = PX_TASK_DESTROYED;
     list_for_each_safe(pos, tmp, &t->threads)
     {
         struct thread *th = list_entry(pos, struct thread, task_link);

@@ -25,6 +25,8 @@ static inline const struct px_shared_info *libos_shared_info(void)
 /* Monotonic and wall-clock time in nanoseconds, from the shared info page (no system call). */
 uint64_t libos_monotonic_ns(void);
 int64_t libos_wallclock_ns(void);
+/* Block the calling thread for at least ns nanoseconds (a timer and a notification of its own). */
+void libos_sleep_ns(uint64_t ns);
 
 /* A free cap slot, or 0 when the table is full; and giving one back. */
 uint32_t libos_slot_alloc(void);
@@ -33,6 +35,8 @@ void libos_slot_free(uint32_t slot);
 /* Fresh zeroed memory mapped read-write into this task: pages from its memory cap. NULL on failure;
  * *frame (if given) receives the frame cap. */
 void *libos_map_new(uint64_t pages, uint32_t *frame);
+/* The same with pages from another memory cap. */
+void *libos_map_new_from(uint32_t memory, uint64_t pages, uint32_t *frame);
 /* A range of this task's address space for mapping `pages` pages (never reused). */
 uint64_t libos_va_alloc(uint64_t pages);
 
@@ -58,8 +62,10 @@ enum libos_resource_kind {
     LIBOS_RES_IOPORT,       /* a port range: base in va, count in size */
     LIBOS_RES_IRQ,          /* an interrupt line: line in va */
     LIBOS_RES_MMIO,         /* device registers: va, size */
-    LIBOS_RES_CONSOLE,      /* the console ring (shared memory): va, size; cap: notification to signal */
-    LIBOS_RES_CONSOLE_IN,   /* the notification the console signals when there is input */
+    LIBOS_RES_CONSOLE,      /* the console page (shared memory): va, size; its notification to signal is
+                               the LIBOS_RES_NOTIFICATION of the same name */
+    LIBOS_RES_CONSOLE_IN,   /* the notification the console server signals when there is input */
+    LIBOS_RES_SELF,         /* the task's own name (no cap) */
 };
 
 struct libos_resource {
@@ -80,6 +86,8 @@ struct libos_resources {
 
 /* The resource of this name and kind, or NULL. */
 const struct libos_resource *libos_resource(const char *name, uint32_t kind);
+/* The name this task was started under ("" if none). */
+const char *libos_task_name(void);
 
 /* Tasks: a new task running an ELF image (e.g. this task's own boot module). */
 
@@ -94,6 +102,7 @@ struct libos_grant {
     uint64_t size;   /* LIBOS_RES_IOPORT: count */
 };
 struct libos_spawn {
+    const char *name;  /* the task's name (LIBOS_RES_SELF); may be NULL */
     const void *image; /* ELF executable */
     size_t size;
     uint64_t quota;        /* bytes of kernel memory, from this task's quota */
@@ -104,15 +113,27 @@ struct libos_spawn {
     uint64_t arg;
     uint32_t handler; /* exception endpoint for its thread (PX_CAP_NULL: none) */
     uint32_t thread_flags;
-    bool start_stopped; /* leave the thread stopped (the caller resumes it) */
+    bool start_stopped;               /* leave the thread stopped (the caller resumes it) */
     const struct libos_grant *grants; /* caps and mappings to give it, by name */
     unsigned ngrants;
+    bool give_debug; /* also give it our debug cap (the root server gives it to no one) */
 };
 struct libos_child {
     uint32_t task, thread; /* caps, in this task */
 };
 /* Returns a status; on failure *err says which step failed. */
 int64_t libos_spawn(const struct libos_spawn *s, struct libos_child *out, const char **err);
+
+/*
+ * The task's virtual console (abi/proteus/io/console.h), when it has one (the "console" resource):
+ * stdout and stderr go there. Writing waits briefly for room and then drops, counting what it dropped.
+ */
+bool libos_console_attached(void);
+/* Use this console page and caps (for a task that set up its own console: the root server). */
+void libos_console_use(void *page, uint32_t signal_cap, uint32_t input_cap);
+size_t libos_console_write(const void *buf, size_t len);
+/* Read what is there, waiting for input if there is none; 0 if the task has no console. */
+size_t libos_console_read(void *buf, size_t len);
 
 /* This thread's IPC buffer. */
 struct px_ipc_buffer *libos_ipc_buffer(void);

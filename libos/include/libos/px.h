@@ -93,6 +93,12 @@ static inline int64_t px_task_set_fault_ntfn(uint32_t task, uint32_t ntfn)
 {
     return PX2(PX_SYS_TASK_SET_FAULT_NTFN, task, ntfn);
 }
+static inline int64_t px_task_status(uint32_t task, uint64_t *state, int64_t *value, uint64_t *addr)
+{
+    struct px_ret r = px_syscall(PX_SYS_TASK_STATUS, task, 0, 0, 0, 0, 0);
+    *state = r.r[0], *value = (int64_t)r.r[1], *addr = r.r[2];
+    return r.status;
+}
 static inline int64_t px_thread_create(uint32_t task, uint32_t dst)
 {
     return PX2(PX_SYS_THREAD_CREATE, task, dst);
@@ -244,6 +250,11 @@ static inline int64_t px_debug_write(uint32_t cap, const void *buf, uint64_t len
     if (written)
         *written = r.r[0];
     return r.status;
+}
+
+static inline int64_t px_klog_attach(uint32_t debug, uint32_t frame, uint32_t ntfn)
+{
+    return PX3(PX_SYS_KLOG_ATTACH, debug, frame, ntfn);
 }
 
 #endif

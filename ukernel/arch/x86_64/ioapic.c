@@ -71,7 +71,8 @@ void ioapic_interrupt(unsigned line)
 
 bool arch_kernel_mmio(uint64_t pa, uint64_t size)
 {
-    return (pa < IOAPIC_BASE + 4096 && IOAPIC_BASE < pa + size) || (pa < LAPIC_BASE + 4096 && LAPIC_BASE < pa + size);
+    return (pa < IOAPIC_BASE + 4096 && IOAPIC_BASE < pa + size) ||
+           (pa < LAPIC_BASE + 4096 && LAPIC_BASE < pa + size);
 }
 
 uint32_t arch_port_in(uint16_t port, unsigned width)

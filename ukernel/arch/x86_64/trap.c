@@ -172,7 +172,8 @@ static bool take_expected(struct trap_frame *f)
 
 void arch_dump_user_fault(const struct thread *t)
 {
-    kprintf("task %s: ", t->task->name);
+    if (t->task->is_root)
+        kprintf("root task: ");
     fault_report(&t->ctx.frame, t->exc_addr);
 }
 
@@ -235,6 +236,7 @@ struct trap_frame *trap_dispatch(struct trap_frame *f)
     else if (f->vector < 32) {
         if (take_expected(f))
             return f;
+        console_emergency();
         fault_report(f, read_cr2());
         panic_quiet("unhandled exception %lu in kernel mode", (unsigned long)f->vector);
     } else {
@@ -243,6 +245,7 @@ struct trap_frame *trap_dispatch(struct trap_frame *f)
     }
     if (!user)
         return f;
+    klog_flush();
     struct thread *next = sched_next();
     kobj_reap();
     return &next->ctx.frame;

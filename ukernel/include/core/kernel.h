@@ -22,6 +22,8 @@ enum shutdown_code {
 };
 
 __printf(1, 2) int kprintf(const char *fmt, ...);
+void klog_flush(void);        /* tell the console server about new log output (safe points only) */
+void console_emergency(void); /* from now on write to the UART directly (the machine is going down) */
 int kvprintf(const char *fmt, va_list ap);
 __printf(1, 2) __noreturn void panic(const char *fmt, ...);
 /* The same without a backtrace, for callers that already printed a fuller report (the fault handler). */

@@ -34,9 +34,13 @@ struct task {
     struct quota quota;         /* what this task's own objects are charged to */
     struct quota *parent_quota; /* the quota it was carved from (refunded on destruction) */
     struct list_node threads;
-    struct list_node mappings;       /* struct mapping, by task_link */
-    struct notification *fault_ntfn; /* held: told when a thread stops on an unhandled exception */
+    struct list_node mappings; /* struct mapping, by task_link */
+    struct notification
+        *fault_ntfn; /* held: told when it exits or a thread stops on an unhandled exception */
     uint64_t fault_bits;
+    unsigned status;      /* PX_TASK_* */
+    int64_t status_value; /* exit status or exception kind */
+    uint64_t status_addr; /* faulting address */
     bool is_root;
     char name[TASK_NAME_MAX];
 };

@@ -48,6 +48,7 @@ int vm_map(struct task *t, struct frame *f, uint64_t frame_page, uint64_t vaddr,
            unsigned prot, unsigned max_prot);
 
 void vm_task_unmap_all(struct task *t);
+void klog_attach(struct frame *f, struct notification *n, uint64_t bits);
 void frame_destroy(struct frame *f);
 void frame_free(struct frame *f);
 void memory_free(struct memory *m);

@@ -28,7 +28,8 @@ def qemu_command(args, interactive):
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         sys.exit("runner: qemu-system-x86_64 not found: install Debian's qemu-system-x86 package")
-    cmd = [qemu, "-M", "microvm,isa-serial=on", "-nodefaults", "-no-user-config", "-no-reboot",
+    # One I/O APIC (ioapic2=off): device lines 0..23, virtio-mmio transports on lines 5..12.
+    cmd = [qemu, "-M", "microvm,isa-serial=on,ioapic2=off", "-nodefaults", "-no-user-config", "-no-reboot",
            "-display", "none", "-m", args.memory, "-smp", "1",
            "-kernel", args.kernel, "-append", args.cmdline,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
@@ -40,6 +41,9 @@ def qemu_command(args, interactive):
             cmd += ["-icount", "shift=0"]
     if args.module:
         cmd += ["-initrd", args.module]
+    for i, disk in enumerate(getattr(args, "disk", None) or []):
+        cmd += ["-drive", f"id=disk{i},file={disk},if=none,format=raw",
+                "-device", f"virtio-blk-device,drive=disk{i}"]
     cmd += ["-serial", "mon:stdio" if interactive else "stdio"]
     if getattr(args, "gdb", False):
         cmd += ["-s", "-S"]
@@ -249,6 +253,7 @@ def main():
         s.add_argument("--icount", action="store_true", 
                        help="TCG: -icount shift=0 (rdtsc counts instructions)")
         s.add_argument("--qemu-arg", action="append", help="extra QEMU argument (repeatable)")
+        s.add_argument("--disk", action="append", help="raw disk image for a virtio-blk device (repeatable)")
     run, test = sub.choices["run"], sub.choices["test"]
     run.add_argument("--timeout", type=float, default=0, help="power off after this many seconds")
     run.add_argument("--come-up", type=float, default=30, help="seconds to wait for the banner")

@@ -87,6 +87,18 @@ static const struct prop_rule channel_rules[] = {
     IGNORED,
 };
 
+#define DISK_FIELD(f) offsetof(struct manifest_disk, f)
+static const struct prop_rule disk_rules[] = {
+    {"server", P_TASKREF, true, 0, 0, DISK_FIELD(server)},
+    {"client", P_TASKREF, true, 0, 0, DISK_FIELD(client)},
+    {"size-kib", P_U32, true, 4, UINT32_MAX, DISK_FIELD(size_kib)},
+    {"offset-kib", P_U32, true, 0, UINT32_MAX, DISK_FIELD(offset_kib)},
+    {"backing-kib", P_U32, false, 256, UINT32_MAX, DISK_FIELD(backing_kib)},
+    {"thin", P_BOOL, false, 0, 0, DISK_FIELD(thin)},
+    {"read-only", P_BOOL, false, 0, 0, DISK_FIELD(read_only)},
+    IGNORED,
+};
+
 #define NRULES(t) (sizeof(t) / sizeof((t)[0]))
 
 struct parser {
@@ -454,6 +466,58 @@ static int parse_channel(struct parser *p, int node, struct manifest_channel *c)
     return 0;
 }
 
+static int parse_disk(struct parser *p, int node, struct manifest_disk *d)
+{
+    char path[PATH_MAX_LEN];
+
+    if (check_node_name(p, node, "/disks", path, sizeof(path), d->name) != 0)
+        return -1;
+    memcpy(d->path, path, strlen(path) + 1);
+    for (unsigned i = 0; i < p->m->ndisks; i++)
+        if (strcmp(p->m->disks[i].name, d->name) == 0)
+            return fail(p, d->path, "duplicate node");
+    if (check_props(p, node, d->path, disk_rules, NRULES(disk_rules), d) != 0 || no_subnodes(p, node, d->path) != 0)
+        return -1;
+    if (d->server == d->client)
+        return fail(p, d->path, "'server' and 'client' are the same task");
+    if (d->size_kib % 4 || d->offset_kib % 4 || d->backing_kib % 4)
+        return fail(p, d->path, "sizes and offsets must be multiples of 4 KiB");
+    if (d->thin && !d->backing_kib)
+        return fail(p, d->path, "a thin disk needs 'backing-kib'");
+    if (!d->thin && d->backing_kib)
+        return fail(p, d->path, "'backing-kib' is for thin disks");
+    if (!d->thin)
+        d->backing_kib = d->size_kib;
+    if ((uint64_t)d->offset_kib + d->backing_kib > UINT32_MAX)
+        return fail(p, d->path, "the disk's region ends past 4 TiB");
+    for (unsigned i = 0; i < p->m->ndisks; i++) {
+        const struct manifest_disk *o = &p->m->disks[i];
+        if (o->server == d->server && d->offset_kib < o->offset_kib + o->backing_kib &&
+            o->offset_kib < d->offset_kib + d->backing_kib)
+            return fail(p, d->path, "its region overlaps the region of %s", o->path);
+    }
+    return 0;
+}
+
+static int parse_disks(struct parser *p, int list)
+{
+    int node, n = count_subnodes(p->fdt, list);
+
+    if (check_props(p, list, "/disks", container_rules, NRULES(container_rules), NULL) != 0)
+        return -1;
+    if (n < 0)
+        return bad_tree(p, n);
+    if (n > MANIFEST_MAX_DISKS)
+        return fail(p, "/disks", "more than %d disks", MANIFEST_MAX_DISKS);
+    fdt_for_each_subnode(node, p->fdt, list)
+    {
+        if (parse_disk(p, node, &p->m->disks[p->m->ndisks]) != 0)
+            return -1;
+        p->m->ndisks++;
+    }
+    return node == -FDT_ERR_NOTFOUND ? 0 : bad_tree(p, node);
+}
+
 /* Parses /tasks (is_tasks) or /channels: their own properties, how many children, then each child. */
 static int parse_list(struct parser *p, int list, bool is_tasks)
 {
@@ -483,8 +547,8 @@ static int parse_list(struct parser *p, int list, bool is_tasks)
     return node == -FDT_ERR_NOTFOUND ? 0 : bad_tree(p, node);
 }
 
-/* The root node: its properties and its children, 'tasks' (required) and 'channels'. */
-static int parse_root(struct parser *p, int *tasks, int *channels)
+/* The root node: its properties and its children, 'tasks' (required), 'channels' and 'disks'. */
+static int parse_root(struct parser *p, int *tasks, int *channels, int *disks)
 {
     int node, len;
 
@@ -503,6 +567,8 @@ static int parse_root(struct parser *p, int *tasks, int *channels)
             slot = tasks;
         else if (strcmp(name, "channels") == 0)
             slot = channels;
+        else if (strcmp(name, "disks") == 0)
+            slot = disks;
         if (!slot)
             return fail(p, path, "unknown node");
         if (*slot >= 0)
@@ -611,6 +677,7 @@ static int check_budgets(struct parser *p, const struct manifest_limits *lim)
     }
     for (unsigned i = 0; i < m->nchannels; i++)
         mem += m->channels[i].shared_memory_kib;
+    mem += (unsigned long long)m->ndisks * MANIFEST_DISK_SHARED_KIB;
     if (mem > lim->memory_kib)
         return fail(p, "/tasks", "memory budgets total %llu KiB but only %llu KiB are available", mem,
                     (unsigned long long)lim->memory_kib);
@@ -624,7 +691,7 @@ int manifest_parse(const void *fdt, size_t size, const struct manifest_limits *l
                    char *err, size_t errlen)
 {
     struct parser p = {fdt, out, err, err ? errlen : 0};
-    int rc, tasks = -1, channels = -1;
+    int rc, tasks = -1, channels = -1, disks = -1;
 
     if (p.errlen > 0)
         err[0] = '\0';
@@ -635,9 +702,11 @@ int manifest_parse(const void *fdt, size_t size, const struct manifest_limits *l
     rc = fdt ? fdt_check_full(fdt, size) : -FDT_ERR_TRUNCATED;
     if (rc != 0)
         return bad_tree(&p, rc);
-    if (parse_root(&p, &tasks, &channels) != 0 || parse_list(&p, tasks, true) != 0)
+    if (parse_root(&p, &tasks, &channels, &disks) != 0 || parse_list(&p, tasks, true) != 0)
         return -1;
     if (channels >= 0 && parse_list(&p, channels, false) != 0)
+        return -1;
+    if (disks >= 0 && parse_disks(&p, disks) != 0)
         return -1;
     if (check_tasks(&p) != 0 || (lim && check_budgets(&p, lim) != 0))
         return -1;

@@ -18,7 +18,20 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner  # noqa: E402
 
-LINE = re.compile(r"^bench (\S+)\.(\S+) median=(\d+) min=(\d+) unit=(\w+) n=(\d+)$")
+LINE = re.compile(r"^(?:\S*\[[^\]]*\]\S* )?bench (\S+)\.(\S+) median=([\d.]+) min=([\d.]+) unit=(\w+) n=(\d+)$")
+
+
+def ratios(results):
+    """For pairs NAME = direct_X / server_X (bench blk): server/direct throughput as a ratio."""
+    by = {r["name"]: r for r in results}
+    out = []
+    for name, r in by.items():
+        if name.startswith("server_") and "direct_" + name[7:] in by:
+            d = by["direct_" + name[7:]]
+            if d["median"] and d["min"]:
+                out.append({"suite": r["suite"], "name": "ratio_" + name[7:], "unit": "ratio", "n": r["n"],
+                            "median": round(r["median"] / d["median"], 3), "min": round(r["min"] / d["min"], 3)})
+    return out
 
 
 def main():
@@ -30,9 +43,16 @@ def main():
     p.add_argument("--icount", action="store_true")
     p.add_argument("--accel", default="tcg", choices=["tcg", "kvm"])
     p.add_argument("--timeout", type=float, default=570)
+    p.add_argument("--cmdline", default="")
+    p.add_argument("--scratch-disk", help="attach a fresh disk image of this size (e.g. 128M)")
     a = p.parse_args()
+    cmdline = " ".join(x for x in [a.cmdline, "bench.unit=insn" if a.icount else ""] if x)
     args = argparse.Namespace(kernel=a.kernel, module=a.module, accel=a.accel, memory="256M", icount=a.icount,
-                              cmdline="bench.unit=insn" if a.icount else "", qemu_arg=[], gdb=False)
+                              cmdline=cmdline, qemu_arg=[], gdb=False, disk=[],
+                              scratch_disk=[a.scratch_disk] if a.scratch_disk else [])
+    import tempfile
+    tmp = tempfile.TemporaryDirectory()
+    runner.scratch_disks(args, tmp.name)
     boot = runner.Boot(runner.qemu_command(args, interactive=False), echo=False)
     status = boot.pump(time.monotonic() + a.timeout)
     boot.kill()
@@ -40,9 +60,14 @@ def main():
     for line in boot.lines:
         m = LINE.match(line)
         if m:
-            print(line)
-            results.append({"suite": m.group(1), "name": m.group(2), "median": int(m.group(3)),
-                            "min": int(m.group(4)), "unit": m.group(5), "n": int(m.group(6))})
+            print(line[m.start(0):] if not line.startswith("bench") else line)
+            num = lambda x: float(x) if "." in x else int(x)
+            results.append({"suite": m.group(1), "name": m.group(2), "median": num(m.group(3)),
+                            "min": num(m.group(4)), "unit": m.group(5), "n": int(m.group(6))})
+    results += ratios(results)
+    for r in results:
+        if r["unit"] == "ratio":
+            print(f"bench {r['suite']}.{r['name']} median={r['median']} min={r['min']} unit=ratio n={r['n']}")
     reason = runner.judge(status, boot.lines, a.timeout, True)
     if reason or not results:
         print(f"bench: {a.suite} failed: {reason or 'no results'}", file=sys.stderr)

@@ -28,7 +28,7 @@ def qemu_command(args, interactive):
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         sys.exit("runner: qemu-system-x86_64 not found: install Debian's qemu-system-x86 package")
-    # One I/O APIC (ioapic2=off): device lines 0..23, virtio-mmio transports on lines 5..12.
+    # One I/O APIC (ioapic2=off): device lines 0..23; the 8 virtio-mmio transports are on lines 16..23.
     cmd = [qemu, "-M", "microvm,isa-serial=on,ioapic2=off", "-nodefaults", "-no-user-config", "-no-reboot",
            "-display", "none", "-m", args.memory, "-smp", "1",
            "-kernel", args.kernel, "-append", args.cmdline,
@@ -41,7 +41,10 @@ def qemu_command(args, interactive):
             cmd += ["-icount", "shift=0"]
     if args.module:
         cmd += ["-initrd", args.module]
-    for i, disk in enumerate(getattr(args, "disk", None) or []):
+    disks = getattr(args, "disk", None) or []
+    if disks:
+        cmd += ["-global", "virtio-mmio.force-legacy=false"]  # virtio 1.x (mmio version 2), not legacy
+    for i, disk in enumerate(disks):
         cmd += ["-drive", f"id=disk{i},file={disk},if=none,format=raw",
                 "-device", f"virtio-blk-device,drive=disk{i}"]
     cmd += ["-serial", "mon:stdio" if interactive else "stdio"]
@@ -168,8 +171,24 @@ def tap_report(args, status, lines, stderr):
     return 1 if failed else 0
 
 
+def scratch_disks(args, tmp):
+    """Fresh sparse disk images for this run (--scratch-disk SIZE), added to args.disk."""
+    for i, size in enumerate(args.scratch_disk or []):
+        path = os.path.join(tmp, f"scratch{i}.img")
+        with open(path, "wb") as f:
+            f.truncate(int(size[:-1]) << {"K": 10, "M": 20, "G": 30}[size[-1]] if size[-1] in "KMG" else int(size))
+        args.disk = (args.disk or []) + [path]
+
+
 def cmd_test(args):
+    import tempfile
     kvm_warning(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch_disks(args, tmp)
+        return run_test(args)
+
+
+def run_test(args):
     boot = Boot(qemu_command(args, interactive=False), echo=False)
     status = boot.pump(time.monotonic() + args.timeout)
     boot.kill()
@@ -264,6 +283,8 @@ def main():
     test.add_argument("--no-ktap", dest="ktap", action="store_false",
                       help="the system prints no KTAP: judge by the exit status and --expect alone")
     test.add_argument("--log", help="also write the whole serial output to this file")
+    test.add_argument("--scratch-disk", action="append", metavar="SIZE",
+                      help="attach a fresh, empty disk image of SIZE (e.g. 16M) for this run only")
     args = p.parse_args()
     return cmd_run(args) if args.mode == "run" else cmd_test(args)
 

@@ -3,6 +3,7 @@
  * it declares, each as a named grant (libos_grant) that libos_spawn installs and describes to the task.
  * The root server keeps its own copy of every cap, so a restarted task gets the same channels back.
  */
+#include "../blk/config.h"
 #include "root.h"
 #include <proteus/io/console.h>
 #include <stdio.h>
@@ -73,6 +74,17 @@ static int channels(const struct manifest *m, struct child *children)
     return 0;
 }
 
+/* The notification a device driver waits on: its interrupt lines and its disks' clients set its bits. */
+static uint32_t events_of(struct child *c)
+{
+    if (!c->events) {
+        if (!(c->events = new_object(px_notification_create)) ||
+            grant(c, "events", LIBOS_RES_NOTIFICATION, c->events, PX_R_READ, 0, 0, 0) < 0)
+            return c->events = 0;
+    }
+    return c->events;
+}
+
 static int devices(struct child *c, bool console_server, uint32_t wait)
 {
     const struct px_bootinfo *bi = libos_bootinfo;
@@ -88,13 +100,14 @@ static int devices(struct child *c, bool console_server, uint32_t wait)
             return -1;
     }
     for (unsigned i = 0; i < t->nirqs; i++) {
-        uint32_t irq = libos_slot_alloc(), n = console_server ? wait : new_object(px_notification_create);
+        /* The console server's lines signal its "wait" (bit 63); any other task's its "events" (bit 48 + i).
+         */
+        uint32_t irq = libos_slot_alloc(), n = console_server ? wait : events_of(c);
         snprintf(name, sizeof(name), "irq%u", i);
         if (!irq || !n ||
             px_irq_create(bi->cap_irq_control, irq, t->irqs[i].line, t->irqs[i].flags) != PX_OK ||
-            px_irq_bind(irq, n, console_server ? BIT_UART : 1) != PX_OK ||
-            grant(c, name, LIBOS_RES_IRQ, irq, PX_R_MANAGE, 0, t->irqs[i].line, 0) < 0 ||
-            (!console_server && grant(c, name, LIBOS_RES_NOTIFICATION, n, PX_R_READ, 0, 0, 0) < 0))
+            px_irq_bind(irq, n, console_server ? BIT_UART : 1ull << (48 + i)) != PX_OK ||
+            grant(c, name, LIBOS_RES_IRQ, irq, PX_R_MANAGE, 0, t->irqs[i].line, 48 + i) < 0)
             return -1;
     }
     for (unsigned i = 0; i < t->nmmio; i++) {
@@ -103,6 +116,59 @@ static int devices(struct child *c, bool console_server, uint32_t wait)
         snprintf(name, sizeof(name), "mmio%u", i);
         if (!f || px_frame_create_device(bi->cap_mmio, f, t->mmio[i].base, pages) != PX_OK ||
             grant(c, name, LIBOS_RES_MMIO, f, PX_R_READ | PX_R_WRITE, pages, t->mmio[i].base, 0) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * Disks: per disk a shared region (rings and data, io/blk.h) mapped in the server and the client, a
+ * notification the server signals the client with, the client's badged cap to the server's "events";
+ * and per server the read-only configuration page (servers/blk/config.h).
+ */
+static int disks(const struct manifest *m, struct child *children)
+{
+    struct blk_config *cfg[MANIFEST_MAX_TASKS] = {0};
+    uint32_t cfg_frame[MANIFEST_MAX_TASKS] = {0};
+
+    for (unsigned i = 0; i < m->ndisks; i++) {
+        const struct manifest_disk *d = &m->disks[i];
+        struct child *server = &children[d->server], *client = &children[d->client];
+        uint64_t pages = MANIFEST_DISK_SHARED_KIB / 4;
+        uint32_t region = new_frame(pages), to_client = new_object(px_notification_create), events, signal;
+        char n[24];
+
+        if (!cfg[d->server]) {
+            cfg_frame[d->server] = new_frame(1);
+            uint64_t va = libos_va_alloc(1);
+            struct px_map_op op = {
+                PX_MAP_OP_MAP, cfg_frame[d->server], va, 0, 1, PX_PROT_READ | PX_PROT_WRITE, 0};
+            if (!cfg_frame[d->server] || !va ||
+                px_map_batch(libos_bootinfo->cap_task, &op, 1, NULL) != PX_OK ||
+                grant(server, "blk-config", LIBOS_RES_SHARED, cfg_frame[d->server], PX_R_READ, 1, 0, 0) < 0)
+                return -1;
+            cfg[d->server] = (struct blk_config *)(uintptr_t)va;
+            cfg[d->server]->magic = BLK_CONFIG_MAGIC;
+        }
+        struct blk_config *c = cfg[d->server];
+        struct blk_config_disk *cd = &c->disks[c->ndisks];
+        if (!region || !to_client || !(events = events_of(server)) ||
+            !(signal = mint(events, 1ull << c->ndisks)))
+            return -1;
+        *cd = (struct blk_config_disk){.bit = c->ndisks,
+                                       .thin = d->thin,
+                                       .read_only = d->read_only,
+                                       .base = (uint64_t)d->offset_kib * 2,
+                                       .region = (uint64_t)d->backing_kib * 2,
+                                       .sectors = (uint64_t)d->size_kib * 2};
+        snprintf(cd->name, sizeof(cd->name), "%s", d->name);
+        c->ndisks++;
+        snprintf(n, sizeof(n), "disk:%s", d->name);
+        if (grant(server, n, LIBOS_RES_SHARED, region, PX_R_READ | PX_R_WRITE, pages, 0, 0) < 0 ||
+            grant(server, n, LIBOS_RES_NOTIFICATION, to_client, PX_R_WRITE, 0, 0, 0) < 0 ||
+            grant(client, d->name, LIBOS_RES_SHARED, region, PX_R_READ | PX_R_WRITE, pages, 0, 0) < 0 ||
+            grant(client, d->name, LIBOS_RES_NOTIFICATION, signal, PX_R_WRITE, 0, 0, 0) < 0 ||
+            grant(client, d->name, LIBOS_RES_WAIT, to_client, PX_R_READ, 0, 0, 0) < 0)
             return -1;
     }
     return 0;
@@ -173,7 +239,7 @@ int grants_build(const struct manifest *m, struct child *children, struct consol
     for (unsigned i = 0; i < m->ntasks; i++)
         if (devices(&children[i], (int)i == m->console_server, cons->wait) < 0)
             return -1;
-    return 0;
+    return disks(m, children);
 }
 
 void consoles_attach(struct consoles *cons)

@@ -476,7 +476,8 @@ static int parse_disk(struct parser *p, int node, struct manifest_disk *d)
     for (unsigned i = 0; i < p->m->ndisks; i++)
         if (strcmp(p->m->disks[i].name, d->name) == 0)
             return fail(p, d->path, "duplicate node");
-    if (check_props(p, node, d->path, disk_rules, NRULES(disk_rules), d) != 0 || no_subnodes(p, node, d->path) != 0)
+    if (check_props(p, node, d->path, disk_rules, NRULES(disk_rules), d) != 0 ||
+        no_subnodes(p, node, d->path) != 0)
         return -1;
     if (d->server == d->client)
         return fail(p, d->path, "'server' and 'client' are the same task");

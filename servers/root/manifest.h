@@ -19,7 +19,8 @@
 #define MANIFEST_MAX_TASKS 16
 #define MANIFEST_MAX_CHANNELS 32
 #define MANIFEST_MAX_DISKS 8
-#define MANIFEST_DISK_SHARED_KIB 260 /* each disk's shared region: rings and a 256 KiB data area */
+#define MANIFEST_DISK_SHARED_KIB 2052 /* each disk's shared region: rings and a 2 MiB data area (io/blk.h)   \
+                                       */
 #define MANIFEST_MAX_IOPORTS 8
 #define MANIFEST_MAX_IRQS 8
 #define MANIFEST_MAX_MMIO 8
@@ -70,11 +71,11 @@ struct manifest_channel {
 /* A virtual disk: a slice of the physical disk, or a thin-provisioned disk backed by one. */
 struct manifest_disk {
     char name[16], path[40];
-    unsigned server, client;  /* task indices */
+    unsigned server, client; /* task indices */
     bool thin, read_only;
-    uint32_t size_kib;        /* what the client sees */
-    uint32_t offset_kib;      /* where its region starts on the physical disk */
-    uint32_t backing_kib;     /* thin: the region's size (header, map and blocks); slice: size_kib */
+    uint32_t size_kib;    /* what the client sees */
+    uint32_t offset_kib;  /* where its region starts on the physical disk */
+    uint32_t backing_kib; /* thin: the region's size (header, map and blocks); slice: size_kib */
 };
 
 struct manifest {

@@ -174,7 +174,9 @@ static void ended(struct child *c)
         maybe_end_system();
         return;
     }
-    uint64_t delay = (uint64_t)t->restart_backoff_ms << c->restarts;
+    uint64_t delay = (uint64_t)t->restart_backoff_ms << (c->restarts < 16 ? c->restarts : 16);
+    if (delay > 60000)
+        delay = 60000; /* doubling stops at a minute */
     c->restarts++;
     printf("root: restarting %s in %llu ms (restart %u of %u)\n", t->path, (unsigned long long)delay,
            c->restarts, t->restart_limit);

@@ -16,7 +16,8 @@ struct child {
     bool broken; /* its program could not be unpacked */
     bool running;
     struct libos_child child;
-    uint32_t watch; /* notification cap that its exit or fault signals */
+    uint32_t watch;  /* notification cap that its exit or fault signals */
+    uint32_t events; /* a driver's notification: its interrupt lines and disk clients signal it */
     struct libos_grant grants[ROOT_MAX_GRANTS];
     unsigned ngrants;
     unsigned restarts;

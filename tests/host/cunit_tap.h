@@ -31,5 +31,6 @@ void register_cap_suite(void);
 void register_sched_ipc_suite(void);
 void register_manifest_suite(void);
 void register_module_suite(void);
+void register_vdisk_suite(void);
 
 #endif /* TESTS_HOST_CUNIT_TAP_H */

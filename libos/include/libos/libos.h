@@ -66,6 +66,8 @@ enum libos_resource_kind {
                                the LIBOS_RES_NOTIFICATION of the same name */
     LIBOS_RES_CONSOLE_IN,   /* the notification the console server signals when there is input */
     LIBOS_RES_SELF,         /* the task's own name (no cap) */
+    LIBOS_RES_WAIT,         /* a notification to wait on, for a resource whose LIBOS_RES_NOTIFICATION
+                               of the same name signals the other side (a disk's client) */
 };
 
 struct libos_resource {

@@ -1,0 +1,394 @@
+/*
+ * The disk server: a user-level virtio-blk driver that gives each client its own virtual disk
+ * (abi/proteus/io/blk.h). The device's registers come from an MMIO grant, its interrupt line through the
+ * "events" notification, DMA goes to this task's frames and straight into the clients' data areas,
+ * whose physical addresses the server learns from their frame caps (microvm has no IOMMU: see virtio.h).
+ *
+ * The event loop: wait on "events" (client bits 0..7, the device's line at bit 48 and up); take requests
+ * from the clients' rings, check each one, and answer it. Slices take the fast path: their reads and
+ * writes go to the device as they come, up to the queue's depth, and are answered as they complete.
+ * Thin disks and flushes go through vdisk.c, one at a time, because an allocation orders several writes.
+ */
+#include "bench.h"
+#include "config.h"
+#include "vdisk.h"
+#include "virtio.h"
+#include <libos/libos.h>
+#include <proteus/io/blk.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_REGIONS 16
+
+struct client {
+    const struct blk_config_disk *cfg;
+    struct px_blk_shared *sh;
+    uint8_t *data;
+    uint32_t to_client;
+    bool ready, disconnected;
+    struct vdisk vd;
+};
+
+struct region {
+    uint64_t va, pa, size;
+};
+
+struct inflight {
+    struct client *c;
+    uint64_t id;
+};
+
+static struct vblk dev;
+static struct client clients[BLK_CONFIG_MAX_DISKS];
+static unsigned nclients;
+static struct region regions[MAX_REGIONS];
+static unsigned nregions;
+static struct inflight inflight[VBLK_MAX_INFLIGHT];
+static uint32_t events, irq;
+static uint64_t irq_bits, pending;
+static uint8_t *scratch;
+static unsigned crash_after, crash_generations, writes_seen;
+static uint32_t generation;
+
+static int fail(const char *what)
+{
+    printf("blk: %s\n", what);
+    return 1;
+}
+
+/* ---- memory the device may reach ---- */
+
+static int add_region(void *va, uint32_t frame, uint64_t size)
+{
+    uint64_t pa, pages;
+
+    if (nregions == MAX_REGIONS || px_frame_info(frame, &pa, &pages) != PX_OK || pages * PX_PAGE_SIZE < size)
+        return -1;
+    regions[nregions++] = (struct region){(uint64_t)(uintptr_t)va, pa, size};
+    return 0;
+}
+
+static uint64_t phys(const void *p, uint64_t len)
+{
+    uint64_t va = (uint64_t)(uintptr_t)p;
+
+    for (unsigned i = 0; i < nregions; i++)
+        if (va >= regions[i].va && va - regions[i].va <= regions[i].size &&
+            len <= regions[i].size - (va - regions[i].va))
+            return regions[i].pa + (va - regions[i].va);
+    return 0;
+}
+
+/* ---- the device, synchronously (for vdisk.c) ---- */
+
+static void wait_device(void)
+{
+    uint64_t bits = 0;
+
+    px_wait(events, &bits);
+    pending |= bits & ~irq_bits;
+    if (bits & irq_bits) {
+        vblk_ack_interrupt(&dev);
+        px_irq_ack(irq);
+    }
+}
+
+static void complete(int tag);
+
+static int sync_io(enum vblk_op op, uint64_t sector, uint32_t count, void *buf)
+{
+    struct vblk_segment seg = {phys(buf, (uint64_t)count * 512), count * 512};
+    int tag;
+
+    if (op != VBLK_FLUSH && (!seg.pa || sector > dev.capacity || count > dev.capacity - sector))
+        return op != VBLK_FLUSH && !seg.pa ? PX_BLK_ERR_INVAL : PX_BLK_ERR_IO;
+    while ((tag = vblk_submit(&dev, op, sector, &seg, op == VBLK_FLUSH ? 0 : 1)) < 0) {
+        wait_device();
+        vblk_reap(&dev);
+        for (int t = 0; t < VBLK_MAX_INFLIGHT; t++)
+            if (dev.done[t] && inflight[t].c)
+                complete(t);
+    }
+    vblk_kick(&dev);
+    while (vblk_reap(&dev), !dev.done[tag])
+        wait_device();
+    for (int t = 0; t < VBLK_MAX_INFLIGHT; t++) /* fast-path requests that finished meanwhile */
+        if (t != tag && dev.done[t] && inflight[t].c)
+            complete(t);
+    return vblk_finish(&dev, tag) == 0 ? PX_BLK_OK : PX_BLK_ERR_IO;
+}
+
+static int io_read(void *ctx, uint64_t s, uint32_t n, void *buf)
+{
+    return (void)ctx, sync_io(VBLK_READ, s, n, buf);
+}
+static int io_write(void *ctx, uint64_t s, uint32_t n, const void *buf)
+{
+    return (void)ctx, sync_io(VBLK_WRITE, s, n, (void *)(uintptr_t)buf);
+}
+static int io_flush(void *ctx)
+{
+    return (void)ctx, dev.can_flush ? sync_io(VBLK_FLUSH, 0, 0, NULL) : PX_BLK_OK;
+}
+static const struct vdisk_io device_io = {io_read, io_write, io_flush, NULL};
+
+/* ---- clients ---- */
+
+static void respond(struct client *c, uint64_t id, int status)
+{
+    struct px_blk_shared *sh = c->sh;
+    uint32_t prod = sh->resp_prod;
+    int rounds = 0;
+
+    /* A full response ring: give the client time to take them, then give up on it. */
+    while (prod - __atomic_load_n(&sh->resp_cons, __ATOMIC_ACQUIRE) >= PX_BLK_RING) {
+        px_signal(c->to_client);
+        px_thread_yield();
+        if (++rounds == 10000) {
+            printf("blk: disk %s: the client does not take its responses: disconnected\n", c->cfg->name);
+            c->disconnected = true;
+            return;
+        }
+    }
+    sh->resp[prod % PX_BLK_RING] = (struct px_blk_response){id, status, 0};
+    __atomic_store_n(&sh->resp_prod, prod + 1, __ATOMIC_RELEASE);
+    px_signal(c->to_client);
+}
+
+static void complete(int tag)
+{
+    struct inflight f = inflight[tag];
+
+    inflight[tag].c = NULL;
+    respond(f.c, f.id, vblk_finish(&dev, tag) == 0 ? PX_BLK_OK : PX_BLK_ERR_IO);
+}
+
+static void maybe_crash(const struct px_blk_request *r)
+{
+    if (r->op == PX_BLK_OP_WRITE && crash_after && generation <= crash_generations &&
+        ++writes_seen >= crash_after) {
+        printf("blk: crashing on purpose after %u writes (blk.crash, generation %u)\n", writes_seen,
+               generation);
+        fflush(stdout);
+        *(volatile int *)0 = 0;
+    }
+}
+
+/* Check a request against the data area: nothing outside it is ever named to the device. */
+static int check(const struct client *c, const struct px_blk_request *r)
+{
+    if (r->op == PX_BLK_OP_FLUSH)
+        return PX_BLK_OK;
+    if (r->op != PX_BLK_OP_READ && r->op != PX_BLK_OP_WRITE && r->op != PX_BLK_OP_DISCARD)
+        return PX_BLK_ERR_UNSUPPORTED;
+    if (r->count == 0 || r->count > PX_BLK_MAX_SECTORS)
+        return PX_BLK_ERR_INVAL;
+    if (r->op != PX_BLK_OP_DISCARD && (r->offset % 512 || r->offset > PX_BLK_DATA_SIZE ||
+                                       (uint64_t)r->count * 512 > PX_BLK_DATA_SIZE - r->offset))
+        return PX_BLK_ERR_INVAL;
+    if (r->sector >= c->cfg->sectors || r->count > c->cfg->sectors - r->sector)
+        return PX_BLK_ERR_RANGE;
+    if (c->cfg->read_only && r->op != PX_BLK_OP_READ)
+        return PX_BLK_ERR_READ_ONLY;
+    return PX_BLK_OK;
+}
+
+/* The fast path for slices: straight to the device; false if the queue is full (try again later). */
+static bool submit_fast(struct client *c, const struct px_blk_request *r)
+{
+    struct vblk_segment seg = {phys(c->data + r->offset, (uint64_t)r->count * 512), r->count * 512};
+    int tag = vblk_submit(&dev, r->op == PX_BLK_OP_READ ? VBLK_READ : VBLK_WRITE, c->cfg->base + r->sector,
+                          &seg, 1);
+
+    if (tag < 0)
+        return false;
+    inflight[tag] = (struct inflight){c, r->id};
+    return true;
+}
+
+static int slow(struct client *c, const struct px_blk_request *r)
+{
+    void *buf = c->data + r->offset;
+
+    switch (r->op) {
+    case PX_BLK_OP_READ:
+        return vdisk_read(&c->vd, r->sector, r->count, buf);
+    case PX_BLK_OP_WRITE:
+        return vdisk_write(&c->vd, r->sector, r->count, buf);
+    case PX_BLK_OP_DISCARD:
+        return vdisk_discard(&c->vd, r->sector, r->count);
+    default:
+        return vdisk_flush(&c->vd);
+    }
+}
+
+/* Take what the client posted. Returns true if the device queue filled up before the ring was empty. */
+static bool serve(struct client *c)
+{
+    struct px_blk_shared *sh = c->sh;
+
+    while (!c->disconnected && c->ready) {
+        uint32_t cons = sh->req_cons, prod = __atomic_load_n(&sh->req_prod, __ATOMIC_ACQUIRE);
+        if (cons == prod)
+            return false;
+        if (prod - cons > PX_BLK_RING) {
+            printf("blk: disk %s: ring indices out of range (%u, %u): client disconnected\n", c->cfg->name,
+                   prod, cons);
+            c->disconnected = true;
+            return false;
+        }
+        struct px_blk_request r = sh->req[cons % PX_BLK_RING]; /* a copy: the client may change the ring */
+        int st = check(c, &r);
+        maybe_crash(&r);
+        if (st == PX_BLK_OK && !c->cfg->thin && (r.op == PX_BLK_OP_READ || r.op == PX_BLK_OP_WRITE)) {
+            if (!submit_fast(c, &r))
+                return true;
+            __atomic_store_n(&sh->req_cons, cons + 1, __ATOMIC_RELEASE);
+            continue;
+        }
+        __atomic_store_n(&sh->req_cons, cons + 1, __ATOMIC_RELEASE);
+        respond(c, r.id, st == PX_BLK_OK ? slow(c, &r) : st);
+    }
+    return false;
+}
+
+/* ---- start of day ---- */
+
+static int setup_device(void)
+{
+    const struct libos_resource *mmio = libos_resource("mmio0", LIBOS_RES_MMIO),
+                                *ev = libos_resource("events", LIBOS_RES_NOTIFICATION);
+    uint32_t frame;
+    void *dma = libos_map_new(3, &frame);
+    unsigned index;
+    char err[96];
+
+    if (!mmio || !ev || !dma || add_region(dma, frame, 3 * PX_PAGE_SIZE) < 0)
+        return fail("no device registers, events or DMA memory in this task's grants");
+    events = ev->cap;
+    if (vblk_probe((volatile void *)(uintptr_t)mmio->va, (unsigned)(mmio->size / 0x200), &index) < 0)
+        return fail("no virtio-blk device in the MMIO range");
+    /* microvm (with ACPI, its default) wires transport i to line 16 + i; the grant for it says which bit. */
+    for (unsigned i = 0; i < 8; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "irq%u", i);
+        const struct libos_resource *r = libos_resource(name, LIBOS_RES_IRQ);
+        if (r && r->va == 16 + index) {
+            irq = r->cap;
+            irq_bits = 1ull << r->size;
+        }
+    }
+    if (!irq)
+        return fail("no grant for the device's interrupt line");
+    if (vblk_init(&dev, (volatile uint8_t *)(uintptr_t)mmio->va + index * 0x200, dma,
+                  phys(dma, 3 * PX_PAGE_SIZE), err, sizeof(err)) < 0)
+        return fail(err);
+    return 0;
+}
+
+static void open_disk(struct client *c)
+{
+    struct vdisk_config vc = {c->cfg->thin ? VDISK_THIN : VDISK_SLICE, c->cfg->base, c->cfg->region,
+                              c->cfg->sectors, c->cfg->read_only != 0};
+    size_t need = vdisk_memory_needed(&vc);
+    void *mem = need ? libos_map_new((need + PX_PAGE_SIZE - 1) / PX_PAGE_SIZE, NULL) : NULL;
+    char err[96] = "";
+
+    if (c->cfg->base + c->cfg->region > dev.capacity)
+        snprintf(err, sizeof(err), "its region ends at sector %llu, past the disk's %llu",
+                 (unsigned long long)(c->cfg->base + c->cfg->region), (unsigned long long)dev.capacity);
+    else if (need && !mem)
+        snprintf(err, sizeof(err), "no memory for its map");
+    else if (vdisk_open(&c->vd, &vc, &device_io, mem, need, scratch, err, sizeof(err)) == PX_BLK_OK)
+        err[0] = 0;
+    c->sh->sectors = c->cfg->sectors;
+    c->sh->sector_size = PX_BLK_SECTOR_SIZE;
+    c->sh->flags = c->cfg->read_only ? PX_BLK_FLAG_READ_ONLY : 0;
+    c->ready = !err[0];
+    if (err[0])
+        printf("blk: disk %s is not served: %s\n", c->cfg->name, err);
+}
+
+static int setup_clients(void)
+{
+    const struct libos_resource *cr = libos_resource("blk-config", LIBOS_RES_SHARED);
+    const struct blk_config *cfg = cr ? (const struct blk_config *)(uintptr_t)cr->va : NULL;
+    uint32_t sframe;
+
+    if (!cfg || cfg->magic != BLK_CONFIG_MAGIC || cfg->ndisks > BLK_CONFIG_MAX_DISKS)
+        return fail("no valid blk-config grant");
+    if (!(scratch = libos_map_new(VDISK_THIN_BLOCK_SECTORS * 512 / PX_PAGE_SIZE, &sframe)) ||
+        add_region(scratch, sframe, VDISK_THIN_BLOCK_SECTORS * 512) < 0)
+        return fail("no memory for the scratch buffer");
+    for (unsigned i = 0; i < cfg->ndisks; i++) {
+        char name[24];
+        snprintf(name, sizeof(name), "disk:%s", cfg->disks[i].name);
+        const struct libos_resource *sh = libos_resource(name, LIBOS_RES_SHARED),
+                                    *n = libos_resource(name, LIBOS_RES_NOTIFICATION);
+        struct client *c = &clients[nclients++];
+        if (!sh || !n || sh->size < PX_BLK_DATA_OFFSET + PX_BLK_DATA_SIZE)
+            return fail("a disk's shared region or notification is missing");
+        c->cfg = &cfg->disks[i];
+        c->sh = (struct px_blk_shared *)(uintptr_t)sh->va;
+        c->data = (uint8_t *)(uintptr_t)sh->va + PX_BLK_DATA_OFFSET;
+        c->to_client = n->cap;
+        if (add_region(c->data - PX_BLK_DATA_OFFSET, sh->cap, sh->size) < 0)
+            return fail("cannot find a disk's physical address");
+        if (c->sh->generation > generation)
+            generation = c->sh->generation;
+    }
+    generation++;
+    return 0;
+}
+
+static void options(void)
+{
+    const char *o = strstr(libos_bootinfo->cmdline, "blk.crash=");
+
+    if (o)
+        sscanf(o + 10, "%u,%u", &crash_after, &crash_generations);
+}
+
+int main(void)
+{
+    options();
+    if (setup_device() != 0 || setup_clients() != 0)
+        return 1;
+    printf("blk: virtio-blk at %llu sectors%s, %u disks, generation %u\n", (unsigned long long)dev.capacity,
+           dev.read_only ? " (read-only)" : "", nclients, generation);
+    if (strstr(libos_bootinfo->cmdline,
+               "bench.blk")) /* the baseline first, while nobody else uses the disk */
+        bench_direct(&dev, wait_device);
+    /*
+     * A restart drops what the previous server had not taken: every client resubmits what has no answer
+     * once it sees the new generation with ready set (io/blk.h).
+     */
+    for (unsigned i = 0; i < nclients; i++) {
+        struct px_blk_shared *sh = clients[i].sh;
+        __atomic_store_n(&sh->ready, 0u, __ATOMIC_RELEASE);
+        __atomic_store_n(&sh->generation, generation, __ATOMIC_RELEASE);
+        __atomic_store_n(&sh->req_cons, __atomic_load_n(&sh->req_prod, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+        open_disk(&clients[i]);
+        __atomic_store_n(&sh->ready, clients[i].ready ? 1u : 2u, __ATOMIC_RELEASE);
+        px_signal(clients[i].to_client);
+    }
+    pending = ~0ull;
+    for (;;) {
+        uint64_t todo = pending; /* bits that arrive while we serve stay in pending for the next round */
+        bool full = false;
+        pending = 0;
+        for (unsigned i = 0; i < nclients; i++)
+            if (todo & (1ull << clients[i].cfg->bit))
+                full |= serve(&clients[i]);
+        vblk_kick(&dev);
+        if (!pending)
+            wait_device();
+        vblk_reap(&dev);
+        for (int t = 0; t < VBLK_MAX_INFLIGHT; t++)
+            if (dev.done[t] && inflight[t].c)
+                complete(t);
+        if (full)
+            pending = ~0ull; /* the queue had filled up: look at every ring again */
+    }
+}

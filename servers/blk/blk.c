@@ -11,6 +11,7 @@
  */
 #include "bench.h"
 #include "config.h"
+#include "request.h"
 #include "vdisk.h"
 #include "virtio.h"
 #include <libos/libos.h>
@@ -175,25 +176,6 @@ static void maybe_crash(const struct px_blk_request *r)
     }
 }
 
-/* Check a request against the data area: nothing outside it is ever named to the device. */
-static int check(const struct client *c, const struct px_blk_request *r)
-{
-    if (r->op == PX_BLK_OP_FLUSH)
-        return PX_BLK_OK;
-    if (r->op != PX_BLK_OP_READ && r->op != PX_BLK_OP_WRITE && r->op != PX_BLK_OP_DISCARD)
-        return PX_BLK_ERR_UNSUPPORTED;
-    if (r->count == 0 || r->count > PX_BLK_MAX_SECTORS)
-        return PX_BLK_ERR_INVAL;
-    if (r->op != PX_BLK_OP_DISCARD && (r->offset % 512 || r->offset > PX_BLK_DATA_SIZE ||
-                                       (uint64_t)r->count * 512 > PX_BLK_DATA_SIZE - r->offset))
-        return PX_BLK_ERR_INVAL;
-    if (r->sector >= c->cfg->sectors || r->count > c->cfg->sectors - r->sector)
-        return PX_BLK_ERR_RANGE;
-    if (c->cfg->read_only && r->op != PX_BLK_OP_READ)
-        return PX_BLK_ERR_READ_ONLY;
-    return PX_BLK_OK;
-}
-
 /* The fast path for slices: straight to the device; false if the queue is full (try again later). */
 static bool submit_fast(struct client *c, const struct px_blk_request *r)
 {
@@ -232,14 +214,14 @@ static bool serve(struct client *c)
         uint32_t cons = sh->req_cons, prod = __atomic_load_n(&sh->req_prod, __ATOMIC_ACQUIRE);
         if (cons == prod)
             return false;
-        if (prod - cons > PX_BLK_RING) {
+        if (blk_ring_pending(prod, cons) < 0) {
             printf("blk: disk %s: ring indices out of range (%u, %u): client disconnected\n", c->cfg->name,
                    prod, cons);
             c->disconnected = true;
             return false;
         }
         struct px_blk_request r = sh->req[cons % PX_BLK_RING]; /* a copy: the client may change the ring */
-        int st = check(c, &r);
+        int st = blk_request_check(c->cfg, &r); /* nothing outside its disk or data area reaches the device */
         maybe_crash(&r);
         if (st == PX_BLK_OK && !c->cfg->thin && (r.op == PX_BLK_OP_READ || r.op == PX_BLK_OP_WRITE)) {
             if (!submit_fast(c, &r))

@@ -196,7 +196,7 @@ static int sys_thread_set_ipc_buf(void)
     LOOKUP(ARG(1), PX_OBJ_FRAME, PX_R_READ | PX_R_WRITE, fc);
     th = OBJ(c, thread);
     f = OBJ(fc, frame);
-    if (ARG(2) >= f->pages)
+    if (ARG(2) >= f->pages || f->device) /* the kernel reaches the buffer through the direct map of RAM */
         return PX_ERR_INVAL;
     if (th->ipcbuf_frame)
         kobj_put(&th->ipcbuf_frame->obj);

@@ -568,6 +568,7 @@ static void test_devices(void)
           "the kernel's local APIC is not handed out");
     check(px_frame_create_device(bi()->cap_memory, ram, 0xfeb00000ull, 1) == PX_ERR_TYPE,
           "it takes an MMIO cap");
+    check(px_thread_set_ipc_buf(bi()->cap_thread, dev, 0) == PX_ERR_INVAL, "a device frame is no IPC buffer");
 }
 
 /* ---- A fault nobody handles stops the thread and tells whoever watches the task ---- */

@@ -122,7 +122,7 @@ static int64_t give_grants(struct spawn_state *s, const struct libos_spawn *sp, 
             if ((st = px_map_batch(s->task, &op, 1, NULL)) != PX_OK)
                 return fail(s, "mapping granted memory into the child", st);
             r->va = va;
-            r->size = g->pages * PX_PAGE_SIZE;
+            r->size = g->size ? g->size : g->pages * PX_PAGE_SIZE;
             va += (g->pages + 1) * PX_PAGE_SIZE;
         }
     }

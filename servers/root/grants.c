@@ -25,6 +25,12 @@ static int grant(struct child *c, const char *name, uint32_t kind, uint32_t cap,
     return 0;
 }
 
+void grant_image(struct child *c, uint32_t frame, uint64_t pages, uint64_t size)
+{
+    if (grant(c, "image", LIBOS_RES_SHARED, frame, PX_R_READ, pages, 0, 0) == 0)
+        c->grants[c->ngrants - 1].size = size; /* the image's length; the mapping is whole pages */
+}
+
 static uint32_t new_object(int64_t (*create)(uint32_t))
 {
     uint32_t s = libos_slot_alloc();

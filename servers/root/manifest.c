@@ -30,6 +30,7 @@ enum prop_type {
     P_COMPATIBLE, /* exactly "proteus,system" */
     P_MODEL,      /* a string of at most 63 characters */
     P_PROGRAM,    /* non-empty bytes */
+    P_IMAGE,      /* non-empty bytes: a task's data image */
     P_U32,        /* one cell in min..max */
     P_BOOL,       /* empty */
     P_IOPORTS,    /* (first, count) pairs */
@@ -62,6 +63,7 @@ static const struct prop_rule container_rules[] = {IGNORED};
 #define TASK_FIELD(f) offsetof(struct manifest_task, f)
 static const struct prop_rule task_rules[] = {
     {"program", P_PROGRAM, true, 0, 0, 0},
+    {"image", P_IMAGE, false, 0, 0, 0},
     {"memory-kib", P_U32, true, 1, UINT32_MAX, TASK_FIELD(memory_kib)},
     {"kernel-memory-kib", P_U32, true, 64, UINT32_MAX, TASK_FIELD(kernel_memory_kib)},
     {"priority", P_U32, false, 1, 30, TASK_FIELD(priority)},
@@ -330,6 +332,12 @@ static int apply_rule(struct parser *p, const char *path, const struct prop_rule
             return fail(p, path, "'program' is empty");
         ((struct manifest_task *)obj)->program = pr->val;
         ((struct manifest_task *)obj)->program_size = (size_t)pr->len;
+        return 0;
+    case P_IMAGE:
+        if (pr->len == 0)
+            return fail(p, path, "'image' is empty");
+        ((struct manifest_task *)obj)->image = pr->val;
+        ((struct manifest_task *)obj)->image_size = (size_t)pr->len;
         return 0;
     case P_U32:
         return parse_u32(p, path, r, pr, (uint32_t *)field);

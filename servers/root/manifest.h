@@ -48,6 +48,8 @@ struct manifest_task {
     char name[16], path[32], console[16]; /* console: "" when the task has none */
     const void *program;                  /* points into the FDT blob */
     size_t program_size;
+    const void *image; /* optional data for the task (an LZ4 frame, like program), or NULL */
+    size_t image_size;
     uint32_t memory_kib, kernel_memory_kib, priority;
     struct manifest_range ioports[MANIFEST_MAX_IOPORTS]; /* base = first port, size = count */
     unsigned nioports;

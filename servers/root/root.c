@@ -65,7 +65,31 @@ static int64_t start(struct child *c)
     return PX_OK;
 }
 
-static void unpack_all(const void *image)
+/* A task's data image, unpacked into frames it gets read-only as the resource "image". */
+static void unpack_image(struct child *c)
+{
+    char err[96];
+    void *data;
+    size_t size;
+    uint32_t frame;
+
+    if (module_unpack(c->task->image, c->task->image_size, alloc_pages, &data, &size, err, sizeof(err)) < 0) {
+        printf("root: %s: bad image: %s; the task is not started\n", c->task->path, err);
+        c->broken = true;
+        return;
+    }
+    uint64_t pages = (size + PX_PAGE_SIZE - 1) / PX_PAGE_SIZE;
+    uint8_t *copy = libos_map_new(pages, &frame);
+    if (!copy) {
+        printf("root: %s: no memory for its image\n", c->task->path);
+        c->broken = true;
+        return;
+    }
+    memcpy(copy, data, size);
+    grant_image(c, frame, pages, size);
+}
+
+static void unpack_all(void)
 {
     for (unsigned i = 0; i < m.ntasks; i++) {
         struct child *c = &children[i];
@@ -75,9 +99,10 @@ static void unpack_all(const void *image)
                           sizeof(err)) < 0) {
             printf("root: %s: bad program: %s; the task is not started\n", c->task->path, err);
             c->broken = true;
+        } else if (c->task->image) {
+            unpack_image(c);
         }
     }
-    (void)image;
 }
 
 /* Arm the timer for the earliest pending restart. */
@@ -241,7 +266,7 @@ int main(void)
         return 1;
     }
     printf("root: %s%s%u tasks, %u channels\n", m.model, m.model[0] ? ": " : "", m.ntasks, m.nchannels);
-    unpack_all(image);
+    unpack_all();
     if (setup_supervision() < 0 || grants_build(&m, children, &cons) < 0) {
         printf("root: out of memory building the system\n");
         return 1;

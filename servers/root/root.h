@@ -36,6 +36,8 @@ struct consoles {
     unsigned nrings;
 };
 
+/* The task's data image (size bytes in pages of frame): the read-only resource "image". */
+void grant_image(struct child *c, uint32_t frame, uint64_t pages, uint64_t size);
 /* Create every channel, console and device cap and fill each child's grants. -1: out of memory. */
 int grants_build(const struct manifest *m, struct child *children, struct consoles *cons);
 /* Once the console server runs: the kernel log and the root server's own output go to it. */

@@ -1,0 +1,131 @@
+/*
+ * lx's start and event loop. It unpacks the initramfs from its "image" resource, starts the program the
+ * kernel command line names (lx.init=PATH and lx.arg=ARG, repeatable; default /bin/sh), and then serves
+ * exception messages: a foreign system call is done and answered with the new registers; a fault ends
+ * the process with the signal Linux would send. When the first process ends, lx reports the system calls
+ * it did not implement and ends with that process's status (a shell's convention: 128 + signal).
+ */
+#include "lx.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ARGS 32
+
+uint32_t lx_endpoint;
+
+static struct px_regs regs_of(const struct px_msg *m)
+{
+    struct px_regs r;
+    uint64_t *w = (uint64_t *)&r;
+    struct px_ipc_buffer *ib = libos_ipc_buffer();
+
+    for (int i = 0; i < PX_REGS_WORDS; i++)
+        w[i] = i < 4 ? m->mr[i] : ib->mr[i];
+    return r;
+}
+
+static void put_regs(struct px_msg *m, const struct px_regs *r)
+{
+    const uint64_t *w = (const uint64_t *)r;
+    struct px_ipc_buffer *ib = libos_ipc_buffer();
+
+    m->info = PX_MSGINFO(PX_EXC_REPLY_RESUME, PX_REGS_WORDS);
+    for (int i = 0; i < PX_REGS_WORDS; i++)
+        if (i < 4)
+            m->mr[i] = w[i];
+        else
+            ib->mr[i] = w[i];
+}
+
+/* The signal Linux sends for an exception. */
+static int signal_of(uint64_t kind)
+{
+    switch (kind) {
+    case PX_EXC_PAGE_FAULT: return 11;     /* SIGSEGV */
+    case PX_EXC_GENERAL: return 11;
+    case PX_EXC_INVALID_OPCODE: return 4;  /* SIGILL */
+    case PX_EXC_DIVIDE: return 8;          /* SIGFPE */
+    case PX_EXC_DEBUG: return 5;           /* SIGTRAP */
+    default: return 11;
+    }
+}
+
+static void command_line(char **argv, char *init)
+{
+    const char *c = libos_bootinfo->cmdline;
+    const char *i = strstr(c, "lx.init=");
+    int argc = 1;
+
+    snprintf(init, 128, "/bin/sh");
+    if (i)
+        sscanf(i + 8, "%127s", init);
+    argv[0] = init;
+    for (const char *a = strstr(c, "lx.arg="); a && argc < MAX_ARGS - 1; a = strstr(a + 1, "lx.arg=")) {
+        char *arg = malloc(128);
+        sscanf(a + 7, "%127s", arg);
+        for (char *q = arg; *q; q++) /* lx.arg values cannot hold spaces: \x20 stands for one */
+            if (q[0] == '\\' && q[1] == 'x' && q[2] == '2' && q[3] == '0')
+                *q = ' ', memmove(q + 1, q + 4, strlen(q + 4) + 1);
+        argv[argc++] = arg;
+    }
+    argv[argc] = NULL;
+}
+
+int main(void)
+{
+    static char *envp[] = {"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/", "TERM=dumb", NULL};
+    const struct libos_resource *image = libos_resource("image", LIBOS_RES_SHARED);
+    char err[128], init[128], *argv[MAX_ARGS];
+    struct lx_proc *first;
+    struct px_msg m;
+    int e, status = 0;
+
+    if (!image || lx_fs_load((const void *)(uintptr_t)image->va, image->size, err, sizeof(err)) < 0) {
+        printf("lx: %s\n", image ? err : "no initramfs: give the task an image");
+        return 1;
+    }
+    command_line(argv, init);
+    if (!(lx_endpoint = libos_slot_alloc()) || px_endpoint_create(lx_endpoint) != PX_OK)
+        return 1;
+    if (!(first = lx_proc_spawn(init, argv, envp, &e))) {
+        printf("lx: cannot start %s (errno %d)\n", init, e);
+        return 1;
+    }
+    int first_pid = first->pid;
+    px_recv(lx_endpoint, &m);
+    for (;;) {
+        struct lx_proc *p = lx_proc_find((int)m.badge);
+        uint64_t kind = PX_MSGINFO_LABEL(m.info) - PX_LABEL_EXCEPTION;
+        struct px_regs r = regs_of(&m);
+        bool ended = false;
+        if (!p) {
+            m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+        } else if (kind == PX_EXC_FOREIGN_SYSCALL) {
+            ended = lx_syscall(p, &r, &status) == LX_EXIT;
+            put_regs(&m, &r);
+        } else {
+            status = signal_of(kind); /* a wait status: killed by that signal */
+            printf("lx: pid %d killed by signal %d (exception %llu at rip %#llx, address %#llx)\n", p->pid, status,
+                   (unsigned long long)kind, (unsigned long long)r.rip,
+                   (unsigned long long)libos_ipc_buffer()->mr[22]);
+            ended = true;
+        }
+        if (ended) {
+            m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+            px_reply(&m);
+            bool was_first = p->pid == first_pid;
+            lx_proc_destroy(p);
+            if (was_first) {
+                lx_unimplemented_report();
+                int code = (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
+                printf("lx: %s exited with status %d\n", init, code);
+                fflush(stdout);
+                return code;
+            }
+            px_recv(lx_endpoint, &m);
+            continue;
+        }
+        px_reply_recv(lx_endpoint, &m);
+    }
+}

@@ -1,0 +1,568 @@
+/*
+ * Linux's x86_64 system calls (numbers, registers and negative-errno results as in the kernel's ABI;
+ * semantics from man 2). Arguments come in rdi, rsi, rdx, r10, r8, r9 of the process's registers; every
+ * pointer is copied through lx_copy_in/out, which return -EFAULT for anything the process has not mapped.
+ * A call lx does not implement returns -ENOSYS and is counted for the report at exit: nothing is faked.
+ */
+#include "lx.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define A0 r->rdi
+#define A1 r->rsi
+#define A2 r->rdx
+#define A3 r->r10
+#define A4 r->r8
+#define AT_FDCWD_ (-100)
+#define AT_EMPTY_PATH_ 0x1000
+#define AT_SYMLINK_NOFOLLOW_ 0x100
+#define MAP_PRIVATE_ 0x02
+#define MAP_FIXED_ 0x10
+#define MAP_ANONYMOUS_ 0x20
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define NSYSCALLS 512
+
+static unsigned unimplemented[NSYSCALLS];
+
+struct linux_stat {
+    uint64_t dev, ino, nlink;
+    uint32_t mode, uid, gid, pad0;
+    uint64_t rdev;
+    int64_t size, blksize, blocks;
+    int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+    int64_t reserved[3];
+};
+_Static_assert(sizeof(struct linux_stat) == 144, "struct stat on x86_64 Linux");
+
+static unsigned prot_of(uint64_t linux_prot)
+{
+    return (linux_prot & 1 ? PX_PROT_READ : 0) | (linux_prot & 2 ? PX_PROT_WRITE | PX_PROT_READ : 0) |
+           (linux_prot & 4 ? PX_PROT_EXEC | PX_PROT_READ : 0);
+}
+
+static struct lx_fd *fd_of(struct lx_proc *p, uint64_t fd)
+{
+    return fd < LX_MAX_FDS && p->fds[fd].kind != FD_NONE ? &p->fds[fd] : NULL;
+}
+
+/* An absolute path from a process's (dirfd, path) pair. */
+static int path_at(struct lx_proc *p, int64_t dirfd, uint64_t upath, char *out, size_t outlen)
+{
+    char path[256];
+    int e = lx_copy_string(p, path, upath, sizeof(path));
+
+    if (e < 0)
+        return e;
+    if (path[0] == '/')
+        return snprintf(out, outlen, "%s", path) < (int)outlen ? 0 : -ENAMETOOLONG;
+    if (dirfd != AT_FDCWD_) {
+        struct lx_fd *f = fd_of(p, (uint64_t)dirfd);
+        if (!f)
+            return -EBADF;
+        if (f->kind != FD_DIR)
+            return -ENOTDIR;
+        return snprintf(out, outlen, "/%s/%s", f->node->path, path) < (int)outlen ? 0 : -ENAMETOOLONG;
+    }
+    return snprintf(out, outlen, "%s/%s", p->cwd, path) < (int)outlen ? 0 : -ENAMETOOLONG;
+}
+
+static void fill_stat(struct linux_stat *st, const struct lx_node *n, enum lx_fd_kind kind)
+{
+    memset(st, 0, sizeof(*st));
+    st->nlink = 1;
+    st->blksize = 4096;
+    if (!n) { /* a device: the console, null, zero, urandom */
+        st->mode = S_IFCHR | 0666;
+        st->ino = 100 + kind;
+        st->rdev = kind == FD_CONSOLE ? (5ull << 8 | 1) : (1ull << 8 | 3);
+        return;
+    }
+    st->ino = n->ino;
+    st->mode = n->mode;
+    st->size = (int64_t)n->size;
+    st->blocks = (int64_t)(n->size + 511) / 512;
+}
+
+static const struct lx_node *device(const char *path, enum lx_fd_kind *kind)
+{
+    static const struct { const char *path; enum lx_fd_kind kind; } devs[] = {
+        {"/dev/console", FD_CONSOLE}, {"/dev/tty", FD_CONSOLE}, {"/dev/null", FD_NULL},
+        {"/dev/zero", FD_ZERO},       {"/dev/urandom", FD_RANDOM}, {"/dev/random", FD_RANDOM},
+    };
+    for (unsigned i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+        if (strcmp(path, devs[i].path) == 0) {
+            *kind = devs[i].kind;
+            return NULL;
+        }
+    *kind = FD_NONE;
+    return NULL;
+}
+
+static int64_t sys_openat(struct lx_proc *p, struct px_regs *r)
+{
+    char path[300];
+    enum lx_fd_kind kind;
+    int e, fd;
+
+    if ((e = path_at(p, (int64_t)A0, A1, path, sizeof(path))) < 0)
+        return e;
+    if (A2 & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) {
+        device(path, &kind);
+        if (kind == FD_NONE)
+            return -EROFS; /* the initramfs is read-only in this version */
+    }
+    for (fd = 0; fd < LX_MAX_FDS && p->fds[fd].kind != FD_NONE; fd++)
+        ;
+    if (fd == LX_MAX_FDS)
+        return -EMFILE;
+    device(path, &kind);
+    if (kind != FD_NONE) {
+        p->fds[fd] = (struct lx_fd){kind, NULL, 0, (int)A2};
+        return fd;
+    }
+    const struct lx_node *n = lx_fs_lookup(path, !(A2 & O_NOFOLLOW), &e);
+    if (!n)
+        return -e;
+    if ((A2 & O_DIRECTORY) && !S_ISDIR(n->mode))
+        return -ENOTDIR;
+    p->fds[fd] = (struct lx_fd){S_ISDIR(n->mode) ? FD_DIR : FD_FILE, n, 0, (int)A2};
+    return fd;
+}
+
+static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t len, int64_t at)
+{
+    static uint8_t tmp[65536];
+    uint64_t off = at >= 0 ? (uint64_t)at : f->offset, n;
+
+    if (len > sizeof(tmp))
+        len = sizeof(tmp);
+    switch (f->kind) {
+    case FD_CONSOLE: n = libos_console_read(tmp, len); break;
+    case FD_NULL: n = 0; break;
+    case FD_ZERO: memset(tmp, 0, len), n = len; break;
+    case FD_RANDOM:
+        for (uint64_t i = 0; i < len; i++)
+            tmp[i] = (uint8_t)((libos_monotonic_ns() * 2654435761u) >> (i % 24));
+        n = len;
+        break;
+    case FD_FILE:
+        n = off >= f->node->size ? 0 : (f->node->size - off < len ? f->node->size - off : len);
+        memcpy(tmp, f->node->data + off, n);
+        break;
+    case FD_DIR: return -EISDIR;
+    default: return -EBADF;
+    }
+    if (lx_copy_out(p, buf, tmp, n) < 0)
+        return -EFAULT;
+    if (at < 0 && f->kind == FD_FILE)
+        f->offset += n;
+    return (int64_t)n;
+}
+
+static int64_t sys_write(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t len)
+{
+    static uint8_t tmp[65536];
+
+    if (len > sizeof(tmp))
+        len = sizeof(tmp);
+    if (f->kind == FD_FILE || f->kind == FD_DIR)
+        return -EBADF;
+    if (lx_copy_in(p, tmp, buf, len) < 0)
+        return -EFAULT;
+    if (f->kind == FD_CONSOLE)
+        libos_console_write(tmp, len);
+    return (int64_t)len;
+}
+
+static int64_t sys_vec(struct lx_proc *p, struct lx_fd *f, uint64_t iov, uint64_t cnt, bool write)
+{
+    int64_t total = 0;
+
+    if (cnt > 1024)
+        return -EINVAL;
+    for (uint64_t i = 0; i < cnt; i++) {
+        uint64_t v[2];
+        if (lx_copy_in(p, v, iov + i * 16, 16) < 0)
+            return -EFAULT;
+        int64_t n = write ? sys_write(p, f, v[0], v[1]) : sys_read(p, f, v[0], v[1], -1);
+        if (n < 0)
+            return total ? total : n;
+        total += n;
+        if ((uint64_t)n < v[1])
+            break;
+    }
+    return total;
+}
+
+static int64_t sys_stat(struct lx_proc *p, struct px_regs *r, int64_t dirfd, uint64_t upath, uint64_t ust, int flags)
+{
+    struct linux_stat st;
+    char path[300];
+    enum lx_fd_kind kind;
+    int e;
+
+    if (flags & AT_EMPTY_PATH_) {
+        char c;
+        if (lx_copy_in(p, &c, upath, 1) == 0 && c == 0) {
+            struct lx_fd *f = fd_of(p, (uint64_t)dirfd);
+            if (!f)
+                return -EBADF;
+            fill_stat(&st, f->node, f->kind);
+            return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -EFAULT : 0;
+        }
+    }
+    (void)r;
+    if ((e = path_at(p, dirfd, upath, path, sizeof(path))) < 0)
+        return e;
+    device(path, &kind);
+    const struct lx_node *n = kind == FD_NONE ? lx_fs_lookup(path, !(flags & AT_SYMLINK_NOFOLLOW_), &e) : NULL;
+    if (kind == FD_NONE && !n)
+        return -e;
+    fill_stat(&st, n, kind);
+    return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_fstat(struct lx_proc *p, struct lx_fd *f, uint64_t ust)
+{
+    struct linux_stat st;
+
+    fill_stat(&st, f->node, f->kind);
+    return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_mmap(struct lx_proc *p, struct px_regs *r)
+{
+    uint64_t len = (A1 + PX_PAGE_SIZE - 1) & ~(uint64_t)(PX_PAGE_SIZE - 1), addr = A0;
+    int64_t e;
+
+    if (!len || !(r->r10 & MAP_PRIVATE_))
+        return -EINVAL; /* shared mappings are for a later version */
+    if (!(r->r10 & MAP_FIXED_) || addr % PX_PAGE_SIZE) {
+        p->mmap_next -= len;
+        addr = p->mmap_next;
+    } else {
+        lx_unmap(p, addr, len);
+    }
+    if ((e = lx_map_anon(p, addr, len, prot_of(A2) | PX_PROT_READ)) < 0)
+        return e;
+    if (!(r->r10 & MAP_ANONYMOUS_)) { /* a private file mapping: a copy of the file's bytes */
+        struct lx_fd *f = fd_of(p, r->r8);
+        if (!f || f->kind != FD_FILE)
+            return lx_unmap(p, addr, len), -EBADF;
+        uint64_t off = r->r9, n = off < f->node->size ? f->node->size - off : 0;
+        lx_copy_out(p, addr, f->node->data + off, n < A1 ? n : A1);
+        lx_protect(p, addr, len, prot_of(A2));
+    } else if (!(A2 & 2) || (A2 & 4)) {
+        lx_protect(p, addr, len, prot_of(A2));
+    }
+    return (int64_t)addr;
+}
+
+static int64_t sys_brk(struct lx_proc *p, uint64_t want)
+{
+    uint64_t top = (want + PX_PAGE_SIZE - 1) & ~(uint64_t)(PX_PAGE_SIZE - 1);
+    uint64_t cur = (p->brk + PX_PAGE_SIZE - 1) & ~(uint64_t)(PX_PAGE_SIZE - 1);
+
+    if (want < p->brk_start || want > p->brk_start + (256ull << 20))
+        return (int64_t)p->brk; /* Linux: an impossible request leaves the break where it is */
+    if (top > cur && (!lx_range_free(p, cur, top - cur) || lx_map_anon(p, cur, top - cur, PX_PROT_READ | PX_PROT_WRITE) < 0))
+        return (int64_t)p->brk;
+    p->brk = want;
+    return (int64_t)want;
+}
+
+static int64_t sys_uname(struct lx_proc *p, uint64_t buf)
+{
+    static const char fields[6][65] = {"Linux", "proteus", "6.1.0-proteus-lx", "#1 Proteus lx", "x86_64", "(none)"};
+
+    return lx_copy_out(p, buf, fields, sizeof(fields)) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_getdents64(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t len)
+{
+    uint8_t out[4096];
+    uint64_t used = 0;
+
+    if (f->kind != FD_DIR)
+        return -ENOTDIR;
+    for (const struct lx_node *c; (c = lx_fs_child(f->node, (unsigned)f->offset));) {
+        const char *name = lx_basename(c);
+        uint16_t reclen = (uint16_t)((19 + strlen(name) + 1 + 7) & ~7u);
+        if (used + reclen > len || used + reclen > sizeof(out))
+            break;
+        uint8_t *d = out + used;
+        uint64_t ino = c->ino, off = f->offset + 1;
+        memcpy(d, &ino, 8), memcpy(d + 8, &off, 8), memcpy(d + 16, &reclen, 2);
+        d[18] = S_ISDIR(c->mode) ? 4 : S_ISLNK(c->mode) ? 10 : 8;
+        memset(d + 19, 0, reclen - 19u);
+        strcpy((char *)d + 19, name);
+        used += reclen;
+        f->offset++;
+    }
+    if (!used && lx_fs_child(f->node, (unsigned)f->offset))
+        return -EINVAL; /* the buffer cannot hold the next entry */
+    return lx_copy_out(p, buf, out, used) < 0 ? -EFAULT : (int64_t)used;
+}
+
+static int64_t sys_readlink(struct lx_proc *p, int64_t dirfd, uint64_t upath, uint64_t buf, uint64_t len)
+{
+    char path[300];
+    int e;
+
+    if ((e = path_at(p, dirfd, upath, path, sizeof(path))) < 0)
+        return e;
+    if (strcmp(path, "/proc/self/exe") == 0) {
+        uint64_t n = strlen(p->exe) < len ? strlen(p->exe) : len;
+        return lx_copy_out(p, buf, p->exe, n) < 0 ? -EFAULT : (int64_t)n;
+    }
+    const struct lx_node *n = lx_fs_lookup(path, false, &e);
+    if (!n)
+        return -e;
+    if (!S_ISLNK(n->mode))
+        return -EINVAL;
+    uint64_t k = n->size < len ? n->size : len;
+    return lx_copy_out(p, buf, n->data, k) < 0 ? -EFAULT : (int64_t)k;
+}
+
+static int64_t sys_time(struct lx_proc *p, uint64_t clock, uint64_t ts)
+{
+    int64_t ns = clock == 0 ? libos_wallclock_ns() : (int64_t)libos_monotonic_ns(); /* REALTIME, or the rest */
+    int64_t v[2] = {ns / 1000000000, ns % 1000000000};
+
+    if (clock > 11)
+        return -EINVAL;
+    return lx_copy_out(p, ts, v, sizeof(v)) < 0 ? -EFAULT : 0;
+}
+
+static int64_t sys_fcntl(struct lx_proc *p, struct lx_fd *f, uint64_t cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case F_GETFD: return 0;
+    case F_SETFD: return 0;
+    case F_GETFL: return f->flags;
+    case F_SETFL: f->flags = (int)arg; return 0;
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        for (uint64_t fd = arg; fd < LX_MAX_FDS; fd++)
+            if (p->fds[fd].kind == FD_NONE) {
+                p->fds[fd] = *f;
+                return (int64_t)fd;
+            }
+        return -EMFILE;
+    default: return -EINVAL;
+    }
+}
+
+static int64_t sys_dup3(struct lx_proc *p, struct lx_fd *f, uint64_t to)
+{
+    if (to >= LX_MAX_FDS)
+        return -EBADF;
+    p->fds[to] = *f;
+    return (int64_t)to;
+}
+
+static int64_t files(struct lx_proc *p, struct px_regs *r, bool *handled)
+{
+    struct lx_fd *f = fd_of(p, A0);
+
+    *handled = true;
+    switch (r->rax) {
+    case 0: return f ? sys_read(p, f, A1, A2, -1) : -EBADF;
+    case 1: return f ? sys_write(p, f, A1, A2) : -EBADF;
+    case 2: r->r10 = A2, r->rdx = A1, r->rsi = A0, r->rdi = (uint64_t)AT_FDCWD_; return sys_openat(p, r);
+    case 3: return f ? (f->kind = FD_NONE, 0) : -EBADF;
+    case 4: return sys_stat(p, r, AT_FDCWD_, A0, A1, 0);
+    case 5: return f ? sys_fstat(p, f, A1) : -EBADF;
+    case 6: return sys_stat(p, r, AT_FDCWD_, A0, A1, AT_SYMLINK_NOFOLLOW_);
+    case 8:
+        if (!f || f->kind != FD_FILE)
+            return f ? -ESPIPE : -EBADF;
+        f->offset = A2 == 0 ? A1 : A2 == 1 ? f->offset + A1 : f->node->size + A1;
+        return (int64_t)f->offset;
+    case 17: return f ? sys_read(p, f, A1, A2, (int64_t)A3) : -EBADF;
+    case 19: return f ? sys_vec(p, f, A1, A2, false) : -EBADF;
+    case 20: return f ? sys_vec(p, f, A1, A2, true) : -EBADF;
+    case 32: return f ? sys_fcntl(p, f, F_DUPFD, 0) : -EBADF;
+    case 33: return f ? sys_dup3(p, f, A1) : -EBADF;
+    case 72: return f ? sys_fcntl(p, f, A1, A2) : -EBADF;
+    case 89: return sys_readlink(p, AT_FDCWD_, A0, A1, A2);
+    case 217: return f ? sys_getdents64(p, f, A1, A2) : -EBADF;
+    case 257: return sys_openat(p, r);
+    case 262: return sys_stat(p, r, (int64_t)A0, A1, A2, (int)A3);
+    case 267: return sys_readlink(p, (int64_t)A0, A1, A2, A3);
+    case 292: return f ? sys_dup3(p, f, A1) : -EBADF;
+    default: *handled = false; return 0;
+    }
+}
+
+static int64_t memory(struct lx_proc *p, struct px_regs *r, bool *handled)
+{
+    uint64_t len = (A1 + PX_PAGE_SIZE - 1) & ~(uint64_t)(PX_PAGE_SIZE - 1);
+
+    *handled = true;
+    switch (r->rax) {
+    case 9: return sys_mmap(p, r);
+    case 10:
+        if (A0 % PX_PAGE_SIZE)
+            return -EINVAL;
+        return lx_protect(p, A0, len, prot_of(A2) | (A2 ? PX_PROT_READ : 0));
+    case 11:
+        if (A0 % PX_PAGE_SIZE || !len)
+            return -EINVAL;
+        return lx_unmap(p, A0, len);
+    case 12: return sys_brk(p, A0);
+    default: *handled = false; return 0;
+    }
+}
+
+static int64_t identity(struct lx_proc *p, struct px_regs *r, bool *handled)
+{
+    int64_t v[2];
+
+    *handled = true;
+    switch (r->rax) {
+    case 39: case 186: return p->pid;          /* getpid, gettid */
+    case 110: return p->ppid;                  /* getppid */
+    case 102: case 104: case 107: case 108: return 0; /* root, in this version */
+    case 111: return p->pid;                   /* getpgrp: every process leads its own group here */
+    case 95: return 022;                       /* umask: the old mask */
+    case 63: return sys_uname(p, A0);
+    case 79: {                                 /* getcwd */
+        uint64_t n = strlen(p->cwd) + 1;
+        if (A1 < n)
+            return -ERANGE;
+        return lx_copy_out(p, A0, p->cwd, n) < 0 ? -EFAULT : (int64_t)n;
+    }
+    case 80: {                                 /* chdir */
+        char path[128];
+        int e;
+        if ((e = path_at(p, AT_FDCWD_, A0, path, sizeof(path))) < 0)
+            return e;
+        const struct lx_node *n = lx_fs_lookup(path, true, &e);
+        if (!n)
+            return -e;
+        if (!S_ISDIR(n->mode))
+            return -ENOTDIR;
+        snprintf(p->cwd, sizeof(p->cwd), "/%s", n->path);
+        return 0;
+    }
+    case 158:                                  /* arch_prctl */
+        if (A0 == ARCH_SET_FS) {
+            if (A1 >= PX_USER_TOP)
+                return -EPERM;
+            r->fs_base = A1;
+            return 0;
+        }
+        if (A0 == ARCH_GET_FS)
+            return lx_copy_out(p, A1, &r->fs_base, 8) < 0 ? -EFAULT : 0;
+        return -EINVAL;
+    case 218: p->tid_address = A0; return p->pid; /* set_tid_address */
+    case 228: return sys_time(p, A0, A1);          /* clock_gettime */
+    case 96: {                                     /* gettimeofday */
+        int64_t ns = libos_wallclock_ns();
+        v[0] = ns / 1000000000, v[1] = (ns % 1000000000) / 1000;
+        return A0 && lx_copy_out(p, A0, v, sizeof(v)) < 0 ? -EFAULT : 0;
+    }
+    case 201: {                                    /* time */
+        int64_t t = libos_wallclock_ns() / 1000000000;
+        return A0 && lx_copy_out(p, A0, &t, 8) < 0 ? -EFAULT : t;
+    }
+    default: *handled = false; return 0;
+    }
+}
+
+static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
+{
+    uint64_t lim[2] = {8ull << 20, ~0ull};
+
+    *handled = true;
+    switch (r->rax) {
+    case 24: px_thread_yield(); return 0;          /* sched_yield */
+    case 35: case 230: {                           /* nanosleep, clock_nanosleep */
+        int64_t ts[2];
+        if (lx_copy_in(p, ts, r->rax == 35 ? A0 : A2, sizeof(ts)) < 0)
+            return -EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -EINVAL;
+        libos_sleep_ns((uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1]); /* lx waits with the process */
+        return 0;
+    }
+    case 97: return lx_copy_out(p, A1, lim, sizeof(lim)) < 0 ? -EFAULT : 0; /* getrlimit */
+    case 302:                                      /* prlimit64 */
+        if (A0 && A0 != (uint64_t)p->pid)
+            return -ESRCH;
+        return A3 && lx_copy_out(p, A3, lim, sizeof(lim)) < 0 ? -EFAULT : 0;
+    case 318: {                                    /* getrandom */
+        uint8_t b[256];
+        uint64_t n = A1 < sizeof(b) ? A1 : sizeof(b);
+        for (uint64_t i = 0; i < n; i++)
+            b[i] = (uint8_t)((libos_monotonic_ns() * 0x9e3779b97f4a7c15ull) >> (56 - (i % 7) * 8)) ^ (uint8_t)i;
+        return lx_copy_out(p, A0, b, n) < 0 ? -EFAULT : (int64_t)n;
+    }
+    case 16: return -ENOTTY;                       /* ioctl: no terminal ioctls in this version */
+    case 21: case 269: {                           /* access, faccessat */
+        char path[300];
+        int e;
+        if ((e = path_at(p, r->rax == 21 ? AT_FDCWD_ : (int64_t)A0, r->rax == 21 ? A0 : A1, path, sizeof(path))) < 0)
+            return e;
+        return lx_fs_lookup(path, true, &e) ? 0 : -e;
+    }
+    default: *handled = false; return 0;
+    }
+}
+
+static const char *name_of(uint64_t nr)
+{
+    static const struct { unsigned nr; const char *name; } names[] = {
+        {7, "poll"}, {13, "rt_sigaction"}, {14, "rt_sigprocmask"}, {15, "rt_sigreturn"}, {22, "pipe"},
+        {23, "select"}, {25, "mremap"}, {56, "clone"}, {57, "fork"}, {58, "vfork"}, {59, "execve"},
+        {61, "wait4"}, {62, "kill"}, {109, "setpgid"}, {112, "setsid"}, {131, "sigaltstack"},
+        {200, "tkill"}, {234, "tgkill"}, {247, "waitid"}, {270, "pselect6"}, {271, "ppoll"},
+        {273, "set_robust_list"}, {293, "pipe2"}, {332, "statx"}, {334, "rseq"}, {435, "clone3"},
+    };
+    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].nr == nr)
+            return names[i].name;
+    return "?";
+}
+
+void lx_unimplemented_report(void)
+{
+    bool any = false;
+
+    for (unsigned i = 0; i < NSYSCALLS; i++)
+        if (unimplemented[i]) {
+            printf("%s%s(%u) x%u", any ? ", " : "lx: unimplemented system calls: ", name_of(i), i, unimplemented[i]);
+            any = true;
+        }
+    printf(any ? "\n" : "lx: every system call the programs made is implemented\n");
+}
+
+enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_status)
+{
+    bool handled = false;
+    int64_t ret;
+
+    if (r->rax == 60 || r->rax == 231) { /* exit, exit_group */
+        *exit_status = (int)(A0 & 0xff) << 8;
+        return LX_EXIT;
+    }
+    ret = files(p, r, &handled);
+    if (!handled)
+        ret = memory(p, r, &handled);
+    if (!handled)
+        ret = identity(p, r, &handled);
+    if (!handled)
+        ret = misc(p, r, &handled);
+    if (!handled) {
+        if (r->rax < NSYSCALLS)
+            unimplemented[r->rax]++;
+        ret = -ENOSYS;
+    }
+    r->rax = (uint64_t)ret;
+    return LX_RESUME;
+}

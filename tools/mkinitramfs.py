@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Make lx's initramfs: a newc cpio archive, compressed as an LZ4 frame with its content size.
 
-Usage: mkinitramfs.py OUT.cpio.lz4 [--busybox PATH] [--add HOST:GUEST]...
+Usage: mkinitramfs.py OUT.cpio.lz4 [--busybox PATH] [--add HOST:GUEST]... [--tree HOSTDIR:GUESTDIR]...
 
 With --busybox, the archive holds it as /bin/busybox with a link in /bin for each of its applets (from
-`busybox --list`); every --add puts a host file at a guest path (parent directories are made).
+`busybox --list`); every --add puts a host file at a guest path (parent directories are made); every
+--tree copies a host directory, its files, subdirectories and symlinks, to a guest directory.
 """
 import argparse
 import os
@@ -27,6 +28,7 @@ def main():
     p.add_argument("out")
     p.add_argument("--busybox")
     p.add_argument("--add", action="append", default=[], metavar="HOST:GUEST")
+    p.add_argument("--tree", action="append", default=[], metavar="HOSTDIR:GUESTDIR")
     a = p.parse_args()
     files, dirs = {}, {"/bin", "/sbin", "/usr", "/usr/bin", "/usr/sbin", "/dev", "/proc", "/tmp", "/etc", "/root"}
     links = {}
@@ -43,6 +45,20 @@ def main():
         if not os.path.isfile(host):
             sys.exit(f"mkinitramfs: {host}: no such file")
         files[guest] = host
+    for spec in a.tree:
+        host, _, guest = spec.partition(":")
+        if not os.path.isdir(host) or not guest.startswith("/"):
+            sys.exit(f"mkinitramfs: --tree {spec}: needs an existing host directory and an absolute guest path")
+        for top, subdirs, names in os.walk(host):
+            rel = os.path.relpath(top, host)
+            gtop = guest if rel == "." else guest.rstrip("/") + "/" + rel
+            dirs.add(gtop)
+            for name in subdirs + names:
+                h, g = os.path.join(top, name), gtop.rstrip("/") + "/" + name
+                if os.path.islink(h):
+                    links[g] = os.readlink(h)
+                elif os.path.isfile(h):
+                    files[g] = h
     for path in list(files) + list(links):
         d = os.path.dirname(path)
         while d not in ("", "/"):

@@ -5,7 +5,6 @@
  * refused with a message, never read past its end.
  */
 #include "lx.h"
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +114,7 @@ static int walk(const char *path, bool follow, int depth, char *out, size_t outl
             continue;
         }
         if (olen + clen + 2 > outlen)
-            return -ENAMETOOLONG;
+            return -LX_ENAMETOOLONG;
         if (olen)
             out[olen++] = '/';
         memcpy(out + olen, p, clen);
@@ -125,7 +124,7 @@ static int walk(const char *path, bool follow, int depth, char *out, size_t outl
         if (n && S_ISLNK(n->mode) && (follow || !last)) {
             char target[1024];
             if (depth >= MAX_SYMLINKS)
-                return -ELOOP;
+                return -LX_ELOOP;
             out[dirlen] = 0;
             if (n->size && n->data[0] == '/')
                 snprintf(target, sizeof(target), "%.*s%s", (int)n->size, (const char *)n->data, rest);
@@ -134,7 +133,7 @@ static int walk(const char *path, bool follow, int depth, char *out, size_t outl
             return walk(target, follow, depth + 1, out, outlen);
         }
         if (!last && (!n || !S_ISDIR(n->mode)))
-            return n ? -ENOTDIR : -ENOENT;
+            return n ? -LX_ENOTDIR : -LX_ENOENT;
         p = rest;
     }
     return 0;
@@ -146,7 +145,7 @@ const struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out
     int e;
 
     if (path[0] != '/') {
-        *errno_out = EINVAL;
+        *errno_out = LX_EINVAL;
         return NULL;
     }
     if ((e = walk(path, follow, 0, resolved, sizeof(resolved))) < 0) {
@@ -155,7 +154,7 @@ const struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out
     }
     const struct lx_node *n = resolved[0] ? find(resolved, strlen(resolved)) : &nodes[0];
     if (!n)
-        *errno_out = ENOENT;
+        *errno_out = LX_ENOENT;
     return n;
 }
 

@@ -11,6 +11,7 @@
 #ifndef LX_LX_H
 #define LX_LX_H
 
+#include "linux.h"
 #include <libos/libos.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -76,10 +77,10 @@ int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
 int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len);
 int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
 bool lx_range_free(const struct lx_proc *p, uint64_t start, uint64_t len);
-/* 0, or -EFAULT if any byte is not there (or not writable, for copy_out). */
+/* 0, or -LX_EFAULT if any byte is not there (or not writable, for copy_out). */
 int lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, uint64_t len);
 int lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, uint64_t len);
-/* A NUL-terminated string of at most max bytes (including the NUL); -EFAULT or -ENAMETOOLONG. */
+/* A NUL-terminated string of at most max bytes (including the NUL); -LX_EFAULT or -LX_ENAMETOOLONG. */
 int lx_copy_string(struct lx_proc *p, char *dst, uint64_t src, size_t max);
 
 /* ---- system calls (sys.c) ---- */

@@ -51,24 +51,45 @@ static int signal_of(uint64_t kind)
     }
 }
 
+/* A copy of the command-line word at w (it ends at a space), with each "\x20" turned back into a space. */
+static char *word(const char *w)
+{
+    size_t n = strcspn(w, " ");
+    char *out = malloc(n + 1), *q = out;
+
+    for (size_t i = 0; out && i < n; i++)
+        if (strncmp(w + i, "\\x20", 4) == 0 && i + 4 <= n)
+            *q++ = ' ', i += 3;
+        else
+            *q++ = w[i];
+    if (out)
+        *q = 0;
+    return out;
+}
+
 static void command_line(char **argv, char *init)
 {
     const char *c = libos_bootinfo->cmdline;
     const char *i = strstr(c, "lx.init=");
+    char *name = i ? word(i + 8) : NULL;
     int argc = 1;
 
-    snprintf(init, 128, "/bin/sh");
-    if (i)
-        sscanf(i + 8, "%127s", init);
+    snprintf(init, 128, "%s", name && name[0] ? name : "/bin/sh");
+    free(name);
+    if (!strchr(init, '/')) /* a bare name is looked for as the shell would */
+        for (const char *dir = "/bin\0/sbin\0/usr/bin\0/usr/sbin\0"; *dir; dir += strlen(dir) + 1) {
+            char path[128];
+            int e;
+            snprintf(path, sizeof(path), "%s/%s", dir, init);
+            if (lx_fs_lookup(path, true, &e)) {
+                snprintf(init, 128, "%s", path);
+                break;
+            }
+        }
     argv[0] = init;
-    for (const char *a = strstr(c, "lx.arg="); a && argc < MAX_ARGS - 1; a = strstr(a + 1, "lx.arg=")) {
-        char *arg = malloc(128);
-        sscanf(a + 7, "%127s", arg);
-        for (char *q = arg; *q; q++) /* lx.arg values cannot hold spaces: \x20 stands for one */
-            if (q[0] == '\\' && q[1] == 'x' && q[2] == '2' && q[3] == '0')
-                *q = ' ', memmove(q + 1, q + 4, strlen(q + 4) + 1);
-        argv[argc++] = arg;
-    }
+    for (const char *a = strstr(c, "lx.arg="); a && argc < MAX_ARGS - 1; a = strstr(a + 1, "lx.arg="))
+        if ((argv[argc] = word(a + 7)))
+            argc++;
     argv[argc] = NULL;
 }
 

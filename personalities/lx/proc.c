@@ -6,7 +6,6 @@
  */
 #include "lx.h"
 #include <core/elf.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +79,7 @@ int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
 {
     if (prot & PX_PROT_WRITE)
         prot &= ~PX_PROT_EXEC; /* W^X: a writable mapping is never executable here */
-    return add_region(p, start, len, prot) ? 0 : -ENOMEM;
+    return add_region(p, start, len, prot) ? 0 : -LX_ENOMEM;
 }
 
 int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len)
@@ -105,10 +104,10 @@ int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
     struct px_map_op op = {PX_MAP_OP_PROTECT, 0, start, 0, len / PX_PAGE_SIZE, prot, 0};
 
     if ((prot & PX_PROT_WRITE) && (prot & PX_PROT_EXEC))
-        return -EACCES;
+        return -LX_EACCES;
     if (!prot)
         op.op = PX_MAP_OP_UNMAP; /* PROT_NONE */
-    return px_map_batch(p->task, &op, 1, NULL) == PX_OK ? 0 : -ENOMEM;
+    return px_map_batch(p->task, &op, 1, NULL) == PX_OK ? 0 : -LX_ENOMEM;
 }
 
 static int copy(struct lx_proc *p, uint64_t va, void *buf, uint64_t len, bool out)
@@ -118,7 +117,7 @@ static int copy(struct lx_proc *p, uint64_t va, void *buf, uint64_t len, bool ou
     while (len) {
         struct lx_region *r = region_at(p, va);
         if (!r || !r->prot || (out && !(r->prot & PX_PROT_WRITE)))
-            return -EFAULT;
+            return -LX_EFAULT;
         uint64_t n = r->end - va < len ? r->end - va : len;
         if (out)
             memcpy(r->alias + (va - r->start), b, n);
@@ -139,11 +138,11 @@ int lx_copy_string(struct lx_proc *p, char *dst, uint64_t src, size_t max)
 {
     for (size_t i = 0; i < max; i++) {
         if (copy(p, src + i, dst + i, 1, false) < 0)
-            return -EFAULT;
+            return -LX_EFAULT;
         if (!dst[i])
             return 0;
     }
-    return -ENAMETOOLONG;
+    return -LX_ENAMETOOLONG;
 }
 
 static int load_elf(struct lx_proc *p, const struct lx_node *file, uint64_t *entry, uint64_t *phdr, unsigned *phnum)
@@ -154,7 +153,7 @@ static int load_elf(struct lx_proc *p, const struct lx_node *file, uint64_t *ent
 
     if (why) {
         printf("lx: %s: %s\n", file->path, why);
-        return -ENOEXEC;
+        return -LX_ENOEXEC;
     }
     for (unsigned i = 0; i < img.nsegs; i++) {
         const struct elf_segment *s = &img.segs[i];
@@ -162,7 +161,7 @@ static int load_elf(struct lx_proc *p, const struct lx_node *file, uint64_t *ent
                         (s->prot & SEG_X ? PX_PROT_EXEC : 0);
         struct lx_region *r = add_region(p, s->vaddr, s->memsz, prot);
         if (!r)
-            return -ENOMEM;
+            return -LX_ENOMEM;
         memcpy(r->alias + s->data, file->data + s->offset, s->filesz);
         if (s->vaddr + s->memsz > top)
             top = s->vaddr + s->memsz;
@@ -237,7 +236,7 @@ struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const 
     if (!(p = new_proc()) || !(p->task = libos_slot_alloc()) || !(p->thread = libos_slot_alloc()) ||
         !(badged = libos_slot_alloc()) || px_task_create(libos_bootinfo->cap_memory, p->task, 1 << 20) != PX_OK ||
         px_thread_create(p->task, p->thread) != PX_OK || px_cap_mint(lx_endpoint, badged, PX_R_WRITE, (uint64_t)p->pid) != PX_OK) {
-        *err = EAGAIN;
+        *err = LX_EAGAIN;
         return NULL;
     }
     snprintf(p->exe, sizeof(p->exe), "/%s", file->path);
@@ -247,7 +246,7 @@ struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const 
         p->fds[fd].kind = FD_CONSOLE;
     struct lx_region *stack = add_region(p, LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, PX_PROT_READ | PX_PROT_WRITE);
     if ((*err = -load_elf(p, file, &entry, &phdr, &phnum)) != 0 || !stack) {
-        *err = *err ? *err : ENOMEM;
+        *err = *err ? *err : LX_ENOMEM;
         lx_proc_destroy(p);
         return NULL;
     }
@@ -257,7 +256,7 @@ struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const 
     if (px_thread_write_regs(p->thread, &r) != PX_OK ||
         px_thread_set_handler(p->thread, badged, PX_THREAD_FOREIGN_ABI) != PX_OK ||
         px_thread_set_sched(p->thread, 10, PX_TIMESLICE_DEFAULT_US) != PX_OK || px_thread_resume(p->thread) != PX_OK) {
-        *err = EAGAIN;
+        *err = LX_EAGAIN;
         lx_proc_destroy(p);
         return NULL;
     }

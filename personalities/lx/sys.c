@@ -1,12 +1,10 @@
 /*
  * Linux's x86_64 system calls (numbers, registers and negative-errno results as in the kernel's ABI;
  * semantics from man 2). Arguments come in rdi, rsi, rdx, r10, r8, r9 of the process's registers; every
- * pointer is copied through lx_copy_in/out, which return -EFAULT for anything the process has not mapped.
- * A call lx does not implement returns -ENOSYS and is counted for the report at exit: nothing is faked.
+ * pointer is copied through lx_copy_in/out, which return -LX_EFAULT for anything the process has not mapped.
+ * A call lx does not implement returns -LX_ENOSYS and is counted for the report at exit: nothing is faked.
  */
 #include "lx.h"
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,8 +42,11 @@ static unsigned prot_of(uint64_t linux_prot)
            (linux_prot & 4 ? PX_PROT_EXEC | PX_PROT_READ : 0);
 }
 
-static struct lx_fd *fd_of(struct lx_proc *p, uint64_t fd)
+/* A file descriptor argument: an int in the Linux ABI, so only the register's low 32 bits count. */
+static struct lx_fd *fd_of(struct lx_proc *p, uint64_t reg)
 {
+    uint32_t fd = (uint32_t)reg;
+
     return fd < LX_MAX_FDS && p->fds[fd].kind != FD_NONE ? &p->fds[fd] : NULL;
 }
 
@@ -57,17 +58,19 @@ static int path_at(struct lx_proc *p, int64_t dirfd, uint64_t upath, char *out, 
 
     if (e < 0)
         return e;
+    if (path[0] == 0)
+        return -LX_ENOENT;
     if (path[0] == '/')
-        return snprintf(out, outlen, "%s", path) < (int)outlen ? 0 : -ENAMETOOLONG;
-    if (dirfd != AT_FDCWD_) {
+        return snprintf(out, outlen, "%s", path) < (int)outlen ? 0 : -LX_ENAMETOOLONG;
+    if ((int32_t)dirfd != AT_FDCWD_) {
         struct lx_fd *f = fd_of(p, (uint64_t)dirfd);
         if (!f)
-            return -EBADF;
+            return -LX_EBADF;
         if (f->kind != FD_DIR)
-            return -ENOTDIR;
-        return snprintf(out, outlen, "/%s/%s", f->node->path, path) < (int)outlen ? 0 : -ENAMETOOLONG;
+            return -LX_ENOTDIR;
+        return snprintf(out, outlen, "/%s/%s", f->node->path, path) < (int)outlen ? 0 : -LX_ENAMETOOLONG;
     }
-    return snprintf(out, outlen, "%s/%s", p->cwd, path) < (int)outlen ? 0 : -ENAMETOOLONG;
+    return snprintf(out, outlen, "%s/%s", p->cwd, path) < (int)outlen ? 0 : -LX_ENAMETOOLONG;
 }
 
 static void fill_stat(struct linux_stat *st, const struct lx_node *n, enum lx_fd_kind kind)
@@ -110,25 +113,25 @@ static int64_t sys_openat(struct lx_proc *p, struct px_regs *r)
 
     if ((e = path_at(p, (int64_t)A0, A1, path, sizeof(path))) < 0)
         return e;
-    if (A2 & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) {
+    if (A2 & (LX_O_WRONLY | LX_O_RDWR | LX_O_CREAT | LX_O_TRUNC)) {
         device(path, &kind);
         if (kind == FD_NONE)
-            return -EROFS; /* the initramfs is read-only in this version */
+            return -LX_EROFS; /* the initramfs is read-only in this version */
     }
     for (fd = 0; fd < LX_MAX_FDS && p->fds[fd].kind != FD_NONE; fd++)
         ;
     if (fd == LX_MAX_FDS)
-        return -EMFILE;
+        return -LX_EMFILE;
     device(path, &kind);
     if (kind != FD_NONE) {
         p->fds[fd] = (struct lx_fd){kind, NULL, 0, (int)A2};
         return fd;
     }
-    const struct lx_node *n = lx_fs_lookup(path, !(A2 & O_NOFOLLOW), &e);
+    const struct lx_node *n = lx_fs_lookup(path, !(A2 & LX_O_NOFOLLOW), &e);
     if (!n)
         return -e;
-    if ((A2 & O_DIRECTORY) && !S_ISDIR(n->mode))
-        return -ENOTDIR;
+    if ((A2 & LX_O_DIRECTORY) && !S_ISDIR(n->mode))
+        return -LX_ENOTDIR;
     p->fds[fd] = (struct lx_fd){S_ISDIR(n->mode) ? FD_DIR : FD_FILE, n, 0, (int)A2};
     return fd;
 }
@@ -153,11 +156,11 @@ static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
         n = off >= f->node->size ? 0 : (f->node->size - off < len ? f->node->size - off : len);
         memcpy(tmp, f->node->data + off, n);
         break;
-    case FD_DIR: return -EISDIR;
-    default: return -EBADF;
+    case FD_DIR: return -LX_EISDIR;
+    default: return -LX_EBADF;
     }
     if (lx_copy_out(p, buf, tmp, n) < 0)
-        return -EFAULT;
+        return -LX_EFAULT;
     if (at < 0 && f->kind == FD_FILE)
         f->offset += n;
     return (int64_t)n;
@@ -170,9 +173,9 @@ static int64_t sys_write(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint6
     if (len > sizeof(tmp))
         len = sizeof(tmp);
     if (f->kind == FD_FILE || f->kind == FD_DIR)
-        return -EBADF;
+        return -LX_EBADF;
     if (lx_copy_in(p, tmp, buf, len) < 0)
-        return -EFAULT;
+        return -LX_EFAULT;
     if (f->kind == FD_CONSOLE)
         libos_console_write(tmp, len);
     return (int64_t)len;
@@ -183,11 +186,11 @@ static int64_t sys_vec(struct lx_proc *p, struct lx_fd *f, uint64_t iov, uint64_
     int64_t total = 0;
 
     if (cnt > 1024)
-        return -EINVAL;
+        return -LX_EINVAL;
     for (uint64_t i = 0; i < cnt; i++) {
         uint64_t v[2];
         if (lx_copy_in(p, v, iov + i * 16, 16) < 0)
-            return -EFAULT;
+            return -LX_EFAULT;
         int64_t n = write ? sys_write(p, f, v[0], v[1]) : sys_read(p, f, v[0], v[1], -1);
         if (n < 0)
             return total ? total : n;
@@ -210,9 +213,9 @@ static int64_t sys_stat(struct lx_proc *p, struct px_regs *r, int64_t dirfd, uin
         if (lx_copy_in(p, &c, upath, 1) == 0 && c == 0) {
             struct lx_fd *f = fd_of(p, (uint64_t)dirfd);
             if (!f)
-                return -EBADF;
+                return -LX_EBADF;
             fill_stat(&st, f->node, f->kind);
-            return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -EFAULT : 0;
+            return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -LX_EFAULT : 0;
         }
     }
     (void)r;
@@ -223,7 +226,7 @@ static int64_t sys_stat(struct lx_proc *p, struct px_regs *r, int64_t dirfd, uin
     if (kind == FD_NONE && !n)
         return -e;
     fill_stat(&st, n, kind);
-    return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -EFAULT : 0;
+    return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -LX_EFAULT : 0;
 }
 
 static int64_t sys_fstat(struct lx_proc *p, struct lx_fd *f, uint64_t ust)
@@ -231,7 +234,7 @@ static int64_t sys_fstat(struct lx_proc *p, struct lx_fd *f, uint64_t ust)
     struct linux_stat st;
 
     fill_stat(&st, f->node, f->kind);
-    return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -EFAULT : 0;
+    return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -LX_EFAULT : 0;
 }
 
 static int64_t sys_mmap(struct lx_proc *p, struct px_regs *r)
@@ -240,7 +243,7 @@ static int64_t sys_mmap(struct lx_proc *p, struct px_regs *r)
     int64_t e;
 
     if (!len || !(r->r10 & MAP_PRIVATE_))
-        return -EINVAL; /* shared mappings are for a later version */
+        return -LX_EINVAL; /* shared mappings are for a later version */
     if (!(r->r10 & MAP_FIXED_) || addr % PX_PAGE_SIZE) {
         p->mmap_next -= len;
         addr = p->mmap_next;
@@ -252,7 +255,7 @@ static int64_t sys_mmap(struct lx_proc *p, struct px_regs *r)
     if (!(r->r10 & MAP_ANONYMOUS_)) { /* a private file mapping: a copy of the file's bytes */
         struct lx_fd *f = fd_of(p, r->r8);
         if (!f || f->kind != FD_FILE)
-            return lx_unmap(p, addr, len), -EBADF;
+            return lx_unmap(p, addr, len), -LX_EBADF;
         uint64_t off = r->r9, n = off < f->node->size ? f->node->size - off : 0;
         lx_copy_out(p, addr, f->node->data + off, n < A1 ? n : A1);
         lx_protect(p, addr, len, prot_of(A2));
@@ -279,7 +282,27 @@ static int64_t sys_uname(struct lx_proc *p, uint64_t buf)
 {
     static const char fields[6][65] = {"Linux", "proteus", "6.1.0-proteus-lx", "#1 Proteus lx", "x86_64", "(none)"};
 
-    return lx_copy_out(p, buf, fields, sizeof(fields)) < 0 ? -EFAULT : 0;
+    return lx_copy_out(p, buf, fields, sizeof(fields)) < 0 ? -LX_EFAULT : 0;
+}
+
+static int64_t sys_lseek(struct lx_fd *f, int64_t off, uint64_t whence)
+{
+    int64_t base;
+
+    if (f->kind != FD_FILE && f->kind != FD_DIR)
+        return -LX_ESPIPE;
+    switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = (int64_t)f->offset; break;
+    case SEEK_END: base = f->kind == FD_FILE ? (int64_t)f->node->size : 0; break;
+    default: return -LX_EINVAL;
+    }
+    if (off < 0 ? base + off < 0 : base > INT64_MAX - off)
+        return -LX_EINVAL;
+    if (f->kind == FD_DIR && base + off != 0)
+        return -LX_EINVAL; /* a directory can only be rewound */
+    f->offset = (uint64_t)(base + off);
+    return base + off;
 }
 
 static int64_t sys_getdents64(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t len)
@@ -288,9 +311,12 @@ static int64_t sys_getdents64(struct lx_proc *p, struct lx_fd *f, uint64_t buf, 
     uint64_t used = 0;
 
     if (f->kind != FD_DIR)
-        return -ENOTDIR;
-    for (const struct lx_node *c; (c = lx_fs_child(f->node, (unsigned)f->offset));) {
-        const char *name = lx_basename(c);
+        return -LX_ENOTDIR;
+    for (;;) {
+        const struct lx_node *c = f->offset < 2 ? f->node : lx_fs_child(f->node, (unsigned)f->offset - 2);
+        if (!c)
+            break;
+        const char *name = f->offset == 0 ? "." : f->offset == 1 ? ".." : lx_basename(c);
         uint16_t reclen = (uint16_t)((19 + strlen(name) + 1 + 7) & ~7u);
         if (used + reclen > len || used + reclen > sizeof(out))
             break;
@@ -303,9 +329,9 @@ static int64_t sys_getdents64(struct lx_proc *p, struct lx_fd *f, uint64_t buf, 
         used += reclen;
         f->offset++;
     }
-    if (!used && lx_fs_child(f->node, (unsigned)f->offset))
-        return -EINVAL; /* the buffer cannot hold the next entry */
-    return lx_copy_out(p, buf, out, used) < 0 ? -EFAULT : (int64_t)used;
+    if (!used && (f->offset < 2 || lx_fs_child(f->node, (unsigned)f->offset - 2)))
+        return -LX_EINVAL; /* the buffer cannot hold the next entry */
+    return lx_copy_out(p, buf, out, used) < 0 ? -LX_EFAULT : (int64_t)used;
 }
 
 static int64_t sys_readlink(struct lx_proc *p, int64_t dirfd, uint64_t upath, uint64_t buf, uint64_t len)
@@ -317,15 +343,15 @@ static int64_t sys_readlink(struct lx_proc *p, int64_t dirfd, uint64_t upath, ui
         return e;
     if (strcmp(path, "/proc/self/exe") == 0) {
         uint64_t n = strlen(p->exe) < len ? strlen(p->exe) : len;
-        return lx_copy_out(p, buf, p->exe, n) < 0 ? -EFAULT : (int64_t)n;
+        return lx_copy_out(p, buf, p->exe, n) < 0 ? -LX_EFAULT : (int64_t)n;
     }
     const struct lx_node *n = lx_fs_lookup(path, false, &e);
     if (!n)
         return -e;
     if (!S_ISLNK(n->mode))
-        return -EINVAL;
+        return -LX_EINVAL;
     uint64_t k = n->size < len ? n->size : len;
-    return lx_copy_out(p, buf, n->data, k) < 0 ? -EFAULT : (int64_t)k;
+    return lx_copy_out(p, buf, n->data, k) < 0 ? -LX_EFAULT : (int64_t)k;
 }
 
 static int64_t sys_time(struct lx_proc *p, uint64_t clock, uint64_t ts)
@@ -334,33 +360,33 @@ static int64_t sys_time(struct lx_proc *p, uint64_t clock, uint64_t ts)
     int64_t v[2] = {ns / 1000000000, ns % 1000000000};
 
     if (clock > 11)
-        return -EINVAL;
-    return lx_copy_out(p, ts, v, sizeof(v)) < 0 ? -EFAULT : 0;
+        return -LX_EINVAL;
+    return lx_copy_out(p, ts, v, sizeof(v)) < 0 ? -LX_EFAULT : 0;
 }
 
 static int64_t sys_fcntl(struct lx_proc *p, struct lx_fd *f, uint64_t cmd, uint64_t arg)
 {
     switch (cmd) {
-    case F_GETFD: return 0;
-    case F_SETFD: return 0;
-    case F_GETFL: return f->flags;
-    case F_SETFL: f->flags = (int)arg; return 0;
-    case F_DUPFD:
-    case F_DUPFD_CLOEXEC:
+    case LX_F_GETFD: return 0;
+    case LX_F_SETFD: return 0;
+    case LX_F_GETFL: return f->flags;
+    case LX_F_SETFL: f->flags = (int)arg; return 0;
+    case LX_F_DUPFD:
+    case LX_F_DUPFD_CLOEXEC:
         for (uint64_t fd = arg; fd < LX_MAX_FDS; fd++)
             if (p->fds[fd].kind == FD_NONE) {
                 p->fds[fd] = *f;
                 return (int64_t)fd;
             }
-        return -EMFILE;
-    default: return -EINVAL;
+        return -LX_EMFILE;
+    default: return -LX_EINVAL;
     }
 }
 
 static int64_t sys_dup3(struct lx_proc *p, struct lx_fd *f, uint64_t to)
 {
     if (to >= LX_MAX_FDS)
-        return -EBADF;
+        return -LX_EBADF;
     p->fds[to] = *f;
     return (int64_t)to;
 }
@@ -371,30 +397,26 @@ static int64_t files(struct lx_proc *p, struct px_regs *r, bool *handled)
 
     *handled = true;
     switch (r->rax) {
-    case 0: return f ? sys_read(p, f, A1, A2, -1) : -EBADF;
-    case 1: return f ? sys_write(p, f, A1, A2) : -EBADF;
+    case 0: return f ? sys_read(p, f, A1, A2, -1) : -LX_EBADF;
+    case 1: return f ? sys_write(p, f, A1, A2) : -LX_EBADF;
     case 2: r->r10 = A2, r->rdx = A1, r->rsi = A0, r->rdi = (uint64_t)AT_FDCWD_; return sys_openat(p, r);
-    case 3: return f ? (f->kind = FD_NONE, 0) : -EBADF;
+    case 3: return f ? (f->kind = FD_NONE, 0) : -LX_EBADF;
     case 4: return sys_stat(p, r, AT_FDCWD_, A0, A1, 0);
-    case 5: return f ? sys_fstat(p, f, A1) : -EBADF;
+    case 5: return f ? sys_fstat(p, f, A1) : -LX_EBADF;
     case 6: return sys_stat(p, r, AT_FDCWD_, A0, A1, AT_SYMLINK_NOFOLLOW_);
-    case 8:
-        if (!f || f->kind != FD_FILE)
-            return f ? -ESPIPE : -EBADF;
-        f->offset = A2 == 0 ? A1 : A2 == 1 ? f->offset + A1 : f->node->size + A1;
-        return (int64_t)f->offset;
-    case 17: return f ? sys_read(p, f, A1, A2, (int64_t)A3) : -EBADF;
-    case 19: return f ? sys_vec(p, f, A1, A2, false) : -EBADF;
-    case 20: return f ? sys_vec(p, f, A1, A2, true) : -EBADF;
-    case 32: return f ? sys_fcntl(p, f, F_DUPFD, 0) : -EBADF;
-    case 33: return f ? sys_dup3(p, f, A1) : -EBADF;
-    case 72: return f ? sys_fcntl(p, f, A1, A2) : -EBADF;
+    case 8: return f ? sys_lseek(f, (int64_t)A1, A2) : -LX_EBADF;
+    case 17: return f ? sys_read(p, f, A1, A2, (int64_t)A3) : -LX_EBADF;
+    case 19: return f ? sys_vec(p, f, A1, A2, false) : -LX_EBADF;
+    case 20: return f ? sys_vec(p, f, A1, A2, true) : -LX_EBADF;
+    case 32: return f ? sys_fcntl(p, f, LX_F_DUPFD, 0) : -LX_EBADF;
+    case 33: return f ? sys_dup3(p, f, A1) : -LX_EBADF;
+    case 72: return f ? sys_fcntl(p, f, A1, A2) : -LX_EBADF;
     case 89: return sys_readlink(p, AT_FDCWD_, A0, A1, A2);
-    case 217: return f ? sys_getdents64(p, f, A1, A2) : -EBADF;
+    case 217: return f ? sys_getdents64(p, f, A1, A2) : -LX_EBADF;
     case 257: return sys_openat(p, r);
     case 262: return sys_stat(p, r, (int64_t)A0, A1, A2, (int)A3);
     case 267: return sys_readlink(p, (int64_t)A0, A1, A2, A3);
-    case 292: return f ? sys_dup3(p, f, A1) : -EBADF;
+    case 292: return f ? sys_dup3(p, f, A1) : -LX_EBADF;
     default: *handled = false; return 0;
     }
 }
@@ -408,11 +430,11 @@ static int64_t memory(struct lx_proc *p, struct px_regs *r, bool *handled)
     case 9: return sys_mmap(p, r);
     case 10:
         if (A0 % PX_PAGE_SIZE)
-            return -EINVAL;
+            return -LX_EINVAL;
         return lx_protect(p, A0, len, prot_of(A2) | (A2 ? PX_PROT_READ : 0));
     case 11:
         if (A0 % PX_PAGE_SIZE || !len)
-            return -EINVAL;
+            return -LX_EINVAL;
         return lx_unmap(p, A0, len);
     case 12: return sys_brk(p, A0);
     default: *handled = false; return 0;
@@ -434,8 +456,8 @@ static int64_t identity(struct lx_proc *p, struct px_regs *r, bool *handled)
     case 79: {                                 /* getcwd */
         uint64_t n = strlen(p->cwd) + 1;
         if (A1 < n)
-            return -ERANGE;
-        return lx_copy_out(p, A0, p->cwd, n) < 0 ? -EFAULT : (int64_t)n;
+            return -LX_ERANGE;
+        return lx_copy_out(p, A0, p->cwd, n) < 0 ? -LX_EFAULT : (int64_t)n;
     }
     case 80: {                                 /* chdir */
         char path[128];
@@ -446,30 +468,30 @@ static int64_t identity(struct lx_proc *p, struct px_regs *r, bool *handled)
         if (!n)
             return -e;
         if (!S_ISDIR(n->mode))
-            return -ENOTDIR;
+            return -LX_ENOTDIR;
         snprintf(p->cwd, sizeof(p->cwd), "/%s", n->path);
         return 0;
     }
     case 158:                                  /* arch_prctl */
         if (A0 == ARCH_SET_FS) {
             if (A1 >= PX_USER_TOP)
-                return -EPERM;
+                return -LX_EPERM;
             r->fs_base = A1;
             return 0;
         }
         if (A0 == ARCH_GET_FS)
-            return lx_copy_out(p, A1, &r->fs_base, 8) < 0 ? -EFAULT : 0;
-        return -EINVAL;
+            return lx_copy_out(p, A1, &r->fs_base, 8) < 0 ? -LX_EFAULT : 0;
+        return -LX_EINVAL;
     case 218: p->tid_address = A0; return p->pid; /* set_tid_address */
     case 228: return sys_time(p, A0, A1);          /* clock_gettime */
     case 96: {                                     /* gettimeofday */
         int64_t ns = libos_wallclock_ns();
         v[0] = ns / 1000000000, v[1] = (ns % 1000000000) / 1000;
-        return A0 && lx_copy_out(p, A0, v, sizeof(v)) < 0 ? -EFAULT : 0;
+        return A0 && lx_copy_out(p, A0, v, sizeof(v)) < 0 ? -LX_EFAULT : 0;
     }
     case 201: {                                    /* time */
         int64_t t = libos_wallclock_ns() / 1000000000;
-        return A0 && lx_copy_out(p, A0, &t, 8) < 0 ? -EFAULT : t;
+        return A0 && lx_copy_out(p, A0, &t, 8) < 0 ? -LX_EFAULT : t;
     }
     default: *handled = false; return 0;
     }
@@ -485,25 +507,25 @@ static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
     case 35: case 230: {                           /* nanosleep, clock_nanosleep */
         int64_t ts[2];
         if (lx_copy_in(p, ts, r->rax == 35 ? A0 : A2, sizeof(ts)) < 0)
-            return -EFAULT;
+            return -LX_EFAULT;
         if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
+            return -LX_EINVAL;
         libos_sleep_ns((uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1]); /* lx waits with the process */
         return 0;
     }
-    case 97: return lx_copy_out(p, A1, lim, sizeof(lim)) < 0 ? -EFAULT : 0; /* getrlimit */
+    case 97: return lx_copy_out(p, A1, lim, sizeof(lim)) < 0 ? -LX_EFAULT : 0; /* getrlimit */
     case 302:                                      /* prlimit64 */
         if (A0 && A0 != (uint64_t)p->pid)
-            return -ESRCH;
-        return A3 && lx_copy_out(p, A3, lim, sizeof(lim)) < 0 ? -EFAULT : 0;
+            return -LX_ESRCH;
+        return A3 && lx_copy_out(p, A3, lim, sizeof(lim)) < 0 ? -LX_EFAULT : 0;
     case 318: {                                    /* getrandom */
         uint8_t b[256];
         uint64_t n = A1 < sizeof(b) ? A1 : sizeof(b);
         for (uint64_t i = 0; i < n; i++)
             b[i] = (uint8_t)((libos_monotonic_ns() * 0x9e3779b97f4a7c15ull) >> (56 - (i % 7) * 8)) ^ (uint8_t)i;
-        return lx_copy_out(p, A0, b, n) < 0 ? -EFAULT : (int64_t)n;
+        return lx_copy_out(p, A0, b, n) < 0 ? -LX_EFAULT : (int64_t)n;
     }
-    case 16: return -ENOTTY;                       /* ioctl: no terminal ioctls in this version */
+    case 16: return -LX_ENOTTY;                       /* ioctl: no terminal ioctls in this version */
     case 21: case 269: {                           /* access, faccessat */
         char path[300];
         int e;
@@ -561,7 +583,7 @@ enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_statu
     if (!handled) {
         if (r->rax < NSYSCALLS)
             unimplemented[r->rax]++;
-        ret = -ENOSYS;
+        ret = -LX_ENOSYS;
     }
     r->rax = (uint64_t)ret;
     return LX_RESUME;

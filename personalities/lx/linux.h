@@ -1,0 +1,45 @@
+/*
+ * The Linux numbers lx speaks to its processes: errno values, open flags and fcntl commands, from the
+ * Linux x86_64 ABI (man 3 errno, man 2 open, man 2 fcntl). lx itself is built with newlib, whose
+ * <errno.h> and <fcntl.h> number many of these differently (newlib's ENOSYS is 88, Linux's 38), so lx
+ * never hands a process a value from those headers: only these.
+ */
+#ifndef LX_LINUX_H
+#define LX_LINUX_H
+
+#define LX_EPERM 1
+#define LX_ENOENT 2
+#define LX_ESRCH 3
+#define LX_ENOEXEC 8
+#define LX_EBADF 9
+#define LX_EAGAIN 11
+#define LX_ENOMEM 12
+#define LX_EACCES 13
+#define LX_EFAULT 14
+#define LX_ENOTDIR 20
+#define LX_EISDIR 21
+#define LX_EINVAL 22
+#define LX_EMFILE 24
+#define LX_ENOTTY 25
+#define LX_ESPIPE 29
+#define LX_EROFS 30
+#define LX_ERANGE 34
+#define LX_ENAMETOOLONG 36
+#define LX_ENOSYS 38
+#define LX_ELOOP 40
+
+#define LX_O_WRONLY 01
+#define LX_O_RDWR 02
+#define LX_O_CREAT 0100
+#define LX_O_TRUNC 01000
+#define LX_O_DIRECTORY 0200000
+#define LX_O_NOFOLLOW 0400000
+
+#define LX_F_DUPFD 0
+#define LX_F_GETFD 1
+#define LX_F_SETFD 2
+#define LX_F_GETFL 3
+#define LX_F_SETFL 4
+#define LX_F_DUPFD_CLOEXEC 1030
+
+#endif

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""lx's differential test: run each program natively on the build machine and under lx, and require the
+same output and the same exit status. The programs are Debian's busybox applets and small C programs,
+each built twice, with glibc and with musl (tests/lx/progs); their data is tests/lx/data, found natively
+from this directory and under lx from / (the initramfs holds it at /data). Prints TAP.
+
+Usage: differential.py --lx LX.PY --kernel ELF --image DTB --progs DIR [--libc glibc] [--libc musl]
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Each case is an argv; "@name" is a program from progs/ (run once per libc), anything else a busybox applet.
+CASES = [
+    ["@args"], ["@args", "one", "two words", "3"], ["@files"], ["@memory"], ["@errors"], ["@timing"], ["@segv"],
+    ["echo", "hello", "world"], ["printf", "%s-%d|%5.2f\\n", "abc", "42", "3.14159"], ["true"], ["false"],
+    ["cat", "data/lines.txt"], ["cat", "data/missing"], ["wc", "data/lines.txt"], ["head", "-n", "3", "data/lines.txt"],
+    ["tail", "-n", "2", "data/lines.txt"], ["sort", "-r", "data/lines.txt"], ["md5sum", "data/lines.txt"],
+    ["sha256sum", "data/dir/a", "data/dir/b"], ["grep", "-n", "e", "data/lines.txt"], ["grep", "-c", "zzz", "data/lines.txt"],
+    ["cut", "-c", "1-4", "data/lines.txt"], ["ls", "data/dir"], ["ls", "-a", "data"], ["find", "data", "-type", "d"],
+    ["stat", "-c", "%s %F", "data/lines.txt", "data/link"], ["stat", "-c", "%F", "data/dir"], ["readlink", "data/link"],
+    ["od", "-A", "x", "-t", "x1", "data/dir/c"], ["seq", "3", "2", "11"], ["expr", "6", "*", "7"],
+    ["basename", "/a/b/c.txt", ".txt"], ["test", "-d", "data/lines.txt"],
+    ["sh", "-c", "for i in 1 2 3; do echo $i $((i * i)); done; exit 5"],
+    ["sh", "-c", "x=builtin; echo ${x}s; cd data/dir && echo * && cd .. && test -L link && echo $?"],
+]
+
+
+def native(argv, progs, libc):
+    if argv[0].startswith("@"):
+        cmd = [os.path.join(progs, f"{argv[0][1:]}-{libc}")] + argv[1:]
+    else:
+        cmd = ["/bin/busybox"] + argv
+    r = subprocess.run(cmd, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    return r.stdout.decode(errors="replace"), r.returncode if r.returncode >= 0 else 128 - r.returncode
+
+
+def under_lx(argv, a, libc):
+    guest = [f"/t/{argv[0][1:]}-{libc}" if argv[0].startswith("@") else argv[0]] + argv[1:]
+    r = subprocess.run([sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--timeout", "120", "--"] + guest,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    return r.stdout.decode(errors="replace").replace("\r\n", "\n"), r.returncode, r.stderr.decode(errors="replace")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--lx", required=True)
+    p.add_argument("--kernel", required=True)
+    p.add_argument("--image", required=True)
+    p.add_argument("--progs", required=True)
+    p.add_argument("--libc", action="append", default=[])
+    a = p.parse_args()
+    runs = []
+    for argv in CASES:
+        for libc in (a.libc if argv[0].startswith("@") else ["busybox"]):
+            runs.append((argv, libc))
+    print("TAP version 13")
+    print(f"1..{len(runs)}")
+    failed = 0
+    for i, (argv, libc) in enumerate(runs, 1):
+        name = f"{libc}: {' '.join(argv).lstrip('@')}"
+        want_out, want_rc = native(argv, a.progs, libc)
+        got_out, got_rc, notes = under_lx(argv, a, libc)
+        if got_out == want_out and got_rc == want_rc:
+            print(f"ok {i} - {name}")
+            continue
+        failed += 1
+        print(f"not ok {i} - {name}")
+        print(f"  # native: status {want_rc}; under lx: status {got_rc}")
+        for label, text in (("native", want_out), ("lx", got_out), ("lx notes", notes)):
+            for line in text.splitlines()[-25:]:
+                print(f"  # {label}: {line}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

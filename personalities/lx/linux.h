@@ -10,6 +10,7 @@
 #define LX_EPERM 1
 #define LX_ENOENT 2
 #define LX_ESRCH 3
+#define LX_E2BIG 7
 #define LX_ENOEXEC 8
 #define LX_EBADF 9
 #define LX_EAGAIN 11
@@ -26,6 +27,8 @@
 #define LX_ERANGE 34
 #define LX_ENAMETOOLONG 36
 #define LX_ENOSYS 38
+#define LX_EPIPE 32
+#define LX_ECHILD 10
 #define LX_ELOOP 40
 
 #define LX_O_WRONLY 01
@@ -34,6 +37,14 @@
 #define LX_O_TRUNC 01000
 #define LX_O_DIRECTORY 0200000
 #define LX_O_NOFOLLOW 0400000
+#define LX_O_NONBLOCK 04000
+#define LX_O_CLOEXEC 02000000
+
+#define LX_FD_CLOEXEC 1
+#define LX_WNOHANG 1
+#define LX_SIGKILL 9
+#define LX_SIGPIPE 13
+#define LX_SIGCHLD 17
 
 #define LX_F_DUPFD 0
 #define LX_F_GETFD 1

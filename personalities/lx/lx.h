@@ -5,8 +5,11 @@
  * with the new registers. lx owns the processes' memory: it creates the frames, maps them into the
  * process and into itself (so it can copy to and from the process), and changes them with batched maps.
  *
- * This version runs one static program from the initramfs (a newc cpio in the task's image): processes,
- * memory, the read-only file tree, the console and time. fork/exec, pipes and signals come next.
+ * This version runs static programs from the initramfs (a newc cpio in the task's image): processes with
+ * fork (a full copy of the parent's memory), execve, exit and wait4; memory; the read-only file tree,
+ * pipes, the console and time. A system call that has to wait (a read of an empty pipe, a wait4 for a
+ * running child) leaves the process's thread stopped and is done again when something changes.
+ * Signal handlers, a writable file system and copy-on-write fork come next.
  */
 #ifndef LX_LX_H
 #define LX_LX_H
@@ -16,11 +19,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define LX_MAX_PROCS 16
+#define LX_MAX_PROCS 32
 #define LX_MAX_REGIONS 128
 #define LX_MAX_FDS 64
 #define LX_STACK_TOP 0x00007ffe00000000ull
-#define LX_STACK_SIZE (8ull << 20)
+#define LX_STACK_SIZE (2ull << 20) /* backed by frames from the start: fork copies it */
+#define LX_PIPE_SIZE 65536
+/* A system call's result meaning "not yet": lx stops the thread and does the call again later. */
+#define LX_WOULD_BLOCK (-100000)
 #define LX_MMAP_TOP 0x00007f0000000000ull
 
 /* ---- the file tree (fs.c) ---- */
@@ -47,30 +53,62 @@ struct lx_region {
     uint8_t *alias; /* the same pages in lx */
 };
 
-enum lx_fd_kind { FD_NONE, FD_CONSOLE, FD_FILE, FD_DIR, FD_NULL, FD_ZERO, FD_RANDOM };
+enum lx_fd_kind { FD_NONE, FD_CONSOLE, FD_FILE, FD_DIR, FD_NULL, FD_ZERO, FD_RANDOM, FD_PIPE_READ, FD_PIPE_WRITE };
 
+struct lx_pipe {
+    uint8_t buf[LX_PIPE_SIZE];
+    uint32_t head, count;
+    int readers, writers; /* open file descriptions of each end */
+};
+
+/* An open file description: shared by the descriptors that dup and fork make, as in Linux. */
 struct lx_fd {
     enum lx_fd_kind kind;
     const struct lx_node *node;
     uint64_t offset;
     int flags;
+    int refs;
+    struct lx_pipe *pipe;
 };
 
+/* Set when something a blocked process may wait for changed (pipe data or ends, a process's end). */
+extern bool lx_wake_pending;
+
+/* files.c: open file descriptions and pipes. */
+struct lx_fd *lx_file_new(enum lx_fd_kind kind, const struct lx_node *node, int flags);
+struct lx_fd *lx_file_get(struct lx_fd *f);
+void lx_file_put(struct lx_fd *f);
+int lx_pipe_new(struct lx_fd **read_end, struct lx_fd **write_end, int flags);
+int64_t lx_pipe_read(struct lx_fd *f, uint8_t *buf, uint64_t len);
+int64_t lx_pipe_write(struct lx_fd *f, const uint8_t *buf, uint64_t len);
+
+enum lx_state { LX_FREE, LX_RUNNING, LX_BLOCKED, LX_ZOMBIE };
+
 struct lx_proc {
-    bool used;
+    enum lx_state state;
     int pid, ppid;
+    int wait_status;      /* a zombie's, as wait4 reports it */
     uint32_t task, thread;
+    struct px_regs blocked; /* a blocked process's registers at its system call */
     struct lx_region regions[LX_MAX_REGIONS];
     unsigned nregions;
     uint64_t brk_start, brk, mmap_next;
-    struct lx_fd fds[LX_MAX_FDS];
+    struct lx_fd *fds[LX_MAX_FDS];
+    uint64_t cloexec;     /* a bit per descriptor */
     char exe[128], cwd[128];
     uint64_t tid_address;
 };
 
 struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err);
-void lx_proc_destroy(struct lx_proc *p);
+/* A copy of p (memory, descriptors, directory) whose thread starts from regs; NULL with *err set. */
+struct lx_proc *lx_proc_fork(struct lx_proc *p, const struct px_regs *regs, int *err);
+/* Replace p's program with the file at path; on success *regs is the new program's first state. */
+int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *const envp[], struct px_regs *regs);
+/* End p with a wait status: its task, memory and descriptors go; it stays a zombie for its parent. */
+void lx_proc_exit(struct lx_proc *p, int wait_status);
+void lx_proc_reap(struct lx_proc *p);
 struct lx_proc *lx_proc_find(int pid);
+struct lx_proc *lx_proc_at(unsigned i); /* the i-th slot, for walks over every process */
 
 /* Memory of a process. */
 int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
@@ -84,7 +122,7 @@ int lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, uint64_t len);
 int lx_copy_string(struct lx_proc *p, char *dst, uint64_t src, size_t max);
 
 /* ---- system calls (sys.c) ---- */
-enum lx_outcome { LX_RESUME, LX_EXIT };
+enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK };
 /* Do the system call in r (number in rax); the result goes into r->rax. */
 enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_status);
 void lx_unimplemented_report(void);

@@ -13,6 +13,36 @@
 #define MAX_ARGS 32
 
 uint32_t lx_endpoint;
+bool lx_wake_pending;
+
+/*
+ * Do again the system calls of blocked processes, now that something changed (a pipe was read, written
+ * or closed, a process ended); a call that completes resumes its thread. Repeated while calls complete,
+ * since one's completion can be what another waits for.
+ */
+static void wake_blocked(void)
+{
+    int status;
+
+    while (lx_wake_pending) {
+        lx_wake_pending = false;
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+            struct lx_proc *p = lx_proc_at(i);
+            if (p->state != LX_BLOCKED)
+                continue;
+            struct px_regs r = p->blocked;
+            switch (lx_syscall(p, &r, &status)) {
+            case LX_BLOCK: break;
+            case LX_EXIT: lx_proc_exit(p, status); break;
+            case LX_RESUME:
+                p->state = LX_RUNNING;
+                if (px_thread_write_regs(p->thread, &r) != PX_OK || px_thread_resume(p->thread) != PX_OK)
+                    lx_proc_exit(p, 9);
+                break;
+            }
+        }
+    }
+}
 
 static struct px_regs regs_of(const struct px_msg *m)
 {
@@ -119,34 +149,52 @@ int main(void)
         struct lx_proc *p = lx_proc_find((int)m.badge);
         uint64_t kind = PX_MSGINFO_LABEL(m.info) - PX_LABEL_EXCEPTION;
         struct px_regs r = regs_of(&m);
-        bool ended = false;
-        if (!p) {
-            m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
-        } else if (kind == PX_EXC_FOREIGN_SYSCALL) {
-            ended = lx_syscall(p, &r, &status) == LX_EXIT;
-            put_regs(&m, &r);
-        } else {
-            status = signal_of(kind); /* a wait status: killed by that signal */
-            printf("lx: pid %d killed by signal %d (exception %llu at rip %#llx, address %#llx)\n", p->pid, status,
-                   (unsigned long long)kind, (unsigned long long)r.rip,
-                   (unsigned long long)libos_ipc_buffer()->mr[22]);
-            ended = true;
-        }
-        if (ended) {
+        bool replied = false;
+        if (!p || p->state != LX_RUNNING) {
             m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
             px_reply(&m);
-            bool was_first = p->pid == first_pid;
-            lx_proc_destroy(p);
-            if (was_first) {
-                lx_unimplemented_report();
-                int code = (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
-                printf("lx: %s exited with status %d\n", init, code);
-                fflush(stdout);
-                return code;
+            replied = true;
+        } else if (kind == PX_EXC_FOREIGN_SYSCALL) {
+            struct px_regs at_call = r;
+            switch (lx_syscall(p, &r, &status)) {
+            case LX_RESUME: put_regs(&m, &r); break;
+            case LX_BLOCK: /* stopped until wake_blocked finds the call can be done */
+                p->blocked = at_call;
+                p->state = LX_BLOCKED;
+                m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+                break;
+            case LX_EXIT:
+                m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+                px_reply(&m);
+                replied = true;
+                lx_proc_exit(p, status);
+                break;
             }
-            px_recv(lx_endpoint, &m);
+        } else {
+            int sig = signal_of(kind);
+            printf("lx: pid %d killed by signal %d (exception %llu at rip %#llx, address %#llx)\n", p->pid, sig,
+                   (unsigned long long)kind, (unsigned long long)r.rip,
+                   (unsigned long long)libos_ipc_buffer()->mr[22]);
+            m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+            px_reply(&m);
+            replied = true;
+            lx_proc_exit(p, sig);
+        }
+        if (!replied && p->state == LX_RUNNING && !lx_wake_pending) {
+            px_reply_recv(lx_endpoint, &m); /* the fast path: nothing another process waits for changed */
             continue;
         }
-        px_reply_recv(lx_endpoint, &m);
+        if (!replied)
+            px_reply(&m);
+        wake_blocked();
+        struct lx_proc *f = lx_proc_find(first_pid);
+        if (!f || f->state == LX_ZOMBIE) {
+            lx_unimplemented_report();
+            int ws = f ? f->wait_status : 0, code = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
+            printf("lx: %s exited with status %d\n", init, code);
+            fflush(stdout);
+            return code;
+        }
+        px_recv(lx_endpoint, &m);
     }
 }

@@ -1,6 +1,7 @@
 /*
  * Processes: each is a Proteus task with one foreign-ABI thread whose exception endpoint is lx's, badged
- * with its pid. Its memory is a list of regions, each backed by one frame that lx maps both into the
+ * with its pid. fork copies every region of the parent into fresh frames (copy-on-write is to come);
+ * execve keeps the task, thread, pid and descriptors and replaces the memory. Its memory is a list of regions, each backed by one frame that lx maps both into the
  * process (with the region's protection) and into itself (read-write), so that copying to and from the
  * process is a memcpy after a bounds check.
  */
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define AT_NULL 0
 #define AT_PHDR 3
@@ -29,10 +31,12 @@ extern uint32_t lx_endpoint;
 static struct lx_proc procs[LX_MAX_PROCS];
 static int next_pid = 1;
 
+struct lx_proc *lx_proc_at(unsigned i) { return &procs[i]; }
+
 struct lx_proc *lx_proc_find(int pid)
 {
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
-        if (procs[i].used && procs[i].pid == pid)
+        if (procs[i].state != LX_FREE && procs[i].pid == pid)
             return &procs[i];
     return NULL;
 }
@@ -53,6 +57,19 @@ bool lx_range_free(const struct lx_proc *p, uint64_t start, uint64_t len)
     return true;
 }
 
+/*
+ * Give back a region's frame: lx's alias is unmapped (a mapping holds its frame) and the cap deleted, so
+ * the pages return to lx's pool once the process's mapping is gone too.
+ */
+static void drop_region(struct lx_region *r)
+{
+    struct px_map_op op = {PX_MAP_OP_UNMAP, 0, (uint64_t)(uintptr_t)r->alias, 0, (r->end - r->start) / PX_PAGE_SIZE, 0, 0};
+
+    px_map_batch(libos_bootinfo->cap_task, &op, 1, NULL);
+    px_cap_delete(r->frame);
+    libos_slot_free(r->frame);
+}
+
 /* A new region of fresh zeroed pages at [start, start + len), mapped into the process and into lx. */
 static struct lx_region *add_region(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
 {
@@ -64,8 +81,11 @@ static struct lx_region *add_region(struct lx_proc *p, uint64_t start, uint64_t 
     if (p->nregions == LX_MAX_REGIONS || !(alias = libos_map_new(pages, &frame)))
         return NULL;
     struct px_map_op op = {PX_MAP_OP_MAP, frame, start, 0, pages, prot ? prot : PX_PROT_READ, 0};
-    if (px_map_batch(p->task, &op, 1, NULL) != PX_OK)
+    if (px_map_batch(p->task, &op, 1, NULL) != PX_OK) {
+        struct lx_region gone = {start, start + len, prot, frame, alias};
+        drop_region(&gone);
         return NULL;
+    }
     if (!prot) { /* PROT_NONE: mapped readable for the bookkeeping, then closed */
         op = (struct px_map_op){PX_MAP_OP_UNMAP, 0, start, 0, pages, 0, 0};
         px_map_batch(p->task, &op, 1, NULL);
@@ -90,8 +110,7 @@ int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len)
     for (unsigned i = 0; i < p->nregions; i++) { /* whole regions go; parts of regions stay booked */
         struct lx_region *r = &p->regions[i];
         if (r->start >= start && r->end <= start + len) {
-            px_cap_delete(r->frame);
-            libos_slot_free(r->frame);
+            drop_region(r);
             *r = p->regions[--p->nregions];
             i--;
         }
@@ -210,69 +229,237 @@ static uint64_t build_stack(struct lx_proc *p, struct lx_region *stack, char *co
     return sp;
 }
 
+static void release(struct lx_proc *p);
+
 static struct lx_proc *new_proc(void)
 {
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
-        if (!procs[i].used) {
+        if (procs[i].state == LX_FREE) {
             memset(&procs[i], 0, sizeof(procs[i]));
-            procs[i].used = true;
+            procs[i].state = LX_RUNNING;
             procs[i].pid = next_pid++;
             return &procs[i];
         }
     return NULL;
 }
 
-struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err)
+/* A new process slot with its task and (stopped) thread; NULL if there is no room. */
+static struct lx_proc *new_task(void)
 {
-    const struct lx_node *file = lx_fs_lookup(path, true, err);
-    struct lx_proc *p;
-    uint64_t entry, phdr, sp;
-    unsigned phnum;
-    struct px_regs r = {0};
-    uint32_t badged;
+    struct lx_proc *p = new_proc();
 
-    if (!file)
+    if (!p)
         return NULL;
-    if (!(p = new_proc()) || !(p->task = libos_slot_alloc()) || !(p->thread = libos_slot_alloc()) ||
-        !(badged = libos_slot_alloc()) || px_task_create(libos_bootinfo->cap_memory, p->task, 1 << 20) != PX_OK ||
-        px_thread_create(p->task, p->thread) != PX_OK || px_cap_mint(lx_endpoint, badged, PX_R_WRITE, (uint64_t)p->pid) != PX_OK) {
-        *err = LX_EAGAIN;
-        return NULL;
-    }
-    snprintf(p->exe, sizeof(p->exe), "/%s", file->path);
-    strcpy(p->cwd, "/");
-    p->mmap_next = LX_MMAP_TOP;
-    for (int fd = 0; fd < 3; fd++)
-        p->fds[fd].kind = FD_CONSOLE;
-    struct lx_region *stack = add_region(p, LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, PX_PROT_READ | PX_PROT_WRITE);
-    if ((*err = -load_elf(p, file, &entry, &phdr, &phnum)) != 0 || !stack) {
-        *err = *err ? *err : LX_ENOMEM;
-        lx_proc_destroy(p);
+    if (!(p->task = libos_slot_alloc()) || !(p->thread = libos_slot_alloc()) ||
+        px_task_create(libos_bootinfo->cap_memory, p->task, 1 << 20) != PX_OK ||
+        px_thread_create(p->task, p->thread) != PX_OK) {
+        release(p);
+        p->state = LX_FREE;
         return NULL;
     }
-    sp = build_stack(p, stack, argv, envp, entry, phdr, phnum);
-    r.rip = entry;
-    r.rsp = sp;
-    if (px_thread_write_regs(p->thread, &r) != PX_OK ||
-        px_thread_set_handler(p->thread, badged, PX_THREAD_FOREIGN_ABI) != PX_OK ||
-        px_thread_set_sched(p->thread, 10, PX_TIMESLICE_DEFAULT_US) != PX_OK || px_thread_resume(p->thread) != PX_OK) {
-        *err = LX_EAGAIN;
-        lx_proc_destroy(p);
-        return NULL;
-    }
-    px_cap_delete(badged);
-    libos_slot_free(badged);
     return p;
 }
 
-void lx_proc_destroy(struct lx_proc *p)
+/* Start p's thread at regs, its exceptions going to lx badged with its pid. */
+static int start(struct lx_proc *p, const struct px_regs *regs)
 {
-    px_obj_destroy(p->task);
-    for (unsigned i = 0; i < p->nregions; i++) {
-        px_cap_delete(p->regions[i].frame);
-        libos_slot_free(p->regions[i].frame);
+    uint32_t badged = libos_slot_alloc();
+    bool ok = badged && px_cap_mint(lx_endpoint, badged, PX_R_WRITE, (uint64_t)p->pid) == PX_OK &&
+              px_thread_write_regs(p->thread, regs) == PX_OK &&
+              px_thread_set_handler(p->thread, badged, PX_THREAD_FOREIGN_ABI) == PX_OK &&
+              px_thread_set_sched(p->thread, 10, PX_TIMESLICE_DEFAULT_US) == PX_OK && px_thread_resume(p->thread) == PX_OK;
+
+    if (badged) {
+        px_cap_delete(badged);
+        libos_slot_free(badged);
     }
-    px_cap_delete(p->task), px_cap_delete(p->thread);
-    libos_slot_free(p->task), libos_slot_free(p->thread);
-    p->used = false;
+    return ok ? 0 : -LX_EAGAIN;
 }
+
+static void free_memory(struct lx_proc *p)
+{
+    for (unsigned i = 0; i < p->nregions; i++) {
+        struct px_map_op op = {PX_MAP_OP_UNMAP, 0, p->regions[i].start, 0,
+                               (p->regions[i].end - p->regions[i].start) / PX_PAGE_SIZE, 0, 0};
+        if (p->task)
+            px_map_batch(p->task, &op, 1, NULL);
+        drop_region(&p->regions[i]);
+    }
+    p->nregions = 0;
+}
+
+/* Everything p holds but its slot: memory, descriptors, task and thread. */
+static void release(struct lx_proc *p)
+{
+    if (p->task)
+        px_obj_destroy(p->task);
+    p->task = p->task ? (px_cap_delete(p->task), libos_slot_free(p->task), 0) : 0;
+    free_memory(p);
+    for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
+        if (p->fds[fd])
+            lx_file_put(p->fds[fd]), p->fds[fd] = NULL;
+    if (p->thread) {
+        px_cap_delete(p->thread);
+        libos_slot_free(p->thread);
+        p->thread = 0;
+    }
+}
+
+/* Load the ELF file into p's (empty) memory with a fresh stack; the first registers go in regs. */
+static int load(struct lx_proc *p, const struct lx_node *file, char *const argv[], char *const envp[],
+                struct px_regs *regs)
+{
+    uint64_t entry, phdr;
+    unsigned phnum;
+    int e;
+
+    snprintf(p->exe, sizeof(p->exe), "/%s", file->path);
+    p->mmap_next = LX_MMAP_TOP;
+    struct lx_region *stack = add_region(p, LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, PX_PROT_READ | PX_PROT_WRITE);
+    if (!stack)
+        return -LX_ENOMEM;
+    if ((e = load_elf(p, file, &entry, &phdr, &phnum)) < 0)
+        return e;
+    memset(regs, 0, sizeof(*regs));
+    regs->rip = entry;
+    regs->rsp = build_stack(p, stack, argv, envp, entry, phdr, phnum);
+    return 0;
+}
+
+struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err)
+{
+    const struct lx_node *file = lx_fs_lookup(path, true, err);
+    struct lx_fd *console = file ? lx_file_new(FD_CONSOLE, NULL, LX_O_RDWR) : NULL;
+    struct lx_proc *p = console ? new_task() : NULL;
+    struct px_regs r;
+
+    if (!file)
+        return NULL;
+    if (!p) {
+        if (console)
+            lx_file_put(console);
+        *err = LX_EAGAIN;
+        return NULL;
+    }
+    strcpy(p->cwd, "/");
+    p->fds[0] = console, p->fds[1] = lx_file_get(console), p->fds[2] = lx_file_get(console);
+    if ((*err = -load(p, file, argv, envp, &r)) != 0 || (*err = -start(p, &r)) != 0) {
+        release(p);
+        p->state = LX_FREE;
+        return NULL;
+    }
+    return p;
+}
+
+struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs, int *err)
+{
+    struct lx_proc *c = new_task();
+
+    *err = LX_EAGAIN;
+    if (!c)
+        return NULL;
+    c->ppid = parent->pid;
+    for (unsigned i = 0; i < parent->nregions; i++) {
+        const struct lx_region *r = &parent->regions[i];
+        struct lx_region *copy = add_region(c, r->start, r->end - r->start, r->prot);
+        if (!copy) {
+            release(c);
+            c->state = LX_FREE;
+            *err = LX_ENOMEM;
+            return NULL;
+        }
+        memcpy(copy->alias, r->alias, r->end - r->start);
+    }
+    c->brk_start = parent->brk_start, c->brk = parent->brk, c->mmap_next = parent->mmap_next;
+    for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
+        if (parent->fds[fd])
+            c->fds[fd] = lx_file_get(parent->fds[fd]);
+    c->cloexec = parent->cloexec;
+    memcpy(c->exe, parent->exe, sizeof(c->exe));
+    memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
+    if ((*err = -start(c, regs)) != 0) {
+        release(c);
+        c->state = LX_FREE;
+        return NULL;
+    }
+    return c;
+}
+
+/* "#!interpreter [one argument]" at the start of a script: the argv that runs it, in args (strings in buf). */
+static const struct lx_node *script(const struct lx_node *file, const char *path, char *const argv[], char **args,
+                                    char *buf, size_t buflen, int *err)
+{
+    size_t n = 0, len = file->size < buflen - 1 ? file->size : buflen - 1;
+    unsigned a = 0;
+
+    memcpy(buf, file->data, len);
+    buf[len] = 0;
+    char *line = buf + 2, *end = strchr(line, '\n');
+    if (!end) {
+        *err = LX_ENOEXEC;
+        return NULL;
+    }
+    *end = 0;
+    while (*line == ' ' || *line == '\t')
+        line++;
+    char *interp = line, *arg = interp + strcspn(interp, " \t");
+    if (*arg) {
+        *arg++ = 0;
+        arg += strspn(arg, " \t");
+        arg[strcspn(arg, "\r")] = 0;
+        for (size_t k = strlen(arg); k && (arg[k - 1] == ' ' || arg[k - 1] == '\t');)
+            arg[--k] = 0;
+    }
+    args[a++] = interp;
+    if (*arg)
+        args[a++] = arg;
+    args[a++] = (char *)path;
+    for (n = 1; argv[0] && argv[n] && a < 255; n++)
+        args[a++] = argv[n];
+    args[a] = NULL;
+    return lx_fs_lookup(interp, true, err);
+}
+
+int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *const envp[], struct px_regs *regs)
+{
+    static char *args[256];
+    static char line[512];
+    struct elf_image img;
+    int e;
+    const struct lx_node *file = lx_fs_lookup(path, true, &e);
+
+    if (!file)
+        return -e;
+    if (!S_ISREG(file->mode))
+        return -LX_EACCES;
+    if (file->size > 2 && file->data[0] == '#' && file->data[1] == '!') {
+        if (!(file = script(file, path, argv, args, line, sizeof(line), &e)))
+            return -e;
+        argv = args;
+        if (!S_ISREG(file->mode))
+            return -LX_EACCES;
+    }
+    if (elf_parse(file->data, file->size, PX_PAGE_SIZE, LX_MMAP_TOP, &img))
+        return -LX_ENOEXEC;
+    /* The point of no return: the old program's memory goes. */
+    free_memory(p);
+    for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
+        if (p->fds[fd] && (p->cloexec >> fd & 1))
+            lx_file_put(p->fds[fd]), p->fds[fd] = NULL;
+    p->cloexec = 0;
+    p->tid_address = 0;
+    return load(p, file, argv, envp, regs) < 0 ? 1 : 0;
+}
+
+void lx_proc_exit(struct lx_proc *p, int wait_status)
+{
+    release(p);
+    p->state = LX_ZOMBIE;
+    lx_wake_pending = true;
+    p->wait_status = wait_status;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (procs[i].state != LX_FREE && procs[i].ppid == p->pid)
+            procs[i].ppid = 1; /* orphans go to the first process, as to init */
+}
+
+void lx_proc_reap(struct lx_proc *p) { p->state = LX_FREE; }

@@ -47,7 +47,25 @@ static struct lx_fd *fd_of(struct lx_proc *p, uint64_t reg)
 {
     uint32_t fd = (uint32_t)reg;
 
-    return fd < LX_MAX_FDS && p->fds[fd].kind != FD_NONE ? &p->fds[fd] : NULL;
+    return fd < LX_MAX_FDS ? p->fds[fd] : NULL;
+}
+
+/* The lowest free descriptor at or above from, or -1. */
+static int free_fd(struct lx_proc *p, uint64_t from)
+{
+    for (uint64_t fd = from; fd < LX_MAX_FDS; fd++)
+        if (!p->fds[fd])
+            return (int)fd;
+    return -1;
+}
+
+/* Put f (a reference the caller holds) at descriptor fd, closing what was there. */
+static void install(struct lx_proc *p, int fd, struct lx_fd *f, bool cloexec)
+{
+    if (p->fds[fd])
+        lx_file_put(p->fds[fd]);
+    p->fds[fd] = f;
+    p->cloexec = cloexec ? p->cloexec | 1ull << fd : p->cloexec & ~(1ull << fd);
 }
 
 /* An absolute path from a process's (dirfd, path) pair. */
@@ -118,21 +136,21 @@ static int64_t sys_openat(struct lx_proc *p, struct px_regs *r)
         if (kind == FD_NONE)
             return -LX_EROFS; /* the initramfs is read-only in this version */
     }
-    for (fd = 0; fd < LX_MAX_FDS && p->fds[fd].kind != FD_NONE; fd++)
-        ;
-    if (fd == LX_MAX_FDS)
+    if ((fd = free_fd(p, 0)) < 0)
         return -LX_EMFILE;
     device(path, &kind);
-    if (kind != FD_NONE) {
-        p->fds[fd] = (struct lx_fd){kind, NULL, 0, (int)A2};
-        return fd;
+    const struct lx_node *n = NULL;
+    if (kind == FD_NONE) {
+        if (!(n = lx_fs_lookup(path, !(A2 & LX_O_NOFOLLOW), &e)))
+            return -e;
+        if ((A2 & LX_O_DIRECTORY) && !S_ISDIR(n->mode))
+            return -LX_ENOTDIR;
+        kind = S_ISDIR(n->mode) ? FD_DIR : FD_FILE;
     }
-    const struct lx_node *n = lx_fs_lookup(path, !(A2 & LX_O_NOFOLLOW), &e);
-    if (!n)
-        return -e;
-    if ((A2 & LX_O_DIRECTORY) && !S_ISDIR(n->mode))
-        return -LX_ENOTDIR;
-    p->fds[fd] = (struct lx_fd){S_ISDIR(n->mode) ? FD_DIR : FD_FILE, n, 0, (int)A2};
+    struct lx_fd *f = lx_file_new(kind, n, (int)A2);
+    if (!f)
+        return -LX_ENOMEM;
+    install(p, fd, f, A2 & LX_O_CLOEXEC);
     return fd;
 }
 
@@ -157,6 +175,15 @@ static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
         memcpy(tmp, f->node->data + off, n);
         break;
     case FD_DIR: return -LX_EISDIR;
+    case FD_PIPE_READ: {
+        if (at >= 0)
+            return -LX_ESPIPE;
+        int64_t got = lx_pipe_read(f, tmp, len);
+        if (got < 0)
+            return got;
+        n = (uint64_t)got;
+        break;
+    }
     default: return -LX_EBADF;
     }
     if (lx_copy_out(p, buf, tmp, n) < 0)
@@ -172,12 +199,20 @@ static int64_t sys_write(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint6
 
     if (len > sizeof(tmp))
         len = sizeof(tmp);
-    if (f->kind == FD_FILE || f->kind == FD_DIR)
+    if (f->kind == FD_FILE || f->kind == FD_DIR || f->kind == FD_PIPE_READ)
         return -LX_EBADF;
+    if (f->kind == FD_PIPE_WRITE && !f->pipe->readers)
+        return -LX_EPIPE;
+    if (f->kind == FD_PIPE_WRITE && f->pipe->count == LX_PIPE_SIZE && len)
+        return (f->flags & LX_O_NONBLOCK) ? -LX_EAGAIN : LX_WOULD_BLOCK;
+    if (f->kind == FD_PIPE_WRITE && len > LX_PIPE_SIZE - f->pipe->count)
+        len = LX_PIPE_SIZE - f->pipe->count;
     if (lx_copy_in(p, tmp, buf, len) < 0)
         return -LX_EFAULT;
     if (f->kind == FD_CONSOLE)
         libos_console_write(tmp, len);
+    if (f->kind == FD_PIPE_WRITE)
+        return lx_pipe_write(f, tmp, len);
     return (int64_t)len;
 }
 
@@ -193,7 +228,7 @@ static int64_t sys_vec(struct lx_proc *p, struct lx_fd *f, uint64_t iov, uint64_
             return -LX_EFAULT;
         int64_t n = write ? sys_write(p, f, v[0], v[1]) : sys_read(p, f, v[0], v[1], -1);
         if (n < 0)
-            return total ? total : n;
+            return total ? total : n; /* LX_WOULD_BLOCK too: what was done is returned */
         total += n;
         if ((uint64_t)n < v[1])
             break;
@@ -364,31 +399,64 @@ static int64_t sys_time(struct lx_proc *p, uint64_t clock, uint64_t ts)
     return lx_copy_out(p, ts, v, sizeof(v)) < 0 ? -LX_EFAULT : 0;
 }
 
-static int64_t sys_fcntl(struct lx_proc *p, struct lx_fd *f, uint64_t cmd, uint64_t arg)
+static int64_t sys_fcntl(struct lx_proc *p, struct lx_fd *f, uint64_t fdnum, uint64_t cmd, uint64_t arg)
 {
+    int fd;
+
     switch (cmd) {
-    case LX_F_GETFD: return 0;
-    case LX_F_SETFD: return 0;
+    case LX_F_GETFD: return p->cloexec >> fdnum & 1 ? LX_FD_CLOEXEC : 0;
+    case LX_F_SETFD: p->cloexec = arg & LX_FD_CLOEXEC ? p->cloexec | 1ull << fdnum : p->cloexec & ~(1ull << fdnum); return 0;
     case LX_F_GETFL: return f->flags;
-    case LX_F_SETFL: f->flags = (int)arg; return 0;
+    case LX_F_SETFL: f->flags = (f->flags & ~LX_O_NONBLOCK) | ((int)arg & LX_O_NONBLOCK); return 0;
     case LX_F_DUPFD:
     case LX_F_DUPFD_CLOEXEC:
-        for (uint64_t fd = arg; fd < LX_MAX_FDS; fd++)
-            if (p->fds[fd].kind == FD_NONE) {
-                p->fds[fd] = *f;
-                return (int64_t)fd;
-            }
-        return -LX_EMFILE;
+        if (arg >= LX_MAX_FDS)
+            return -LX_EINVAL;
+        if ((fd = free_fd(p, arg)) < 0)
+            return -LX_EMFILE;
+        install(p, fd, lx_file_get(f), cmd == LX_F_DUPFD_CLOEXEC);
+        return fd;
     default: return -LX_EINVAL;
     }
 }
 
-static int64_t sys_dup3(struct lx_proc *p, struct lx_fd *f, uint64_t to)
+/* dup2 (flags -1) and dup3. */
+static int64_t sys_dup3(struct lx_proc *p, struct lx_fd *f, uint64_t from, uint64_t to, int64_t flags)
 {
+    to = (uint32_t)to;
     if (to >= LX_MAX_FDS)
         return -LX_EBADF;
-    p->fds[to] = *f;
+    if ((uint32_t)from == to)
+        return flags < 0 ? (int64_t)to : -LX_EINVAL;
+    if (flags > 0 && flags != LX_O_CLOEXEC)
+        return -LX_EINVAL;
+    install(p, (int)to, lx_file_get(f), flags == LX_O_CLOEXEC);
     return (int64_t)to;
+}
+
+static int64_t sys_pipe(struct lx_proc *p, uint64_t ufds, uint64_t flags)
+{
+    struct lx_fd *rd, *wr;
+    int fds[2], e;
+
+    if (flags & ~(uint64_t)(LX_O_CLOEXEC | LX_O_NONBLOCK))
+        return -LX_EINVAL;
+    if ((fds[0] = free_fd(p, 0)) < 0)
+        return -LX_EMFILE;
+    p->fds[fds[0]] = (struct lx_fd *)1; /* held while the second is found */
+    fds[1] = free_fd(p, 0);
+    p->fds[fds[0]] = NULL;
+    if (fds[1] < 0)
+        return -LX_EMFILE;
+    if ((e = lx_pipe_new(&rd, &wr, (int)(flags & LX_O_NONBLOCK))) < 0)
+        return e;
+    if (lx_copy_out(p, ufds, fds, sizeof(fds)) < 0) {
+        lx_file_put(rd), lx_file_put(wr);
+        return -LX_EFAULT;
+    }
+    install(p, fds[0], rd, flags & LX_O_CLOEXEC);
+    install(p, fds[1], wr, flags & LX_O_CLOEXEC);
+    return 0;
 }
 
 static int64_t files(struct lx_proc *p, struct px_regs *r, bool *handled)
@@ -400,7 +468,7 @@ static int64_t files(struct lx_proc *p, struct px_regs *r, bool *handled)
     case 0: return f ? sys_read(p, f, A1, A2, -1) : -LX_EBADF;
     case 1: return f ? sys_write(p, f, A1, A2) : -LX_EBADF;
     case 2: r->r10 = A2, r->rdx = A1, r->rsi = A0, r->rdi = (uint64_t)AT_FDCWD_; return sys_openat(p, r);
-    case 3: return f ? (f->kind = FD_NONE, 0) : -LX_EBADF;
+    case 3: return f ? (install(p, (int)(uint32_t)A0, NULL, false), 0) : -LX_EBADF;
     case 4: return sys_stat(p, r, AT_FDCWD_, A0, A1, 0);
     case 5: return f ? sys_fstat(p, f, A1) : -LX_EBADF;
     case 6: return sys_stat(p, r, AT_FDCWD_, A0, A1, AT_SYMLINK_NOFOLLOW_);
@@ -408,15 +476,17 @@ static int64_t files(struct lx_proc *p, struct px_regs *r, bool *handled)
     case 17: return f ? sys_read(p, f, A1, A2, (int64_t)A3) : -LX_EBADF;
     case 19: return f ? sys_vec(p, f, A1, A2, false) : -LX_EBADF;
     case 20: return f ? sys_vec(p, f, A1, A2, true) : -LX_EBADF;
-    case 32: return f ? sys_fcntl(p, f, LX_F_DUPFD, 0) : -LX_EBADF;
-    case 33: return f ? sys_dup3(p, f, A1) : -LX_EBADF;
-    case 72: return f ? sys_fcntl(p, f, A1, A2) : -LX_EBADF;
+    case 22: return sys_pipe(p, A0, 0);
+    case 32: return f ? sys_fcntl(p, f, (uint32_t)A0, LX_F_DUPFD, 0) : -LX_EBADF;
+    case 33: return f ? sys_dup3(p, f, A0, A1, -1) : -LX_EBADF;
+    case 72: return f ? sys_fcntl(p, f, (uint32_t)A0, A1, A2) : -LX_EBADF;
     case 89: return sys_readlink(p, AT_FDCWD_, A0, A1, A2);
     case 217: return f ? sys_getdents64(p, f, A1, A2) : -LX_EBADF;
     case 257: return sys_openat(p, r);
     case 262: return sys_stat(p, r, (int64_t)A0, A1, A2, (int)A3);
     case 267: return sys_readlink(p, (int64_t)A0, A1, A2, A3);
-    case 292: return f ? sys_dup3(p, f, A1) : -LX_EBADF;
+    case 292: return f ? sys_dup3(p, f, A0, A1, (int64_t)(A2 & 0xffffffff)) : -LX_EBADF;
+    case 293: return sys_pipe(p, A0, A1);
     default: *handled = false; return 0;
     }
 }
@@ -537,6 +607,154 @@ static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
     }
 }
 
+#define CLONE_VM 0x100
+#define CLONE_VFORK 0x4000
+#define CLONE_THREAD 0x10000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_CHILD_SETTID 0x1000000
+#define MAX_EXEC_ARGS 256
+#define MAX_EXEC_BYTES 65536
+
+/* fork, vfork (a fork here: the parent need not wait) and clone without CLONE_VM. */
+static int64_t sys_clone(struct lx_proc *p, struct px_regs *r, uint64_t flags, uint64_t newsp, uint64_t ptid,
+                         uint64_t ctid, uint64_t tls, bool *handled)
+{
+    struct px_regs child = *r;
+    int e;
+
+    if (flags & (CLONE_VM | CLONE_THREAD)) {
+        *handled = false; /* threads and shared address spaces: not in this version (counted as unimplemented) */
+        return 0;
+    }
+    if ((flags & 0xff) != LX_SIGCHLD && (flags & 0xff) != 0)
+        return -LX_EINVAL; /* another exit signal than SIGCHLD: not in this version */
+    child.rax = 0;
+    if (newsp)
+        child.rsp = newsp;
+    if (flags & CLONE_SETTLS)
+        child.fs_base = tls;
+    struct lx_proc *c = lx_proc_fork(p, &child, &e);
+    if (!c)
+        return -e;
+    if (flags & CLONE_CHILD_SETTID)
+        lx_copy_out(c, ctid, &c->pid, 4);
+    if (flags & CLONE_CHILD_CLEARTID)
+        c->tid_address = ctid;
+    if (flags & CLONE_PARENT_SETTID)
+        lx_copy_out(p, ptid, &c->pid, 4);
+    return c->pid;
+}
+
+/* A NULL-terminated array of strings from the process, packed into buf; -LX_EFAULT or -LX_E2BIG. */
+static int copy_strings(struct lx_proc *p, uint64_t uarr, char **out, char *buf, size_t *used)
+{
+    unsigned n = 0;
+
+    for (; uarr; n++) {
+        uint64_t ptr;
+        if (n == MAX_EXEC_ARGS - 1)
+            return -LX_E2BIG;
+        if (lx_copy_in(p, &ptr, uarr + n * 8, 8) < 0)
+            return -LX_EFAULT;
+        if (!ptr)
+            break;
+        int e = lx_copy_string(p, buf + *used, ptr, MAX_EXEC_BYTES - *used);
+        if (e < 0)
+            return e == -LX_ENAMETOOLONG ? -LX_E2BIG : e;
+        out[n] = buf + *used;
+        *used += strlen(out[n]) + 1;
+    }
+    out[n] = NULL;
+    return 0;
+}
+
+static int64_t sys_execve(struct lx_proc *p, struct px_regs *r, int64_t dirfd, uint64_t upath, uint64_t uargv,
+                          uint64_t uenvp, enum lx_outcome *outcome)
+{
+    static char strings[MAX_EXEC_BYTES];
+    static char *argv[MAX_EXEC_ARGS], *envp[MAX_EXEC_ARGS];
+    char path[300];
+    size_t used = 0;
+    int e;
+
+    if ((e = path_at(p, dirfd, upath, path, sizeof(path))) < 0 || (e = copy_strings(p, uargv, argv, strings, &used)) < 0 ||
+        (e = copy_strings(p, uenvp, envp, strings, &used)) < 0)
+        return e;
+    e = lx_proc_exec(p, path, argv, envp, r);
+    if (e > 0) { /* the old program is gone and the new one could not be set up: Linux sends SIGSEGV */
+        *outcome = LX_EXIT;
+        return 11;
+    }
+    return e < 0 ? e : (int64_t)r->rax;
+}
+
+/* wait4: a zombie child is reaped; a running one is waited for (LX_WOULD_BLOCK) unless WNOHANG. */
+static int64_t sys_wait4(struct lx_proc *p, int64_t pid, uint64_t ustatus, uint64_t options, uint64_t rusage)
+{
+    bool any = false;
+
+    pid = (int32_t)pid;
+    if (options & ~(uint64_t)(LX_WNOHANG | 2 | 8 | 0x40000000)) /* WUNTRACED, WCONTINUED, __WALL */
+        return -LX_EINVAL;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *c = lx_proc_at(i);
+        if (c->state == LX_FREE || c->ppid != p->pid || (pid > 0 && c->pid != pid))
+            continue; /* pid 0 and < -1 name process groups: each process is its own group, so any child */
+        any = true;
+        if (c->state != LX_ZOMBIE)
+            continue;
+        uint8_t zero[144] = {0};
+        if ((ustatus && lx_copy_out(p, ustatus, &c->wait_status, 4) < 0) ||
+            (rusage && lx_copy_out(p, rusage, zero, sizeof(zero)) < 0))
+            return -LX_EFAULT;
+        int reaped = c->pid;
+        lx_proc_reap(c);
+        return reaped;
+    }
+    if (!any)
+        return -LX_ECHILD;
+    return options & LX_WNOHANG ? 0 : LX_WOULD_BLOCK;
+}
+
+/* kill: no handlers in this version, so a signal does its default action: end the process, or nothing. */
+static int64_t sys_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_outcome *outcome)
+{
+    pid = (int32_t)pid;
+    if (sig > 64)
+        return -LX_EINVAL;
+    struct lx_proc *t = pid > 0 ? lx_proc_find((int)pid) : pid == 0 || pid == -1 ? NULL : lx_proc_find((int)-pid);
+    if (pid == 0 || pid == -1)
+        return -LX_EPERM; /* a signal to a whole group or to everyone: not in this version */
+    if (!t || t->state == LX_ZOMBIE)
+        return t ? 0 : -LX_ESRCH;
+    bool ignored = sig == 0 || sig == LX_SIGCHLD || sig == 18 /* SIGCONT */ || sig == 23 /* SIGURG */ ||
+                   sig == 28 /* SIGWINCH */;
+    if (ignored)
+        return 0;
+    if (t == p) {
+        *outcome = LX_EXIT;
+        return (int64_t)sig;
+    }
+    lx_proc_exit(t, (int)sig);
+    return 0;
+}
+
+static int64_t processes(struct lx_proc *p, struct px_regs *r, bool *handled, enum lx_outcome *outcome)
+{
+    *handled = true;
+    switch (r->rax) {
+    case 56: return sys_clone(p, r, A0, A1, A2, A3, A4, handled);
+    case 57: case 58: return sys_clone(p, r, LX_SIGCHLD, 0, 0, 0, 0, handled); /* fork, vfork */
+    case 59: return sys_execve(p, r, AT_FDCWD_, A0, A1, A2, outcome);
+    case 322: return sys_execve(p, r, (int64_t)A0, A1, A2, A3, outcome); /* execveat, without flags */
+    case 61: return sys_wait4(p, (int64_t)A0, A1, A2, A3);
+    case 62: return sys_kill(p, (int64_t)A0, A1, outcome);
+    default: *handled = false; return 0;
+    }
+}
+
 static const char *name_of(uint64_t nr)
 {
     static const struct { unsigned nr; const char *name; } names[] = {
@@ -569,11 +787,19 @@ enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_statu
     bool handled = false;
     int64_t ret;
 
+    enum lx_outcome outcome = LX_RESUME;
+
     if (r->rax == 60 || r->rax == 231) { /* exit, exit_group */
         *exit_status = (int)(A0 & 0xff) << 8;
         return LX_EXIT;
     }
-    ret = files(p, r, &handled);
+    ret = processes(p, r, &handled, &outcome);
+    if (outcome == LX_EXIT) { /* the process ended itself: ret is the signal */
+        *exit_status = (int)ret;
+        return LX_EXIT;
+    }
+    if (!handled)
+        ret = files(p, r, &handled);
     if (!handled)
         ret = memory(p, r, &handled);
     if (!handled)
@@ -584,6 +810,12 @@ enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_statu
         if (r->rax < NSYSCALLS)
             unimplemented[r->rax]++;
         ret = -LX_ENOSYS;
+    }
+    if (ret == LX_WOULD_BLOCK)
+        return LX_BLOCK; /* r is as it was: the call is done again later */
+    if (ret == -LX_EPIPE && (r->rax == 1 || r->rax == 20)) { /* a write to a pipe nobody reads: SIGPIPE */
+        *exit_status = LX_SIGPIPE;
+        return LX_EXIT;
     }
     r->rax = (uint64_t)ret;
     return LX_RESUME;

@@ -10,6 +10,7 @@
 #define LX_EPERM 1
 #define LX_ENOENT 2
 #define LX_ESRCH 3
+#define LX_EINTR 4
 #define LX_E2BIG 7
 #define LX_ENOEXEC 8
 #define LX_EBADF 9
@@ -45,6 +46,7 @@
 #define LX_SIGKILL 9
 #define LX_SIGPIPE 13
 #define LX_SIGCHLD 17
+#define LX_NSIG 64
 
 #define LX_F_DUPFD 0
 #define LX_F_GETFD 1

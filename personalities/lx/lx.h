@@ -82,6 +82,11 @@ int lx_pipe_new(struct lx_fd **read_end, struct lx_fd **write_end, int flags);
 int64_t lx_pipe_read(struct lx_fd *f, uint8_t *buf, uint64_t len);
 int64_t lx_pipe_write(struct lx_fd *f, const uint8_t *buf, uint64_t len);
 
+/* The kernel's struct sigaction on x86_64 (rt_sigaction). */
+struct lx_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
 enum lx_state { LX_FREE, LX_RUNNING, LX_BLOCKED, LX_ZOMBIE };
 
 struct lx_proc {
@@ -89,7 +94,7 @@ struct lx_proc {
     int pid, ppid;
     int wait_status;      /* a zombie's, as wait4 reports it */
     uint32_t task, thread;
-    struct px_regs blocked; /* a blocked process's registers at its system call */
+    struct px_regs call;  /* a blocked process's registers at its system call */
     struct lx_region regions[LX_MAX_REGIONS];
     unsigned nregions;
     uint64_t brk_start, brk, mmap_next;
@@ -97,6 +102,12 @@ struct lx_proc {
     uint64_t cloexec;     /* a bit per descriptor */
     char exe[128], cwd[128];
     uint64_t tid_address;
+    uint64_t deadline;    /* a blocked sleep's or poll's end (monotonic ns); 0 none */
+    char comm[16];        /* prctl(PR_SET_NAME) */
+    struct lx_sigaction act[LX_NSIG + 1];
+    uint64_t blocked, pending; /* bit sig - 1 for each signal */
+    uint64_t saved_blocked;    /* the mask rt_sigsuspend replaced */
+    bool sigsuspended;
 };
 
 struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err);
@@ -108,7 +119,9 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
 void lx_proc_exit(struct lx_proc *p, int wait_status);
 void lx_proc_reap(struct lx_proc *p);
 struct lx_proc *lx_proc_find(int pid);
-struct lx_proc *lx_proc_at(unsigned i); /* the i-th slot, for walks over every process */
+struct lx_proc *lx_proc_at(unsigned i);
+unsigned lx_proc_count(void);
+uint64_t lx_pages_in_use(void); /* pages of memory the processes hold */ /* the i-th slot, for walks over every process */
 
 /* Memory of a process. */
 int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
@@ -120,6 +133,24 @@ int lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, uint64_t len);
 int lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, uint64_t len);
 /* A NUL-terminated string of at most max bytes (including the NUL); -LX_EFAULT or -LX_ENAMETOOLONG. */
 int lx_copy_string(struct lx_proc *p, char *dst, uint64_t src, size_t max);
+
+/* ---- signals (signal.c) ---- */
+/* Send sig to t: true if that ended t (a default action), false if it is pending or was discarded. */
+bool lx_signal_send(struct lx_proc *t, int sig);
+bool lx_signal_kills(const struct lx_proc *t, int sig); /* sending sig now would end t */
+bool lx_signal_deliverable(const struct lx_proc *p);
+bool lx_signal_restarts(const struct lx_proc *p); /* the next signal's handler has SA_RESTART */
+/*
+ * Deliver the next unblocked pending signal (or fault_sig, from a fault at fault_addr) as p comes back
+ * from lx with registers r: the signal number when a handler now runs (r changed), 0 when nothing is
+ * to be done, or -sig when the process is to end with sig.
+ */
+int lx_signal_deliver(struct lx_proc *p, struct px_regs *r, int fault_sig, uint64_t fault_addr);
+int64_t lx_sigreturn(struct lx_proc *p, struct px_regs *r);
+int64_t lx_sigaction(struct lx_proc *p, uint64_t sig, uint64_t uact, uint64_t uold, uint64_t size);
+int64_t lx_sigprocmask(struct lx_proc *p, uint64_t how, uint64_t uset, uint64_t uold, uint64_t size);
+int64_t lx_sigsuspend(struct lx_proc *p, uint64_t uset, uint64_t size);
+void lx_signal_exec(struct lx_proc *p); /* handlers go back to SIG_DFL (SIG_IGN stays) */
 
 /* ---- system calls (sys.c) ---- */
 enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK };

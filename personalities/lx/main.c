@@ -14,15 +14,42 @@
 
 uint32_t lx_endpoint;
 bool lx_wake_pending;
+static uint32_t timer; /* signals the notification bound to lx's thread: a blocked process's deadline */
 
 /*
  * Do again the system calls of blocked processes, now that something changed (a pipe was read, written
  * or closed, a process ended); a call that completes resumes its thread. Repeated while calls complete,
  * since one's completion can be what another waits for.
  */
+/* As p goes back to its program with registers r: a pending signal is delivered. <0: p ends with -that. */
+static int finish(struct lx_proc *p, struct px_regs *r)
+{
+    int d = lx_signal_deliver(p, r, 0, 0);
+
+    if (p->sigsuspended) { /* rt_sigsuspend ended and no handler ran: its mask goes back */
+        p->blocked = p->saved_blocked;
+        p->sigsuspended = false;
+    }
+    return d;
+}
+
+/* A blocked call a signal interrupts is done again after the handler (SA_RESTART) or fails with EINTR. */
+static void interrupt(struct lx_proc *p, struct px_regs *r)
+{
+    uint64_t nr = p->call.rax;
+    bool restartable = nr != 7 && nr != 271 && nr != 35 && nr != 230 && nr != 130;
+
+    *r = p->call;
+    if (restartable && lx_signal_restarts(p))
+        r->rip -= 2; /* back onto the syscall instruction, rax still the number */
+    else
+        r->rax = (uint64_t)-LX_EINTR;
+}
+
 static void wake_blocked(void)
 {
-    int status;
+    int status, d;
+    uint64_t next = 0;
 
     while (lx_wake_pending) {
         lx_wake_pending = false;
@@ -30,18 +57,32 @@ static void wake_blocked(void)
             struct lx_proc *p = lx_proc_at(i);
             if (p->state != LX_BLOCKED)
                 continue;
-            struct px_regs r = p->blocked;
-            switch (lx_syscall(p, &r, &status)) {
+            struct px_regs r = p->call;
+            enum lx_outcome o = lx_syscall(p, &r, &status);
+            if (o == LX_BLOCK && lx_signal_deliverable(p)) {
+                interrupt(p, &r);
+                o = LX_RESUME;
+            }
+            switch (o) {
             case LX_BLOCK: break;
             case LX_EXIT: lx_proc_exit(p, status); break;
             case LX_RESUME:
                 p->state = LX_RUNNING;
-                if (px_thread_write_regs(p->thread, &r) != PX_OK || px_thread_resume(p->thread) != PX_OK)
-                    lx_proc_exit(p, 9);
+                p->deadline = 0;
+                if ((d = finish(p, &r)) < 0)
+                    lx_proc_exit(p, -d);
+                else if (px_thread_write_regs(p->thread, &r) != PX_OK || px_thread_resume(p->thread) != PX_OK)
+                    lx_proc_exit(p, LX_SIGKILL);
                 break;
             }
         }
     }
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *p = lx_proc_at(i);
+        if (p->state == LX_BLOCKED && p->deadline && (!next || p->deadline < next))
+            next = p->deadline;
+    }
+    px_timer_set(timer, next, 0); /* 0 disarms */
 }
 
 static struct px_regs regs_of(const struct px_msg *m)
@@ -130,15 +171,20 @@ int main(void)
     char err[128], init[128], *argv[MAX_ARGS];
     struct lx_proc *first;
     struct px_msg m;
-    int e, status = 0;
+    int e, d, status = 0;
 
     if (!image || lx_fs_load((const void *)(uintptr_t)image->va, image->size, err, sizeof(err)) < 0) {
         printf("lx: %s\n", image ? err : "no initramfs: give the task an image");
         return 1;
     }
     command_line(argv, init);
-    if (!(lx_endpoint = libos_slot_alloc()) || px_endpoint_create(lx_endpoint) != PX_OK)
+    uint32_t ntfn = libos_slot_alloc();
+    if (!(lx_endpoint = libos_slot_alloc()) || px_endpoint_create(lx_endpoint) != PX_OK || !ntfn ||
+        !(timer = libos_slot_alloc()) || px_notification_create(ntfn) != PX_OK || px_timer_create(timer, ntfn, 1) != PX_OK ||
+        px_thread_bind(libos_bootinfo->cap_thread, ntfn) != PX_OK) {
+        printf("lx: cannot make its endpoint and timer\n");
         return 1;
+    }
     if (!(first = lx_proc_spawn(init, argv, envp, &e))) {
         printf("lx: cannot start %s (errno %d)\n", init, e);
         return 1;
@@ -146,6 +192,12 @@ int main(void)
     int first_pid = first->pid;
     px_recv(lx_endpoint, &m);
     for (;;) {
+        if (PX_MSGINFO_LABEL(m.info) == PX_LABEL_NOTIFY) { /* the timer: a deadline passed */
+            lx_wake_pending = true;
+            wake_blocked();
+            px_recv(lx_endpoint, &m);
+            continue;
+        }
         struct lx_proc *p = lx_proc_find((int)m.badge);
         uint64_t kind = PX_MSGINFO_LABEL(m.info) - PX_LABEL_EXCEPTION;
         struct px_regs r = regs_of(&m);
@@ -157,9 +209,18 @@ int main(void)
         } else if (kind == PX_EXC_FOREIGN_SYSCALL) {
             struct px_regs at_call = r;
             switch (lx_syscall(p, &r, &status)) {
-            case LX_RESUME: put_regs(&m, &r); break;
+            case LX_RESUME:
+                if ((d = finish(p, &r)) >= 0) {
+                    put_regs(&m, &r);
+                    break;
+                }
+                m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+                px_reply(&m);
+                replied = true;
+                lx_proc_exit(p, -d);
+                break;
             case LX_BLOCK: /* stopped until wake_blocked finds the call can be done */
-                p->blocked = at_call;
+                p->call = at_call;
                 p->state = LX_BLOCKED;
                 m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
                 break;
@@ -172,13 +233,17 @@ int main(void)
             }
         } else {
             int sig = signal_of(kind);
-            printf("lx: pid %d killed by signal %d (exception %llu at rip %#llx, address %#llx)\n", p->pid, sig,
-                   (unsigned long long)kind, (unsigned long long)r.rip,
-                   (unsigned long long)libos_ipc_buffer()->mr[22]);
-            m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
-            px_reply(&m);
-            replied = true;
-            lx_proc_exit(p, sig);
+            uint64_t addr = libos_ipc_buffer()->mr[22], rip = r.rip;
+            if (lx_signal_deliver(p, &r, sig, addr) > 0) { /* its handler runs */
+                put_regs(&m, &r);
+            } else {
+                printf("lx: pid %d killed by signal %d (exception %llu at rip %#llx, address %#llx)\n", p->pid, sig,
+                       (unsigned long long)kind, (unsigned long long)rip, (unsigned long long)addr);
+                m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+                px_reply(&m);
+                replied = true;
+                lx_proc_exit(p, sig);
+            }
         }
         if (!replied && p->state == LX_RUNNING && !lx_wake_pending) {
             px_reply_recv(lx_endpoint, &m); /* the fast path: nothing another process waits for changed */

@@ -33,6 +33,25 @@ static int next_pid = 1;
 
 struct lx_proc *lx_proc_at(unsigned i) { return &procs[i]; }
 
+uint64_t lx_pages_in_use(void)
+{
+    uint64_t pages = 0;
+
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        for (unsigned j = 0; procs[i].state != LX_FREE && j < procs[i].nregions; j++)
+            pages += (procs[i].regions[j].end - procs[i].regions[j].start) / PX_PAGE_SIZE;
+    return pages;
+}
+
+unsigned lx_proc_count(void)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        n += procs[i].state != LX_FREE;
+    return n;
+}
+
 struct lx_proc *lx_proc_find(int pid)
 {
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
@@ -375,6 +394,8 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
         if (parent->fds[fd])
             c->fds[fd] = lx_file_get(parent->fds[fd]);
     c->cloexec = parent->cloexec;
+    memcpy(c->act, parent->act, sizeof(c->act));
+    c->blocked = parent->blocked;
     memcpy(c->exe, parent->exe, sizeof(c->exe));
     memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
     if ((*err = -start(c, regs)) != 0) {
@@ -448,6 +469,7 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
             lx_file_put(p->fds[fd]), p->fds[fd] = NULL;
     p->cloexec = 0;
     p->tid_address = 0;
+    lx_signal_exec(p);
     return load(p, file, argv, envp, regs) < 0 ? 1 : 0;
 }
 
@@ -456,6 +478,9 @@ void lx_proc_exit(struct lx_proc *p, int wait_status)
     release(p);
     p->state = LX_ZOMBIE;
     lx_wake_pending = true;
+    struct lx_proc *parent = lx_proc_find(p->ppid);
+    if (parent)
+        lx_signal_send(parent, LX_SIGCHLD);
     p->wait_status = wait_status;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
         if (procs[i].state != LX_FREE && procs[i].ppid == p->pid)

@@ -193,27 +193,47 @@ static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
     return (int64_t)n;
 }
 
+/* How much of a write of len bytes to f can be done now: the count, or a negative errno / LX_WOULD_BLOCK. */
+static int64_t writable(struct lx_fd *f, uint64_t len)
+{
+    if (f->kind == FD_FILE || f->kind == FD_DIR || f->kind == FD_PIPE_READ)
+        return -LX_EBADF;
+    if (f->kind != FD_PIPE_WRITE)
+        return (int64_t)len;
+    if (!f->pipe->readers)
+        return -LX_EPIPE;
+    if (f->pipe->count == LX_PIPE_SIZE && len)
+        return (f->flags & LX_O_NONBLOCK) ? -LX_EAGAIN : LX_WOULD_BLOCK;
+    return (int64_t)(len < LX_PIPE_SIZE - f->pipe->count ? len : LX_PIPE_SIZE - f->pipe->count);
+}
+
+/* Write bytes lx holds to f (at most what writable() allows). */
+static int64_t lx_write_kernel(struct lx_proc *p, struct lx_fd *f, const uint8_t *buf, uint64_t len)
+{
+    int64_t n = writable(f, len);
+
+    (void)p;
+    if (n <= 0)
+        return n;
+    if (f->kind == FD_CONSOLE)
+        libos_console_write(buf, (size_t)n);
+    if (f->kind == FD_PIPE_WRITE)
+        return lx_pipe_write(f, buf, (uint64_t)n);
+    return n;
+}
+
 static int64_t sys_write(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t len)
 {
     static uint8_t tmp[65536];
+    int64_t n;
 
     if (len > sizeof(tmp))
         len = sizeof(tmp);
-    if (f->kind == FD_FILE || f->kind == FD_DIR || f->kind == FD_PIPE_READ)
-        return -LX_EBADF;
-    if (f->kind == FD_PIPE_WRITE && !f->pipe->readers)
-        return -LX_EPIPE;
-    if (f->kind == FD_PIPE_WRITE && f->pipe->count == LX_PIPE_SIZE && len)
-        return (f->flags & LX_O_NONBLOCK) ? -LX_EAGAIN : LX_WOULD_BLOCK;
-    if (f->kind == FD_PIPE_WRITE && len > LX_PIPE_SIZE - f->pipe->count)
-        len = LX_PIPE_SIZE - f->pipe->count;
-    if (lx_copy_in(p, tmp, buf, len) < 0)
+    if ((n = writable(f, len)) <= 0)
+        return n;
+    if (lx_copy_in(p, tmp, buf, (uint64_t)n) < 0)
         return -LX_EFAULT;
-    if (f->kind == FD_CONSOLE)
-        libos_console_write(tmp, len);
-    if (f->kind == FD_PIPE_WRITE)
-        return lx_pipe_write(f, tmp, len);
-    return (int64_t)len;
+    return lx_write_kernel(p, f, tmp, (uint64_t)n);
 }
 
 static int64_t sys_vec(struct lx_proc *p, struct lx_fd *f, uint64_t iov, uint64_t cnt, bool write)
@@ -567,22 +587,138 @@ static int64_t identity(struct lx_proc *p, struct px_regs *r, bool *handled)
     }
 }
 
+/* A sleep is a deadline: the process blocks and lx's timer wakes it (wake_blocked does the call again). */
+static int64_t sys_nanosleep(struct lx_proc *p, uint64_t clock, uint64_t flags, uint64_t uts)
+{
+    int64_t ts[2];
+
+    if (p->state != LX_BLOCKED) {
+        if (clock > 11)
+            return -LX_EINVAL;
+        if (lx_copy_in(p, ts, uts, sizeof(ts)) < 0)
+            return -LX_EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -LX_EINVAL;
+        uint64_t ns = (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1];
+        if (flags & 1) /* TIMER_ABSTIME */
+            p->deadline = clock == 0 ? ns - (uint64_t)libos_shared_info()->wall_offset_ns : ns;
+        else
+            p->deadline = libos_monotonic_ns() + ns;
+    }
+    return libos_monotonic_ns() >= p->deadline ? 0 : LX_WOULD_BLOCK;
+}
+
+#define POLLIN 0x1
+#define POLLOUT 0x4
+#define POLLERR 0x8
+#define POLLHUP 0x10
+#define POLLNVAL 0x20
+
+/* poll: ready descriptors now, or block until something changes or the timeout (ns; -1 none) passes. */
+static int64_t sys_poll(struct lx_proc *p, uint64_t ufds, uint64_t n, int64_t timeout_ns)
+{
+    struct { int32_t fd; int16_t events, revents; } pfd[64];
+    int64_t ready = 0;
+
+    if (n > 64)
+        return -LX_EINVAL;
+    if (lx_copy_in(p, pfd, ufds, n * sizeof(pfd[0])) < 0)
+        return -LX_EFAULT;
+    for (uint64_t i = 0; i < n; i++) {
+        struct lx_fd *f = pfd[i].fd < 0 ? NULL : fd_of(p, (uint64_t)pfd[i].fd);
+        int16_t ev = pfd[i].events | POLLERR | POLLHUP, re = 0;
+        if (pfd[i].fd < 0)
+            re = 0;
+        else if (!f)
+            re = POLLNVAL;
+        else if (f->kind == FD_PIPE_READ)
+            re = (int16_t)((f->pipe->count ? POLLIN : 0) | (!f->pipe->writers ? POLLHUP : 0));
+        else if (f->kind == FD_PIPE_WRITE)
+            re = (int16_t)((f->pipe->count < LX_PIPE_SIZE ? POLLOUT : 0) | (!f->pipe->readers ? POLLERR : 0));
+        else
+            re = POLLIN | POLLOUT; /* files and devices are always ready (a console read waits for a line) */
+        pfd[i].revents = (int16_t)(re & (ev | POLLNVAL));
+        ready += pfd[i].revents != 0;
+    }
+    if (ready || timeout_ns == 0 || (p->state == LX_BLOCKED && p->deadline && libos_monotonic_ns() >= p->deadline))
+        return lx_copy_out(p, ufds, pfd, n * sizeof(pfd[0])) < 0 ? -LX_EFAULT : ready;
+    if (p->state != LX_BLOCKED)
+        p->deadline = timeout_ns > 0 ? libos_monotonic_ns() + (uint64_t)timeout_ns : 0;
+    return LX_WOULD_BLOCK;
+}
+
+/* sendfile: a read from in and a write to out of what was read. */
+static int64_t sys_sendfile(struct lx_proc *p, uint64_t out, uint64_t in, uint64_t uoff, uint64_t count)
+{
+    static uint8_t buf[65536];
+    struct lx_fd *fo = fd_of(p, out), *fi = fd_of(p, in);
+    int64_t off = -1, n;
+
+    if (!fo || !fi)
+        return -LX_EBADF;
+    if (fi->kind != FD_FILE)
+        return -LX_EINVAL;
+    if (uoff && lx_copy_in(p, &off, uoff, 8) < 0)
+        return -LX_EFAULT;
+    if (off < -1 || (uoff && off < 0))
+        return -LX_EINVAL;
+    uint64_t at = uoff ? (uint64_t)off : fi->offset;
+    n = at >= fi->node->size ? 0 : (int64_t)(fi->node->size - at < count ? fi->node->size - at : count);
+    if (n > (int64_t)sizeof(buf))
+        n = sizeof(buf);
+    memcpy(buf, fi->node->data + at, (size_t)n);
+    if (!n)
+        return 0;
+    n = lx_write_kernel(p, fo, buf, (uint64_t)n);
+    if (n <= 0)
+        return n;
+    if (uoff) {
+        off += n;
+        if (lx_copy_out(p, uoff, &off, 8) < 0)
+            return -LX_EFAULT;
+    } else {
+        fi->offset += (uint64_t)n;
+    }
+    return n;
+}
+
 static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
 {
-    uint64_t lim[2] = {8ull << 20, ~0ull};
+    uint64_t lim[2] = {LX_STACK_SIZE, LX_STACK_SIZE};
 
     *handled = true;
     switch (r->rax) {
     case 24: px_thread_yield(); return 0;          /* sched_yield */
-    case 35: case 230: {                           /* nanosleep, clock_nanosleep */
+    case 35: return sys_nanosleep(p, 1, 0, A0);    /* nanosleep: CLOCK_MONOTONIC */
+    case 230: return sys_nanosleep(p, A0, A1, A2); /* clock_nanosleep */
+    case 7: return sys_poll(p, A0, A1, (int32_t)A2 < 0 ? -1 : (int64_t)(int32_t)A2 * 1000000);
+    case 271: {                                    /* ppoll (the signal mask is not swapped in this version) */
         int64_t ts[2];
-        if (lx_copy_in(p, ts, r->rax == 35 ? A0 : A2, sizeof(ts)) < 0)
+        if (!A2)
+            return sys_poll(p, A0, A1, -1);
+        if (lx_copy_in(p, ts, A2, sizeof(ts)) < 0)
             return -LX_EFAULT;
         if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
             return -LX_EINVAL;
-        libos_sleep_ns((uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1]); /* lx waits with the process */
-        return 0;
+        return sys_poll(p, A0, A1, ts[0] * 1000000000 + ts[1]);
     }
+    case 99: {                                     /* sysinfo */
+        uint64_t info[14] = {0};
+        info[0] = libos_monotonic_ns() / 1000000000; /* uptime */
+        info[4] = libos_bootinfo->memory_pages * PX_PAGE_SIZE; /* totalram: lx's pool */
+        info[5] = info[4] - lx_pages_in_use() * PX_PAGE_SIZE; /* freeram: less what processes hold */
+        info[10] = lx_proc_count();                 /* procs, a u16 at offset 80 */
+        uint32_t unit = 1;
+        memcpy((uint8_t *)info + 104, &unit, 4);    /* mem_unit */
+        return lx_copy_out(p, A0, info, 112) < 0 ? -LX_EFAULT : 0;
+    }
+    case 157:                                      /* prctl: the name a process gives itself */
+        if (A0 == 15)                              /* PR_SET_NAME */
+            return lx_copy_string(p, p->comm, A1, sizeof(p->comm)) == -LX_EFAULT ? -LX_EFAULT : 0;
+        if (A0 == 16)                              /* PR_GET_NAME */
+            return lx_copy_out(p, A1, p->comm, sizeof(p->comm)) < 0 ? -LX_EFAULT : 0;
+        return -LX_EINVAL;
+    case 40: return sys_sendfile(p, A0, A1, A2, A3);
     case 97: return lx_copy_out(p, A1, lim, sizeof(lim)) < 0 ? -LX_EFAULT : 0; /* getrlimit */
     case 302:                                      /* prlimit64 */
         if (A0 && A0 != (uint64_t)p->pid)
@@ -718,26 +854,26 @@ static int64_t sys_wait4(struct lx_proc *p, int64_t pid, uint64_t ustatus, uint6
     return options & LX_WNOHANG ? 0 : LX_WOULD_BLOCK;
 }
 
-/* kill: no handlers in this version, so a signal does its default action: end the process, or nothing. */
+/* kill (and tkill, tgkill: a process has one thread, its tid the pid). Process groups are single processes. */
 static int64_t sys_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_outcome *outcome)
 {
     pid = (int32_t)pid;
-    if (sig > 64)
+    if (sig > LX_NSIG)
         return -LX_EINVAL;
-    struct lx_proc *t = pid > 0 ? lx_proc_find((int)pid) : pid == 0 || pid == -1 ? NULL : lx_proc_find((int)-pid);
-    if (pid == 0 || pid == -1)
-        return -LX_EPERM; /* a signal to a whole group or to everyone: not in this version */
-    if (!t || t->state == LX_ZOMBIE)
-        return t ? 0 : -LX_ESRCH;
-    bool ignored = sig == 0 || sig == LX_SIGCHLD || sig == 18 /* SIGCONT */ || sig == 23 /* SIGURG */ ||
-                   sig == 28 /* SIGWINCH */;
-    if (ignored)
+    if (pid == 0)
+        pid = p->pid; /* its own group: itself */
+    if (pid == -1)
+        return -LX_EPERM; /* a signal to every process: not in this version */
+    struct lx_proc *t = lx_proc_find((int)(pid < 0 ? -pid : pid));
+    if (!t)
+        return -LX_ESRCH;
+    if (!sig || t->state == LX_ZOMBIE)
         return 0;
-    if (t == p) {
+    if (t == p && lx_signal_kills(p, (int)sig)) { /* the caller ends now; a handler runs as it returns */
         *outcome = LX_EXIT;
         return (int64_t)sig;
     }
-    lx_proc_exit(t, (int)sig);
+    lx_signal_send(t, (int)sig);
     return 0;
 }
 
@@ -751,6 +887,19 @@ static int64_t processes(struct lx_proc *p, struct px_regs *r, bool *handled, en
     case 322: return sys_execve(p, r, (int64_t)A0, A1, A2, A3, outcome); /* execveat, without flags */
     case 61: return sys_wait4(p, (int64_t)A0, A1, A2, A3);
     case 62: return sys_kill(p, (int64_t)A0, A1, outcome);
+    case 200: return (int32_t)A0 <= 0 ? -LX_EINVAL : sys_kill(p, (int64_t)A0, A1, outcome); /* tkill */
+    case 234: return (int32_t)A1 <= 0 ? -LX_EINVAL : sys_kill(p, (int64_t)A1, A2, outcome); /* tgkill */
+    case 13: return lx_sigaction(p, A0, A1, A2, A3);
+    case 14: return lx_sigprocmask(p, A0, A1, A2, A3);
+    case 130: return lx_sigsuspend(p, A0, A1);
+    case 15: {                                          /* rt_sigreturn */
+        int64_t ret = lx_sigreturn(p, r);
+        if (ret == -LX_EFAULT) {
+            *outcome = LX_EXIT;
+            return 11;
+        }
+        return ret;
+    }
     default: *handled = false; return 0;
     }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """lx's differential test: run each program natively on the build machine and under lx, and require the
 same output and the same exit status. The programs are Debian's busybox applets and small C programs,
-each built twice, with glibc and with musl (tests/lx/progs); their data is tests/lx/data, found natively
-from this directory and under lx from / (the initramfs holds it at /data). Prints TAP.
+each built twice, with glibc and with musl (tests/lx/progs), and busybox sh scripts (tests/lx/shell).
+Their data is tests/lx/data, found natively from this directory and under lx from / (the initramfs holds
+it at /data, and the scripts at /shell). Prints TAP.
 
 Usage: differential.py --lx LX.PY --kernel ELF --image DTB --progs DIR [--libc glibc] [--libc musl]
 """
@@ -25,6 +26,7 @@ CASES = [
     ["od", "-A", "x", "-t", "x1", "data/dir/c"], ["seq", "3", "2", "11"], ["expr", "6", "*", "7"],
     ["basename", "/a/b/c.txt", ".txt"], ["test", "-d", "data/lines.txt"],
     ["sh", "-c", "for i in 1 2 3; do echo $i $((i * i)); done; exit 5"],
+    ["sh", "shell/pipelines.sh"], ["sh", "shell/status.sh"], ["sh", "shell/redirect.sh"], ["sh", "shell/jobs.sh"],
     ["sh", "-c", "x=builtin; echo ${x}s; cd data/dir && echo * && cd .. && test -L link && echo $?"],
 ]
 

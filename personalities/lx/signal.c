@@ -1,0 +1,204 @@
+/*
+ * Signals: actions, masks, pending sets and delivery, as Linux does them on x86_64. A signal is delivered
+ * when its process next comes back from lx (the end of a system call, a fault, or a wake from a blocked
+ * call): lx writes an rt_sigframe (the registers in a ucontext and a siginfo) below the process's stack
+ * and starts the handler, which returns through sa_restorer into rt_sigreturn. The FPU and vector state
+ * is not saved in the frame in this version (the frame's fpstate is NULL): a handler that uses it
+ * changes it for the code it interrupted.
+ */
+#include "lx.h"
+#include <string.h>
+
+#define SA_RESTORER 0x04000000ull
+#define SA_RESTART 0x10000000ull
+#define SA_NODEFER 0x40000000ull
+#define SA_RESETHAND 0x80000000ull
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define BIT(sig) (1ull << ((sig) - 1))
+#define UNBLOCKABLE (BIT(LX_SIGKILL) | BIT(19))
+
+struct sigcontext {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2, fpstate, reserved[8];
+};
+
+struct ucontext {
+    uint64_t flags, link;
+    uint64_t ss_sp;
+    int32_t ss_flags, pad;
+    uint64_t ss_size;
+    struct sigcontext mc;
+    uint64_t sigmask;
+};
+
+struct siginfo {
+    int32_t signo, errno_, code, pad;
+    uint64_t fields[14]; /* pid and uid, or the fault address, ... */
+};
+
+struct rt_sigframe {
+    uint64_t pretcode;
+    struct ucontext uc;
+    struct siginfo info;
+};
+_Static_assert(sizeof(struct sigcontext) == 256, "struct sigcontext on x86_64 Linux");
+_Static_assert(sizeof(struct siginfo) == 128, "siginfo_t on x86_64 Linux");
+
+/* What a signal does with SIG_DFL: true for those ignored (job-control stops are ignored too: no stops yet). */
+static bool ignored_by_default(int sig)
+{
+    return sig == LX_SIGCHLD || sig == 18 || sig == 23 || sig == 28 || (sig >= 19 && sig <= 22);
+}
+
+static bool discarded(const struct lx_proc *p, int sig)
+{
+    uint64_t h = p->act[sig].handler;
+
+    return sig != LX_SIGKILL && (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)));
+}
+
+bool lx_signal_kills(const struct lx_proc *t, int sig)
+{
+    return sig == LX_SIGKILL || (!discarded(t, sig) && t->act[sig].handler == SIG_DFL && !(t->blocked & BIT(sig)));
+}
+
+bool lx_signal_send(struct lx_proc *t, int sig)
+{
+    if (t->state == LX_ZOMBIE || t->state == LX_FREE || sig < 1 || sig > LX_NSIG || discarded(t, sig))
+        return false;
+    if (lx_signal_kills(t, sig)) {
+        lx_proc_exit(t, sig); /* the default action: the process ends */
+        return true;
+    }
+    t->pending |= BIT(sig);
+    lx_wake_pending = true;
+    return false;
+}
+
+bool lx_signal_deliverable(const struct lx_proc *p) { return (p->pending & ~p->blocked) != 0; }
+
+bool lx_signal_restarts(const struct lx_proc *p)
+{
+    uint64_t ready = p->pending & ~p->blocked;
+
+    return ready && (p->act[__builtin_ctzll(ready) + 1].flags & SA_RESTART);
+}
+
+int lx_signal_deliver(struct lx_proc *p, struct px_regs *r, int fault_sig, uint64_t fault_addr)
+{
+    uint64_t ready = p->pending & ~p->blocked;
+    int sig = fault_sig ? fault_sig : ready ? __builtin_ctzll(ready) + 1 : 0;
+
+    if (!sig)
+        return 0;
+    p->pending &= ~BIT(sig);
+    struct lx_sigaction *a = &p->act[sig];
+    if (a->handler == SIG_IGN && !fault_sig)
+        return 0;
+    if (a->handler == SIG_DFL || a->handler == SIG_IGN || (fault_sig && (p->blocked & BIT(sig))))
+        return discarded(p, sig) && !fault_sig ? 0 : -sig; /* the process ends with sig */
+    if (!(a->flags & SA_RESTORER))
+        return -11; /* no way back from the handler: Linux sends SIGSEGV */
+
+    struct rt_sigframe f;
+    memset(&f, 0, sizeof(f));
+    f.pretcode = a->restorer;
+    f.uc.mc = (struct sigcontext){r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15, r->rdi, r->rsi,
+                                  r->rbp, r->rbx, r->rdx, r->rax, r->rcx, r->rsp, r->rip, r->rflags,
+                                  0x33, 0, 0, 0x2b, 0, fault_sig ? 14 : 0, p->blocked, fault_addr, 0, {0}};
+    f.uc.sigmask = p->sigsuspended ? p->saved_blocked : p->blocked;
+    f.info.signo = sig;
+    f.info.code = fault_sig ? 1 : 0; /* SEGV_MAPERR, or SI_USER */
+    f.info.fields[0] = fault_sig ? fault_addr : (uint64_t)p->ppid;
+    uint64_t sp = ((r->rsp - 128 - sizeof(f)) & ~15ull) - 8; /* below the red zone; rsp + 8 is 16-aligned */
+    if (lx_copy_out(p, sp, &f, sizeof(f)) < 0)
+        return -11;
+    p->blocked = (f.uc.sigmask | a->mask | (a->flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
+    p->sigsuspended = false;
+    if (a->flags & SA_RESETHAND)
+        a->handler = SIG_DFL;
+    r->rdi = (uint64_t)sig;
+    r->rsi = sp + offsetof(struct rt_sigframe, info);
+    r->rdx = sp + offsetof(struct rt_sigframe, uc);
+    r->rax = 0;
+    r->rsp = sp;
+    r->rip = a->handler;
+    r->rflags &= ~(1ull << 10 | 1ull << 8); /* DF and TF clear */
+    return sig;
+}
+
+int64_t lx_sigreturn(struct lx_proc *p, struct px_regs *r)
+{
+    struct ucontext uc;
+
+    if (lx_copy_in(p, &uc, r->rsp, sizeof(uc)) < 0)
+        return -LX_EFAULT; /* Linux sends SIGSEGV here; the caller does */
+    const struct sigcontext *m = &uc.mc;
+    *r = (struct px_regs){m->rip, m->rsp, m->eflags, m->rax, m->rbx, m->rcx, m->rdx, m->rsi, m->rdi, m->rbp,
+                          m->r8, m->r9, m->r10, m->r11, m->r12, m->r13, m->r14, m->r15, r->fs_base, r->gs_base};
+    p->blocked = uc.sigmask & ~UNBLOCKABLE;
+    return (int64_t)m->rax;
+}
+
+int64_t lx_sigaction(struct lx_proc *p, uint64_t sig, uint64_t uact, uint64_t uold, uint64_t size)
+{
+    struct lx_sigaction a;
+
+    if (size != 8 || sig < 1 || sig > LX_NSIG)
+        return -LX_EINVAL;
+    if (uact && (sig == LX_SIGKILL || sig == 19))
+        return -LX_EINVAL;
+    if (uact && lx_copy_in(p, &a, uact, sizeof(a)) < 0)
+        return -LX_EFAULT;
+    if (uold && lx_copy_out(p, uold, &p->act[sig], sizeof(a)) < 0)
+        return -LX_EFAULT;
+    if (uact) {
+        a.mask &= ~UNBLOCKABLE;
+        p->act[sig] = a;
+        if (discarded(p, (int)sig))
+            p->pending &= ~BIT(sig);
+    }
+    return 0;
+}
+
+int64_t lx_sigprocmask(struct lx_proc *p, uint64_t how, uint64_t uset, uint64_t uold, uint64_t size)
+{
+    uint64_t set;
+
+    if (size != 8)
+        return -LX_EINVAL;
+    if (uset && lx_copy_in(p, &set, uset, 8) < 0)
+        return -LX_EFAULT;
+    if (uset && how > 2)
+        return -LX_EINVAL;
+    if (uold && lx_copy_out(p, uold, &p->blocked, 8) < 0)
+        return -LX_EFAULT;
+    if (uset)
+        p->blocked = (how == 0 ? p->blocked | set : how == 1 ? p->blocked & ~set : set) & ~UNBLOCKABLE;
+    return 0;
+}
+
+int64_t lx_sigsuspend(struct lx_proc *p, uint64_t uset, uint64_t size)
+{
+    uint64_t set;
+
+    if (p->state != LX_BLOCKED) {
+        if (size != 8)
+            return -LX_EINVAL;
+        if (lx_copy_in(p, &set, uset, 8) < 0)
+            return -LX_EFAULT;
+        p->saved_blocked = p->blocked;
+        p->sigsuspended = true;
+        p->blocked = set & ~UNBLOCKABLE;
+    }
+    return lx_signal_deliverable(p) ? -LX_EINTR : LX_WOULD_BLOCK;
+}
+
+void lx_signal_exec(struct lx_proc *p)
+{
+    for (int sig = 1; sig <= LX_NSIG; sig++)
+        if (p->act[sig].handler != SIG_IGN)
+            p->act[sig] = (struct lx_sigaction){0};
+}

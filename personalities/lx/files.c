@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct lx_fd *lx_file_new(enum lx_fd_kind kind, const struct lx_node *node, int flags)
+struct lx_fd *lx_file_new(enum lx_fd_kind kind, struct lx_node *node, int flags)
 {
     struct lx_fd *f = calloc(1, sizeof(*f));
 

@@ -1,6 +1,8 @@
 /*
- * lx's file tree: the initramfs, a newc cpio archive ("070701" headers, 4-byte alignment), read into a
- * table of nodes that point into the archive. Paths are resolved here, following symlinks (at most 8
+ * lx's file tree, with tmpfs semantics: it starts as the initramfs, a newc cpio archive ("070701"
+ * headers, 4-byte alignment), read into a table of nodes that point into the archive; a file's bytes
+ * are copied out of the archive at its first write. Files, directories and symlinks can be made,
+ * written, truncated, renamed and removed; everything lives in lx's memory and goes when lx does. Paths are resolved here, following symlinks (at most 8
  * deep) and "." and "..". Everything taken from the archive is bounds-checked: a damaged archive is
  * refused with a message, never read past its end.
  */
@@ -10,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAX_NODES 4096
+#define MAX_NODES 8192
 #define MAX_SYMLINKS 8
 
 static struct lx_node nodes[MAX_NODES];
@@ -50,7 +52,7 @@ int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen)
     names = malloc(size); /* names are shorter than the archive */
     if (!names)
         return snprintf(err, errlen, "no memory for the file tree"), -1;
-    nodes[nnodes++] = (struct lx_node){"", S_IFDIR | 0755, NULL, 0, 1};
+    nodes[nnodes++] = (struct lx_node){"", S_IFDIR | 0755, NULL, 0, 0, 1, false, 0};
     while (off + 110 <= size) {
         uint32_t f[13];
         if (memcmp(a + off, "070701", 6) != 0)
@@ -72,17 +74,18 @@ int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen)
             char *copy = names + namespace_used;
             strcpy(copy, path);
             namespace_used += strlen(path) + 1;
-            nodes[nnodes++] = (struct lx_node){copy, mode, a + data_off, filesize, f[0] + 2};
+            nodes[nnodes++] = (struct lx_node){copy, mode, (uint8_t *)a + data_off, filesize, 0, f[0] + 2, false,
+                                               (int64_t)f[5] * 1000000000};
         }
         off = (data_off + filesize + 3) & ~(size_t)3;
     }
     return snprintf(err, errlen, "initramfs: no TRAILER!!! entry"), -1;
 }
 
-static const struct lx_node *find(const char *path, size_t len)
+static struct lx_node *find(const char *path, size_t len)
 {
     for (unsigned i = nnodes; i-- > 0;) /* later entries win, as when the kernel unpacks */
-        if (strlen(nodes[i].path) == len && strncmp(nodes[i].path, path, len) == 0)
+        if (!nodes[i].gone && strlen(nodes[i].path) == len && strncmp(nodes[i].path, path, len) == 0)
             return &nodes[i];
     return NULL;
 }
@@ -120,7 +123,7 @@ static int walk(const char *path, bool follow, int depth, char *out, size_t outl
         memcpy(out + olen, p, clen);
         olen += clen;
         out[olen] = 0;
-        const struct lx_node *n = find(out, olen);
+        struct lx_node *n = find(out, olen);
         if (n && S_ISLNK(n->mode) && (follow || !last)) {
             char target[1024];
             if (depth >= MAX_SYMLINKS)
@@ -139,7 +142,7 @@ static int walk(const char *path, bool follow, int depth, char *out, size_t outl
     return 0;
 }
 
-const struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out)
+struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out)
 {
     char resolved[512];
     int e;
@@ -152,19 +155,19 @@ const struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out
         *errno_out = -e;
         return NULL;
     }
-    const struct lx_node *n = resolved[0] ? find(resolved, strlen(resolved)) : &nodes[0];
+    struct lx_node *n = resolved[0] ? find(resolved, strlen(resolved)) : &nodes[0];
     if (!n)
         *errno_out = LX_ENOENT;
     return n;
 }
 
-const char *lx_basename(const struct lx_node *n)
+const char *lx_basename(struct lx_node *n)
 {
     const char *s = strrchr(n->path, '/');
     return s ? s + 1 : n->path;
 }
 
-const struct lx_node *lx_fs_child(const struct lx_node *dir, unsigned idx)
+struct lx_node *lx_fs_child(struct lx_node *dir, unsigned idx)
 {
     size_t dlen = strlen(dir->path);
 
@@ -172,8 +175,193 @@ const struct lx_node *lx_fs_child(const struct lx_node *dir, unsigned idx)
         const char *p = nodes[i].path;
         bool inside = dlen ? strncmp(p, dir->path, dlen) == 0 && p[dlen] == '/' && !strchr(p + dlen + 1, '/')
                            : !strchr(p, '/');
-        if (inside && find(p, strlen(p)) == &nodes[i] && idx-- == 0)
+        if (inside && !nodes[i].gone && find(p, strlen(p)) == &nodes[i] && idx-- == 0)
             return &nodes[i];
     }
     return NULL;
+}
+
+/* Split an absolute path into its directory's node and its last component; 0 or -LX_E*. */
+static int parent_of(const char *path, struct lx_node **dir, const char **base)
+{
+    static char whole[512];
+    char d[512];
+    size_t len = strlen(path);
+    int e;
+
+    if (len >= sizeof(d))
+        return -LX_ENAMETOOLONG;
+    while (len > 1 && path[len - 1] == '/') /* "a/b/" names b */
+        len--;
+    memcpy(whole, path, len);
+    whole[len] = 0;
+    path = whole;
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return -LX_ENOENT;
+    *base = slash + 1;
+    if (!**base || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0)
+        return -LX_EEXIST; /* "/", "x/." and "x/..": the directory itself, which exists */
+    memcpy(d, path, (size_t)(slash - path));
+    d[slash - path] = 0;
+    if (!(*dir = lx_fs_lookup(d[0] ? d : "/", true, &e)))
+        return -e;
+    return S_ISDIR((*dir)->mode) ? 0 : -LX_ENOTDIR;
+}
+
+static char *joined(const struct lx_node *dir, const char *base)
+{
+    size_t n = strlen(dir->path) + strlen(base) + 2;
+    char *s = malloc(n);
+
+    if (s)
+        snprintf(s, n, "%s%s%s", dir->path, dir->path[0] ? "/" : "", base);
+    return s;
+}
+
+static bool has_children(struct lx_node *dir) { return lx_fs_child(dir, 0) != NULL; }
+
+int lx_fs_create(const char *path, uint32_t mode, const void *data, uint64_t size, struct lx_node **out)
+{
+    struct lx_node *dir;
+    const char *base;
+    int e;
+
+    if ((e = parent_of(path, &dir, &base)) < 0)
+        return e;
+    char *name = joined(dir, base);
+    if (!name)
+        return -LX_ENOMEM;
+    if (find(name, strlen(name))) {
+        free(name);
+        return -LX_EEXIST;
+    }
+    if (nnodes == MAX_NODES) {
+        free(name);
+        return -LX_ENOSPC;
+    }
+    struct lx_node *n = &nodes[nnodes];
+    *n = (struct lx_node){name, mode, NULL, 0, 0, nnodes + 100000, false, (int64_t)libos_wallclock_ns()};
+    if (size && (e = lx_fs_write(n, 0, data, size)) < 0) {
+        free(name);
+        return e;
+    }
+    nnodes++;
+    if (out)
+        *out = n;
+    return 0;
+}
+
+int lx_fs_remove(const char *path, bool dir)
+{
+    int e;
+    struct lx_node *n = lx_fs_lookup(path, false, &e);
+
+    if (!n)
+        return -e;
+    if (!n->path[0])
+        return -LX_EBUSY; /* the root */
+    if (dir && !S_ISDIR(n->mode))
+        return -LX_ENOTDIR;
+    if (!dir && S_ISDIR(n->mode))
+        return -LX_EISDIR;
+    if (dir && has_children(n))
+        return -LX_ENOTEMPTY;
+    n->gone = true;
+    return 0;
+}
+
+int lx_fs_rename(const char *from, const char *to)
+{
+    struct lx_node *dir, *n, *old;
+    const char *base;
+    int e;
+
+    if (!(n = lx_fs_lookup(from, false, &e)))
+        return -e;
+    if ((e = parent_of(to, &dir, &base)) < 0)
+        return e;
+    char *name = joined(dir, base);
+    size_t from_len = strlen(n->path);
+    if (!name)
+        return -LX_ENOMEM;
+    if (strncmp(name, n->path, from_len) == 0 && name[from_len] == '/') {
+        free(name);
+        return -LX_EINVAL; /* into itself */
+    }
+    if ((old = find(name, strlen(name))) && old != n) {
+        e = S_ISDIR(old->mode) && !S_ISDIR(n->mode) ? -LX_EISDIR
+            : !S_ISDIR(old->mode) && S_ISDIR(n->mode) ? -LX_ENOTDIR
+            : S_ISDIR(old->mode) && has_children(old) ? -LX_ENOTEMPTY : 0;
+        if (e) {
+            free(name);
+            return e;
+        }
+        old->gone = true;
+    }
+    if (old == n) {
+        free(name);
+        return 0;
+    }
+    if (S_ISDIR(n->mode)) /* everything below moves with it */
+        for (unsigned i = 0; i < nnodes; i++) {
+            struct lx_node *c = &nodes[i];
+            if (c->gone || strncmp(c->path, n->path, from_len) != 0 || c->path[from_len] != '/')
+                continue;
+            size_t len = strlen(name) + strlen(c->path + from_len) + 1;
+            char *moved = malloc(len);
+            if (!moved)
+                return -LX_ENOMEM;
+            snprintf(moved, len, "%s%s", name, c->path + from_len);
+            c->path = moved; /* the old string may be the archive's names: not freed */
+        }
+    n->path = name;
+    return 0;
+}
+
+/* Make n's bytes lx's own with room for at least want bytes. */
+static int reserve(struct lx_node *n, uint64_t want)
+{
+    if (want <= n->cap)
+        return 0;
+    if (want > (256ull << 20))
+        return -LX_EFBIG;
+    uint64_t cap = n->cap ? n->cap : 4096;
+    while (cap < want)
+        cap *= 2;
+    uint8_t *d = n->cap ? realloc(n->data, cap) : malloc(cap);
+    if (!d)
+        return -LX_ENOSPC;
+    if (!n->cap && n->size)
+        memcpy(d, n->data, n->size); /* out of the archive */
+    n->data = d, n->cap = cap;
+    return 0;
+}
+
+int lx_fs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len)
+{
+    int e = reserve(n, off + len);
+
+    if (e < 0)
+        return e;
+    if (off > n->size)
+        memset(n->data + n->size, 0, off - n->size);
+    memcpy(n->data + off, buf, len);
+    if (off + len > n->size)
+        n->size = off + len;
+    n->mtime_ns = libos_wallclock_ns();
+    return 0;
+}
+
+int lx_fs_truncate(struct lx_node *n, uint64_t size)
+{
+    int e = reserve(n, size);
+
+    if (e < 0)
+        return e;
+    if (size > n->size)
+        memset(n->data + n->size, 0, size - n->size);
+    n->size = size;
+    n->mtime_ns = libos_wallclock_ns();
+    return 0;
 }

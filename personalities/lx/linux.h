@@ -29,6 +29,12 @@
 #define LX_ENAMETOOLONG 36
 #define LX_ENOSYS 38
 #define LX_EPIPE 32
+#define LX_EEXIST 17
+#define LX_EBUSY 16
+#define LX_EXDEV 18
+#define LX_EFBIG 27
+#define LX_ENOSPC 28
+#define LX_ENOTEMPTY 39
 #define LX_ECHILD 10
 #define LX_ELOOP 40
 
@@ -36,6 +42,9 @@
 #define LX_O_RDWR 02
 #define LX_O_CREAT 0100
 #define LX_O_TRUNC 01000
+#define LX_O_EXCL 0200
+#define LX_O_APPEND 02000
+#define LX_O_ACCMODE 03
 #define LX_O_DIRECTORY 0200000
 #define LX_O_NOFOLLOW 0400000
 #define LX_O_NONBLOCK 04000

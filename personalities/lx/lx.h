@@ -31,19 +31,27 @@
 
 /* ---- the file tree (fs.c) ---- */
 struct lx_node {
-    const char *path; /* absolute, without the leading '/'; "" is the root */
+    char *path;       /* absolute, without the leading '/'; "" is the root */
     uint32_t mode;    /* S_IF* | permissions */
-    const uint8_t *data;
-    uint64_t size;
+    uint8_t *data;    /* the archive's bytes until the first write (cap 0), then lx's own */
+    uint64_t size, cap;
     uint32_t ino;
+    bool gone;        /* unlinked or replaced: open descriptors keep it, lookups no longer find it */
+    int64_t mtime_ns;
 };
 
 int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen);
+/* A new node at path (its directory must exist); 0 or -LX_E*. */
+int lx_fs_create(const char *path, uint32_t mode, const void *data, uint64_t size, struct lx_node **out);
+int lx_fs_remove(const char *path, bool dir); /* unlink (dir false) or rmdir (dir true) */
+int lx_fs_rename(const char *from, const char *to);
+int lx_fs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len);
+int lx_fs_truncate(struct lx_node *n, uint64_t size);
 /* Resolve an absolute path (following symlinks when follow is set); NULL with *errno_out set if none. */
-const struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out);
+struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out);
 /* The idx-th entry directly inside dir (for getdents64), or NULL after the last. */
-const struct lx_node *lx_fs_child(const struct lx_node *dir, unsigned idx);
-const char *lx_basename(const struct lx_node *n);
+struct lx_node *lx_fs_child(struct lx_node *dir, unsigned idx);
+const char *lx_basename(struct lx_node *n);
 
 /* ---- processes (proc.c) ---- */
 struct lx_region {
@@ -64,7 +72,7 @@ struct lx_pipe {
 /* An open file description: shared by the descriptors that dup and fork make, as in Linux. */
 struct lx_fd {
     enum lx_fd_kind kind;
-    const struct lx_node *node;
+    struct lx_node *node;
     uint64_t offset;
     int flags;
     int refs;
@@ -75,7 +83,7 @@ struct lx_fd {
 extern bool lx_wake_pending;
 
 /* files.c: open file descriptions and pipes. */
-struct lx_fd *lx_file_new(enum lx_fd_kind kind, const struct lx_node *node, int flags);
+struct lx_fd *lx_file_new(enum lx_fd_kind kind, struct lx_node *node, int flags);
 struct lx_fd *lx_file_get(struct lx_fd *f);
 void lx_file_put(struct lx_fd *f);
 int lx_pipe_new(struct lx_fd **read_end, struct lx_fd **write_end, int flags);
@@ -104,6 +112,7 @@ struct lx_proc {
     uint64_t tid_address;
     uint64_t deadline;    /* a blocked sleep's or poll's end (monotonic ns); 0 none */
     char comm[16];        /* prctl(PR_SET_NAME) */
+    uint32_t umask;
     struct lx_sigaction act[LX_NSIG + 1];
     uint64_t blocked, pending; /* bit sig - 1 for each signal */
     uint64_t saved_blocked;    /* the mask rt_sigsuspend replaced */

@@ -183,7 +183,7 @@ int lx_copy_string(struct lx_proc *p, char *dst, uint64_t src, size_t max)
     return -LX_ENAMETOOLONG;
 }
 
-static int load_elf(struct lx_proc *p, const struct lx_node *file, uint64_t *entry, uint64_t *phdr, unsigned *phnum)
+static int load_elf(struct lx_proc *p, struct lx_node *file, uint64_t *entry, uint64_t *phdr, unsigned *phnum)
 {
     struct elf_image img;
     const char *why = elf_parse(file->data, file->size, PX_PAGE_SIZE, LX_MMAP_TOP, &img);
@@ -325,7 +325,7 @@ static void release(struct lx_proc *p)
 }
 
 /* Load the ELF file into p's (empty) memory with a fresh stack; the first registers go in regs. */
-static int load(struct lx_proc *p, const struct lx_node *file, char *const argv[], char *const envp[],
+static int load(struct lx_proc *p, struct lx_node *file, char *const argv[], char *const envp[],
                 struct px_regs *regs)
 {
     uint64_t entry, phdr;
@@ -347,7 +347,7 @@ static int load(struct lx_proc *p, const struct lx_node *file, char *const argv[
 
 struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err)
 {
-    const struct lx_node *file = lx_fs_lookup(path, true, err);
+    struct lx_node *file = lx_fs_lookup(path, true, err);
     struct lx_fd *console = file ? lx_file_new(FD_CONSOLE, NULL, LX_O_RDWR) : NULL;
     struct lx_proc *p = console ? new_task() : NULL;
     struct px_regs r;
@@ -361,6 +361,7 @@ struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const 
         return NULL;
     }
     strcpy(p->cwd, "/");
+    p->umask = 022;
     p->fds[0] = console, p->fds[1] = lx_file_get(console), p->fds[2] = lx_file_get(console);
     if ((*err = -load(p, file, argv, envp, &r)) != 0 || (*err = -start(p, &r)) != 0) {
         release(p);
@@ -396,6 +397,7 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
     c->cloexec = parent->cloexec;
     memcpy(c->act, parent->act, sizeof(c->act));
     c->blocked = parent->blocked;
+    c->umask = parent->umask;
     memcpy(c->exe, parent->exe, sizeof(c->exe));
     memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
     if ((*err = -start(c, regs)) != 0) {
@@ -407,7 +409,7 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
 }
 
 /* "#!interpreter [one argument]" at the start of a script: the argv that runs it, in args (strings in buf). */
-static const struct lx_node *script(const struct lx_node *file, const char *path, char *const argv[], char **args,
+static struct lx_node *script(struct lx_node *file, const char *path, char *const argv[], char **args,
                                     char *buf, size_t buflen, int *err)
 {
     size_t n = 0, len = file->size < buflen - 1 ? file->size : buflen - 1;
@@ -447,7 +449,7 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
     static char line[512];
     struct elf_image img;
     int e;
-    const struct lx_node *file = lx_fs_lookup(path, true, &e);
+    struct lx_node *file = lx_fs_lookup(path, true, &e);
 
     if (!file)
         return -e;

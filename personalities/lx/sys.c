@@ -91,7 +91,7 @@ static int path_at(struct lx_proc *p, int64_t dirfd, uint64_t upath, char *out, 
     return snprintf(out, outlen, "%s/%s", p->cwd, path) < (int)outlen ? 0 : -LX_ENAMETOOLONG;
 }
 
-static void fill_stat(struct linux_stat *st, const struct lx_node *n, enum lx_fd_kind kind)
+static void fill_stat(struct linux_stat *st, struct lx_node *n, enum lx_fd_kind kind)
 {
     memset(st, 0, sizeof(*st));
     st->nlink = 1;
@@ -106,9 +106,11 @@ static void fill_stat(struct linux_stat *st, const struct lx_node *n, enum lx_fd
     st->mode = n->mode;
     st->size = (int64_t)n->size;
     st->blocks = (int64_t)(n->size + 511) / 512;
+    st->atime = st->mtime = st->ctime = n->mtime_ns / 1000000000;
+    st->atime_ns = st->mtime_ns = st->ctime_ns = n->mtime_ns % 1000000000;
 }
 
-static const struct lx_node *device(const char *path, enum lx_fd_kind *kind)
+static struct lx_node *device(const char *path, enum lx_fd_kind *kind)
 {
     static const struct { const char *path; enum lx_fd_kind kind; } devs[] = {
         {"/dev/console", FD_CONSOLE}, {"/dev/tty", FD_CONSOLE}, {"/dev/null", FD_NULL},
@@ -131,20 +133,31 @@ static int64_t sys_openat(struct lx_proc *p, struct px_regs *r)
 
     if ((e = path_at(p, (int64_t)A0, A1, path, sizeof(path))) < 0)
         return e;
-    if (A2 & (LX_O_WRONLY | LX_O_RDWR | LX_O_CREAT | LX_O_TRUNC)) {
-        device(path, &kind);
-        if (kind == FD_NONE)
-            return -LX_EROFS; /* the initramfs is read-only in this version */
-    }
     if ((fd = free_fd(p, 0)) < 0)
         return -LX_EMFILE;
     device(path, &kind);
-    const struct lx_node *n = NULL;
+    struct lx_node *n = NULL;
+    bool writing = (A2 & LX_O_ACCMODE) != 0;
     if (kind == FD_NONE) {
-        if (!(n = lx_fs_lookup(path, !(A2 & LX_O_NOFOLLOW), &e)))
+        n = lx_fs_lookup(path, !(A2 & LX_O_NOFOLLOW), &e);
+        if (n && (A2 & LX_O_CREAT) && (A2 & LX_O_EXCL))
+            return -LX_EEXIST;
+        if (!n && e == LX_ENOENT && (A2 & LX_O_CREAT)) {
+            if (A2 & LX_O_DIRECTORY)
+                return -LX_EINVAL;
+            if ((e = -lx_fs_create(path, S_IFREG | ((uint32_t)A3 & 07777 & ~p->umask), NULL, 0, &n)) != 0)
+                return -e;
+        }
+        if (!n)
             return -e;
         if ((A2 & LX_O_DIRECTORY) && !S_ISDIR(n->mode))
             return -LX_ENOTDIR;
+        if (S_ISDIR(n->mode) && (writing || (A2 & LX_O_CREAT)))
+            return -LX_EISDIR;
+        if (S_ISLNK(n->mode))
+            return -LX_ELOOP; /* O_NOFOLLOW on a symlink */
+        if (writing && (A2 & LX_O_TRUNC) && (e = lx_fs_truncate(n, 0)) < 0)
+            return e;
         kind = S_ISDIR(n->mode) ? FD_DIR : FD_FILE;
     }
     struct lx_fd *f = lx_file_new(kind, n, (int)A2);
@@ -171,6 +184,8 @@ static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
         n = len;
         break;
     case FD_FILE:
+        if ((f->flags & LX_O_ACCMODE) == LX_O_WRONLY)
+            return -LX_EBADF;
         n = off >= f->node->size ? 0 : (f->node->size - off < len ? f->node->size - off : len);
         memcpy(tmp, f->node->data + off, n);
         break;
@@ -196,7 +211,7 @@ static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
 /* How much of a write of len bytes to f can be done now: the count, or a negative errno / LX_WOULD_BLOCK. */
 static int64_t writable(struct lx_fd *f, uint64_t len)
 {
-    if (f->kind == FD_FILE || f->kind == FD_DIR || f->kind == FD_PIPE_READ)
+    if (f->kind == FD_DIR || f->kind == FD_PIPE_READ || (f->kind == FD_FILE && !(f->flags & LX_O_ACCMODE)))
         return -LX_EBADF;
     if (f->kind != FD_PIPE_WRITE)
         return (int64_t)len;
@@ -219,6 +234,13 @@ static int64_t lx_write_kernel(struct lx_proc *p, struct lx_fd *f, const uint8_t
         libos_console_write(buf, (size_t)n);
     if (f->kind == FD_PIPE_WRITE)
         return lx_pipe_write(f, buf, (uint64_t)n);
+    if (f->kind == FD_FILE) {
+        uint64_t at = (f->flags & LX_O_APPEND) ? f->node->size : f->offset;
+        int e = lx_fs_write(f->node, at, buf, (uint64_t)n);
+        if (e < 0)
+            return e;
+        f->offset = at + (uint64_t)n;
+    }
     return n;
 }
 
@@ -234,6 +256,23 @@ static int64_t sys_write(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint6
     if (lx_copy_in(p, tmp, buf, (uint64_t)n) < 0)
         return -LX_EFAULT;
     return lx_write_kernel(p, f, tmp, (uint64_t)n);
+}
+
+static int64_t sys_pwrite(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t len, int64_t at)
+{
+    static uint8_t tmp[65536];
+    int64_t n;
+
+    if (f->kind != FD_FILE)
+        return f->kind == FD_PIPE_WRITE || f->kind == FD_PIPE_READ ? -LX_ESPIPE : -LX_EBADF;
+    if (at < 0)
+        return -LX_EINVAL;
+    if ((n = writable(f, len < sizeof(tmp) ? len : sizeof(tmp))) <= 0)
+        return n;
+    if (lx_copy_in(p, tmp, buf, (uint64_t)n) < 0)
+        return -LX_EFAULT;
+    int e = lx_fs_write(f->node, (uint64_t)at, tmp, (uint64_t)n);
+    return e < 0 ? e : n;
 }
 
 static int64_t sys_vec(struct lx_proc *p, struct lx_fd *f, uint64_t iov, uint64_t cnt, bool write)
@@ -277,7 +316,7 @@ static int64_t sys_stat(struct lx_proc *p, struct px_regs *r, int64_t dirfd, uin
     if ((e = path_at(p, dirfd, upath, path, sizeof(path))) < 0)
         return e;
     device(path, &kind);
-    const struct lx_node *n = kind == FD_NONE ? lx_fs_lookup(path, !(flags & AT_SYMLINK_NOFOLLOW_), &e) : NULL;
+    struct lx_node *n = kind == FD_NONE ? lx_fs_lookup(path, !(flags & AT_SYMLINK_NOFOLLOW_), &e) : NULL;
     if (kind == FD_NONE && !n)
         return -e;
     fill_stat(&st, n, kind);
@@ -368,7 +407,7 @@ static int64_t sys_getdents64(struct lx_proc *p, struct lx_fd *f, uint64_t buf, 
     if (f->kind != FD_DIR)
         return -LX_ENOTDIR;
     for (;;) {
-        const struct lx_node *c = f->offset < 2 ? f->node : lx_fs_child(f->node, (unsigned)f->offset - 2);
+        struct lx_node *c = f->offset < 2 ? f->node : lx_fs_child(f->node, (unsigned)f->offset - 2);
         if (!c)
             break;
         const char *name = f->offset == 0 ? "." : f->offset == 1 ? ".." : lx_basename(c);
@@ -400,7 +439,7 @@ static int64_t sys_readlink(struct lx_proc *p, int64_t dirfd, uint64_t upath, ui
         uint64_t n = strlen(p->exe) < len ? strlen(p->exe) : len;
         return lx_copy_out(p, buf, p->exe, n) < 0 ? -LX_EFAULT : (int64_t)n;
     }
-    const struct lx_node *n = lx_fs_lookup(path, false, &e);
+    struct lx_node *n = lx_fs_lookup(path, false, &e);
     if (!n)
         return -e;
     if (!S_ISLNK(n->mode))
@@ -479,6 +518,132 @@ static int64_t sys_pipe(struct lx_proc *p, uint64_t ufds, uint64_t flags)
     return 0;
 }
 
+#define AT_REMOVEDIR_ 0x200
+#define UTIME_NOW_ ((1l << 30) - 1)
+#define UTIME_OMIT_ ((1l << 30) - 2)
+
+/* Calls that change the file tree: one path (at dirfd), or two for rename and symlink. */
+static int64_t tree(struct lx_proc *p, struct px_regs *r, bool *handled)
+{
+    char path[300], other[300];
+    struct lx_node *n;
+    struct lx_fd *f;
+    int e;
+
+#define PATH(dirfd, u) do { if ((e = path_at(p, (int64_t)(dirfd), (u), path, sizeof(path))) < 0) return e; } while (0)
+#define OTHER(dirfd, u) do { if ((e = path_at(p, (int64_t)(dirfd), (u), other, sizeof(other))) < 0) return e; } while (0)
+    *handled = true;
+    switch (r->rax) {
+    case 83: PATH(AT_FDCWD_, A0); return lx_fs_create(path, S_IFDIR | ((uint32_t)A1 & 07777 & ~p->umask), NULL, 0, NULL);
+    case 258: PATH(A0, A1); return lx_fs_create(path, S_IFDIR | ((uint32_t)A2 & 07777 & ~p->umask), NULL, 0, NULL);
+    case 84: PATH(AT_FDCWD_, A0); return lx_fs_remove(path, true);
+    case 87: PATH(AT_FDCWD_, A0); return lx_fs_remove(path, false);
+    case 263:
+        if (A2 & ~(uint64_t)AT_REMOVEDIR_)
+            return -LX_EINVAL;
+        PATH(A0, A1);
+        return lx_fs_remove(path, A2 & AT_REMOVEDIR_);
+    case 82: PATH(AT_FDCWD_, A0); OTHER(AT_FDCWD_, A1); return lx_fs_rename(path, other);
+    case 264: PATH(A0, A1); OTHER(A2, A3); return lx_fs_rename(path, other);
+    case 316:
+        if (A4)
+            return -LX_EINVAL; /* RENAME_NOREPLACE, _EXCHANGE, _WHITEOUT: not in this version */
+        PATH(A0, A1);
+        OTHER(A2, A3);
+        return lx_fs_rename(path, other);
+    case 88: case 266: {                       /* symlink, symlinkat */
+        char target[256];
+        if ((e = lx_copy_string(p, target, A0, sizeof(target))) < 0)
+            return e;
+        if (!target[0])
+            return -LX_ENOENT;
+        if (r->rax == 88)
+            PATH(AT_FDCWD_, A1);
+        else
+            PATH(A1, A2);
+        return lx_fs_create(path, S_IFLNK | 0777, target, strlen(target), NULL);
+    }
+    case 86: case 265: return -LX_EPERM;       /* link: this tmpfs has no hard links (EPERM, as Linux says) */
+    case 92: case 93: case 94: case 260: {     /* chown, fchown, lchown, fchownat */
+        uint64_t uid = r->rax == 260 ? A2 : A1, gid = r->rax == 260 ? A3 : A2;
+        if (r->rax == 93) {
+            if (!fd_of(p, A0))
+                return -LX_EBADF;
+        } else {
+            if (r->rax == 260)
+                PATH(A0, A1);
+            else
+                PATH(AT_FDCWD_, A0);
+            if (!lx_fs_lookup(path, r->rax == 92 || (r->rax == 260 && !(A4 & AT_SYMLINK_NOFOLLOW_)), &e))
+                return -e;
+        }
+        /* every file here is root's and every process is root: a file can stay root's, nothing else */
+        return ((uint32_t)uid == 0 || (uint32_t)uid == 0xffffffffu) && ((uint32_t)gid == 0 || (uint32_t)gid == 0xffffffffu)
+                   ? 0 : -LX_EPERM;
+    }
+    case 90: case 268:                         /* chmod, fchmodat */
+        if (r->rax == 90)
+            PATH(AT_FDCWD_, A0);
+        else
+            PATH(A0, A1);
+        if (!(n = lx_fs_lookup(path, true, &e)))
+            return -e;
+        n->mode = (n->mode & ~07777u) | ((uint32_t)(r->rax == 90 ? A1 : A2) & 07777);
+        return 0;
+    case 91:                                   /* fchmod */
+        if (!(f = fd_of(p, A0)))
+            return -LX_EBADF;
+        if (!f->node)
+            return 0;
+        f->node->mode = (f->node->mode & ~07777u) | ((uint32_t)A1 & 07777);
+        return 0;
+    case 280: {                                /* utimensat: the modification time */
+        int64_t ts[4] = {0, UTIME_NOW_, 0, UTIME_NOW_};
+        if (A2 && lx_copy_in(p, ts, A2, sizeof(ts)) < 0)
+            return -LX_EFAULT;
+        if (!A1) {
+            if (!(f = fd_of(p, A0)))
+                return -LX_EBADF;
+            n = f->node;
+        } else {
+            PATH(A0, A1);
+            if (!(n = lx_fs_lookup(path, !(A3 & AT_SYMLINK_NOFOLLOW_), &e)))
+                return -e;
+        }
+        if (ts[3] != UTIME_OMIT_ && ts[3] != UTIME_NOW_ && (ts[3] < 0 || ts[3] >= 1000000000))
+            return -LX_EINVAL;
+        if (n && ts[3] != UTIME_OMIT_)
+            n->mtime_ns = ts[3] == UTIME_NOW_ ? libos_wallclock_ns() : ts[2] * 1000000000 + ts[3];
+        return 0;
+    }
+    case 76: case 77:                          /* truncate, ftruncate */
+        if ((int64_t)A1 < 0)
+            return -LX_EINVAL;
+        if (r->rax == 77) {
+            if (!(f = fd_of(p, A0)))
+                return -LX_EBADF;
+            if (f->kind != FD_FILE || !(f->flags & LX_O_ACCMODE))
+                return -LX_EINVAL;
+            return lx_fs_truncate(f->node, A1);
+        }
+        PATH(AT_FDCWD_, A0);
+        if (!(n = lx_fs_lookup(path, true, &e)))
+            return -e;
+        return S_ISDIR(n->mode) ? -LX_EISDIR : lx_fs_truncate(n, A1);
+    case 74: case 75: return fd_of(p, A0) ? 0 : -LX_EBADF; /* fsync, fdatasync: memory is the store */
+    case 81:                                   /* fchdir */
+        if (!(f = fd_of(p, A0)))
+            return -LX_EBADF;
+        if (f->kind != FD_DIR)
+            return -LX_ENOTDIR;
+        snprintf(p->cwd, sizeof(p->cwd), "/%s", f->node->path);
+        return 0;
+    default: *handled = false; return 0;
+    }
+#undef PATH
+#undef OTHER
+}
+
 static int64_t files(struct lx_proc *p, struct px_regs *r, bool *handled)
 {
     struct lx_fd *f = fd_of(p, A0);
@@ -494,6 +659,7 @@ static int64_t files(struct lx_proc *p, struct px_regs *r, bool *handled)
     case 6: return sys_stat(p, r, AT_FDCWD_, A0, A1, AT_SYMLINK_NOFOLLOW_);
     case 8: return f ? sys_lseek(f, (int64_t)A1, A2) : -LX_EBADF;
     case 17: return f ? sys_read(p, f, A1, A2, (int64_t)A3) : -LX_EBADF;
+    case 18: return f ? sys_pwrite(p, f, A1, A2, (int64_t)A3) : -LX_EBADF;
     case 19: return f ? sys_vec(p, f, A1, A2, false) : -LX_EBADF;
     case 20: return f ? sys_vec(p, f, A1, A2, true) : -LX_EBADF;
     case 22: return sys_pipe(p, A0, 0);
@@ -541,7 +707,11 @@ static int64_t identity(struct lx_proc *p, struct px_regs *r, bool *handled)
     case 110: return p->ppid;                  /* getppid */
     case 102: case 104: case 107: case 108: return 0; /* root, in this version */
     case 111: return p->pid;                   /* getpgrp: every process leads its own group here */
-    case 95: return 022;                       /* umask: the old mask */
+    case 95: {                                 /* umask */
+        uint32_t old = p->umask;
+        p->umask = (uint32_t)A0 & 0777;
+        return old;
+    }
     case 63: return sys_uname(p, A0);
     case 79: {                                 /* getcwd */
         uint64_t n = strlen(p->cwd) + 1;
@@ -554,7 +724,7 @@ static int64_t identity(struct lx_proc *p, struct px_regs *r, bool *handled)
         int e;
         if ((e = path_at(p, AT_FDCWD_, A0, path, sizeof(path))) < 0)
             return e;
-        const struct lx_node *n = lx_fs_lookup(path, true, &e);
+        struct lx_node *n = lx_fs_lookup(path, true, &e);
         if (!n)
             return -e;
         if (!S_ISDIR(n->mode))
@@ -949,6 +1119,8 @@ enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_statu
     }
     if (!handled)
         ret = files(p, r, &handled);
+    if (!handled)
+        ret = tree(p, r, &handled);
     if (!handled)
         ret = memory(p, r, &handled);
     if (!handled)

@@ -99,7 +99,7 @@ enum lx_state { LX_FREE, LX_RUNNING, LX_BLOCKED, LX_ZOMBIE };
 
 struct lx_proc {
     enum lx_state state;
-    int pid, ppid;
+    int pid, ppid, pgid, sid;
     int wait_status;      /* a zombie's, as wait4 reports it */
     uint32_t task, thread;
     struct px_regs call;  /* a blocked process's registers at its system call */
@@ -160,6 +160,10 @@ int64_t lx_sigaction(struct lx_proc *p, uint64_t sig, uint64_t uact, uint64_t uo
 int64_t lx_sigprocmask(struct lx_proc *p, uint64_t how, uint64_t uset, uint64_t uold, uint64_t size);
 int64_t lx_sigsuspend(struct lx_proc *p, uint64_t uset, uint64_t size);
 void lx_signal_exec(struct lx_proc *p); /* handlers go back to SIG_DFL (SIG_IGN stays) */
+
+/* ---- the console as a terminal (tty.c) ---- */
+size_t lx_tty_read(uint8_t *buf, size_t len);
+int64_t lx_tty_ioctl(struct lx_proc *p, uint64_t cmd, uint64_t arg);
 
 /* ---- system calls (sys.c) ---- */
 enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK };

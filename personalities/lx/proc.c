@@ -362,6 +362,7 @@ struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const 
     }
     strcpy(p->cwd, "/");
     p->umask = 022;
+    p->pgid = p->sid = p->pid;
     p->fds[0] = console, p->fds[1] = lx_file_get(console), p->fds[2] = lx_file_get(console);
     if ((*err = -load(p, file, argv, envp, &r)) != 0 || (*err = -start(p, &r)) != 0) {
         release(p);
@@ -398,6 +399,7 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
     memcpy(c->act, parent->act, sizeof(c->act));
     c->blocked = parent->blocked;
     c->umask = parent->umask;
+    c->pgid = parent->pgid, c->sid = parent->sid;
     memcpy(c->exe, parent->exe, sizeof(c->exe));
     memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
     if ((*err = -start(c, regs)) != 0) {

@@ -175,7 +175,7 @@ static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
     if (len > sizeof(tmp))
         len = sizeof(tmp);
     switch (f->kind) {
-    case FD_CONSOLE: n = libos_console_read(tmp, len); break;
+    case FD_CONSOLE: n = lx_tty_read(tmp, len); break;
     case FD_NULL: n = 0; break;
     case FD_ZERO: memset(tmp, 0, len), n = len; break;
     case FD_RANDOM:
@@ -706,7 +706,40 @@ static int64_t identity(struct lx_proc *p, struct px_regs *r, bool *handled)
     case 39: case 186: return p->pid;          /* getpid, gettid */
     case 110: return p->ppid;                  /* getppid */
     case 102: case 104: case 107: case 108: return 0; /* root, in this version */
-    case 111: return p->pid;                   /* getpgrp: every process leads its own group here */
+    case 111: return p->pgid;                  /* getpgrp */
+    case 121: case 124: {                      /* getpgid, getsid */
+        struct lx_proc *t = A0 ? lx_proc_find((int)(int32_t)A0) : p;
+        return !t ? -LX_ESRCH : r->rax == 121 ? t->pgid : t->sid;
+    }
+    case 109: {                                /* setpgid */
+        struct lx_proc *t = A0 ? lx_proc_find((int)(int32_t)A0) : p;
+        int32_t g = (int32_t)A1;
+        if (g < 0)
+            return -LX_EINVAL;
+        if (!t || (t != p && t->ppid != p->pid))
+            return -LX_ESRCH;
+        if (t->sid != p->sid || t->pid == t->sid)
+            return -LX_EPERM;
+        if (!g)
+            g = t->pid;
+        bool exists = g == t->pid;
+        for (unsigned i = 0; i < LX_MAX_PROCS && !exists; i++) {
+            struct lx_proc *q = lx_proc_at(i);
+            exists = q->state != LX_FREE && q->state != LX_ZOMBIE && q->pgid == g && q->sid == p->sid;
+        }
+        if (!exists)
+            return -LX_EPERM;
+        t->pgid = g;
+        return 0;
+    }
+    case 112:                                  /* setsid */
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+            if (lx_proc_at(i)->state != LX_FREE && lx_proc_at(i)->pgid == p->pid && lx_proc_at(i) != p)
+                return -LX_EPERM;
+        if (p->pgid == p->pid)
+            return -LX_EPERM;
+        p->sid = p->pgid = p->pid;
+        return p->sid;
     case 95: {                                 /* umask */
         uint32_t old = p->umask;
         p->umask = (uint32_t)A0 & 0777;
@@ -901,7 +934,12 @@ static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
             b[i] = (uint8_t)((libos_monotonic_ns() * 0x9e3779b97f4a7c15ull) >> (56 - (i % 7) * 8)) ^ (uint8_t)i;
         return lx_copy_out(p, A0, b, n) < 0 ? -LX_EFAULT : (int64_t)n;
     }
-    case 16: return -LX_ENOTTY;                       /* ioctl: no terminal ioctls in this version */
+    case 16: {                                     /* ioctl: the terminal's, on the console */
+        struct lx_fd *f = fd_of(p, A0);
+        if (!f)
+            return -LX_EBADF;
+        return f->kind == FD_CONSOLE ? lx_tty_ioctl(p, A1, A2) : -LX_ENOTTY;
+    }
     case 21: case 269: {                           /* access, faccessat */
         char path[300];
         int e;
@@ -1030,11 +1068,32 @@ static int64_t sys_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_ou
     pid = (int32_t)pid;
     if (sig > LX_NSIG)
         return -LX_EINVAL;
-    if (pid == 0)
-        pid = p->pid; /* its own group: itself */
     if (pid == -1)
         return -LX_EPERM; /* a signal to every process: not in this version */
-    struct lx_proc *t = lx_proc_find((int)(pid < 0 ? -pid : pid));
+    if (pid <= 0) { /* a process group: the caller's (0) or -pid */
+        int g = pid ? (int)-pid : p->pgid;
+        bool any = false, self = false;
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+            struct lx_proc *q = lx_proc_at(i);
+            if (q->state == LX_FREE || q->state == LX_ZOMBIE || q->pgid != g)
+                continue;
+            any = true;
+            if (q == p)
+                self = true;
+            else if (sig)
+                lx_signal_send(q, (int)sig);
+        }
+        if (!any)
+            return -LX_ESRCH;
+        if (self && sig && lx_signal_kills(p, (int)sig)) {
+            *outcome = LX_EXIT;
+            return (int64_t)sig;
+        }
+        if (self && sig)
+            lx_signal_send(p, (int)sig);
+        return 0;
+    }
+    struct lx_proc *t = lx_proc_find((int)pid);
     if (!t)
         return -LX_ESRCH;
     if (!sig || t->state == LX_ZOMBIE)

@@ -178,6 +178,12 @@ int main(void)
     color = strstr(libos_bootinfo->cmdline, "console.color=1") != NULL;
     strcpy(klog.name, "kernel");
     find_clients();
+    const char *want = strstr(libos_bootinfo->cmdline, "console.focus="); /* the client input goes to first */
+    for (unsigned i = 0; want && i < nclients; i++) {
+        size_t n = strlen(clients[i].name);
+        if (strncmp(want + 14, clients[i].name, n) == 0 && (want[14 + n] == ' ' || want[14 + n] == 0))
+            focus = i;
+    }
     if (irq)
         px_ioport_out(uart, (uint16_t)(uart_base + UART_IER), 1, 0x01); /* interrupt on received data */
     for (;;) {

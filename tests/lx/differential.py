@@ -21,7 +21,7 @@ CASES = [
     ["cat", "data/lines.txt"], ["cat", "data/missing"], ["wc", "data/lines.txt"], ["head", "-n", "3", "data/lines.txt"],
     ["tail", "-n", "2", "data/lines.txt"], ["sort", "-r", "data/lines.txt"], ["md5sum", "data/lines.txt"],
     ["sha256sum", "data/dir/a", "data/dir/b"], ["grep", "-n", "e", "data/lines.txt"], ["grep", "-c", "zzz", "data/lines.txt"],
-    ["cut", "-c", "1-4", "data/lines.txt"], ["ls", "data/dir"], ["ls", "-a", "data"], ["find", "data", "-type", "d"],
+    ["cut", "-c", "1-4", "data/lines.txt"], ["ls", "-1", "data/dir"], ["ls", "-1a", "data"], ["find", "data", "-type", "d"],
     ["stat", "-c", "%s %F", "data/lines.txt", "data/link"], ["stat", "-c", "%F", "data/dir"], ["readlink", "data/link"],
     ["od", "-A", "x", "-t", "x1", "data/dir/c"], ["seq", "3", "2", "11"], ["expr", "6", "*", "7"],
     ["basename", "/a/b/c.txt", ".txt"], ["test", "-d", "data/lines.txt"],

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int main(void)
@@ -21,10 +22,12 @@ int main(void)
     printf("malloc 16 MiB sum %u\n", sum);
     free(p);
 
-    void *brk0 = sbrk(0);
-    printf("sbrk grows %d\n", sbrk(65536) == brk0 && sbrk(0) == (char *)brk0 + 65536);
+    /* the break, through the system call (musl's sbrk only reports it) */
+    char *brk0 = (char *)syscall(SYS_brk, 0);
+    printf("brk grows %d\n", (char *)syscall(SYS_brk, brk0 + 65536) == brk0 + 65536);
     memset(brk0, 0xab, 65536);
     printf("brk memory ok %d\n", ((unsigned char *)brk0)[65535] == 0xab);
+    printf("brk cannot shrink below its start %d\n", (char *)syscall(SYS_brk, (char *)4096) == brk0 + 65536);
 
     unsigned char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     printf("mmap ok %d aligned %d zeroed %d\n", m != MAP_FAILED, ((uintptr_t)m & 4095) == 0, m[12345] == 0);

@@ -5,7 +5,8 @@ int main(void)
 {
     printf("about to fault\n");
     fflush(stdout);
-    *(volatile int *)16 = 1;
+    int *volatile bad = (int *)16; /* a volatile pointer: the compiler cannot see where it goes */
+    *bad = 1;
     printf("still here\n");
     return 0;
 }

@@ -8,7 +8,7 @@ printf 'line %d\n' 1 2 3 >> a/one.txt
 cat a/one.txt
 cp a/one.txt a/b/two.txt
 mv a/b/two.txt a/b/c/three.txt
-ls -R a
+ls -1R a
 touch -d '2021-02-03 04:05:06' a/stamped
 date -u -r a/stamped '+%Y-%m-%d %H:%M:%S' 2>/dev/null || echo "stamped file exists"
 ln -s one.txt a/link
@@ -33,7 +33,7 @@ expr 7 \* 6; expr length hello
 test -d a && test -f n.txt && test ! -e nothing && echo "tests pass"
 printf '%05.1f|%-4s|%x\n' 3.14159 ab 255
 echo hello > h.txt; sha256sum h.txt; md5sum h.txt
-gzip -k h.txt; ls h.txt*; gunzip -c h.txt.gz
+gzip -k h.txt; ls -1 h.txt*; gunzip -c h.txt.gz
 seq 1 5000 > big.txt; gzip big.txt; gunzip big.txt.gz; wc -l big.txt
 tar cf a.tar a; tar tf a.tar | sort
 mkdir x; tar xf a.tar -C x; cat x/a/one.txt | head -n 1

@@ -6,7 +6,7 @@ cat data/lines.txt | cut -c 1-3 | sort | uniq -c | sort -rn | head -n 3
 x=$(echo inner | tr a-z A-Z); echo "substituted: $x"
 echo "nested: $(echo $(echo deep) $(echo er))"
 echo "arithmetic: $(( $(seq 1 10 | wc -l) * 3 ))"
-(cd data/dir && ls); ls -d data
+(cd data/dir && ls -1); ls -d data
 { echo grouped; echo twice; } | wc -l
 seq 1 2000 | sort -n | tail -n 1
 yes | head -n 3

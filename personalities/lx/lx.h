@@ -5,11 +5,11 @@
  * with the new registers. lx owns the processes' memory: it creates the frames, maps them into the
  * process and into itself (so it can copy to and from the process), and changes them with batched maps.
  *
- * This version runs static programs from the initramfs (a newc cpio in the task's image): processes with
- * fork (a full copy of the parent's memory), execve, exit and wait4; memory; the read-only file tree,
- * pipes, the console and time. A system call that has to wait (a read of an empty pipe, a wait4 for a
- * running child) leaves the process's thread stopped and is done again when something changes.
- * Signal handlers, a writable file system and copy-on-write fork come next.
+ * It runs static programs from the initramfs (a newc cpio in the task's image) with processes (fork as
+ * a full copy of the parent's memory, execve, wait4), signals, pipes, a tmpfs and the console as a
+ * terminal. A system call that has to wait (a read of an empty pipe, a wait4 for a running child, a
+ * sleep) leaves the process's thread stopped and is done again when something changes. docs/lx.md says
+ * what is not there yet.
  */
 #ifndef LX_LX_H
 #define LX_LX_H

@@ -2,7 +2,7 @@
 """Run a Linux program under lx (tools/proteus lx): boot the lx system in QEMU, show the program's output
 (lx's console) on stdout, and exit with the program's status (128 + signal when it was killed).
 
-Usage: lx.py --kernel ELF --image DTB [--timeout S] -- PROGRAM [ARGS...]
+Usage: lx.py --kernel ELF --image DTB [--timeout S] [--icount] [--verbose] -- PROGRAM [ARGS...]
 """
 import argparse
 import os
@@ -31,9 +31,10 @@ def main():
     p.add_argument("--image", required=True)
     p.add_argument("--timeout", type=float, default=300)
     p.add_argument("--verbose", action="store_true", help="also show the kernel's and the servers' lines")
+    p.add_argument("--icount", action="store_true", help="rdtsc counts guest instructions (QEMU -icount)")
     p.add_argument("program", nargs="+")
     a = p.parse_args()
-    args = argparse.Namespace(kernel=a.kernel, module=a.image, accel="tcg", memory="512M", icount=False,
+    args = argparse.Namespace(kernel=a.kernel, module=a.image, accel="tcg", memory="512M", icount=a.icount,
                               cmdline=command_line(a.program), qemu_arg=[], gdb=False, disk=[])
     boot = runner.Boot(runner.qemu_command(args, interactive=False), echo=False)
     deadline = time.monotonic() + a.timeout

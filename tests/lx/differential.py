@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """lx's differential test: run each program natively on the build machine and under lx, and require the
-same output and the same exit status. The programs are Debian's busybox applets and small C programs,
+same output and the same exit status, and lx's report of unimplemented calls may name only the calls
+docs/lx.md explains (EXPLAINED). The programs are Debian's busybox applets and small C programs,
 each built twice, with glibc and with musl (tests/lx/progs), and busybox sh scripts (tests/lx/shell).
 Their data is tests/lx/data, found natively from this directory and under lx from / (the initramfs holds
 it at /data, and the scripts at /shell). Prints TAP.
@@ -9,6 +10,7 @@ Usage: differential.py --lx LX.PY --kernel ELF --image DTB --progs DIR [--libc g
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 
@@ -36,6 +38,19 @@ LX_ONLY = [
     (["@limits"], "fork failed after some children: 1\nwith EAGAIN or ENOMEM: 1\nevery child reaped: 1\n"
                   "malloc ran out: 1\nfork with no memory left fails: 1\nstill working\n"),
 ]
+
+
+# The entries lx's unimplemented-call report may hold in these runs: each is explained in docs/lx.md.
+EXPLAINED = {"set_robust_list(273)", "rseq(334)"}
+REPORT = re.compile(r"^lx: unimplemented system calls: (.*)$", re.M)
+
+
+def unexplained(notes):
+    """Entries of lx's report (in its notes) that docs/lx.md does not explain."""
+    found = set()
+    for m in REPORT.finditer(notes):
+        found |= {e.rsplit(" x", 1)[0] for e in m.group(1).split(", ")}
+    return sorted(found - EXPLAINED)
 
 
 def native(argv, progs, libc):
@@ -76,11 +91,14 @@ def main():
         name = f"{libc}: {' '.join(argv).lstrip('@')}" + (" (under lx only)" if expected is not None else "")
         want_out, want_rc = (expected, 0) if expected is not None else native(argv, a.progs, libc)
         got_out, got_rc, notes = under_lx(argv, a, libc)
-        if got_out == want_out and got_rc == want_rc:
+        extra = unexplained(notes)
+        if got_out == want_out and got_rc == want_rc and not extra:
             print(f"ok {i} - {name}")
             continue
         failed += 1
         print(f"not ok {i} - {name}")
+        if extra:
+            print(f"  # lx reported unimplemented calls docs/lx.md does not explain: {', '.join(extra)}")
         print(f"  # native: status {want_rc}; under lx: status {got_rc}")
         for label, text in (("native", want_out), ("lx", got_out), ("lx notes", notes)):
             for line in text.splitlines()[-25:]:

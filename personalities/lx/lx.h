@@ -28,6 +28,7 @@
 /* A system call's result meaning "not yet": lx stops the thread and does the call again later. */
 #define LX_WOULD_BLOCK (-100000)
 #define LX_MMAP_TOP 0x00007f0000000000ull
+#define LX_PIE_BASE 0x0000555555554000ull /* where a static-PIE program goes, as on Linux */
 
 /* ---- the file tree (fs.c) ---- */
 struct lx_node {

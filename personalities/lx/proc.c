@@ -186,7 +186,9 @@ int lx_copy_string(struct lx_proc *p, char *dst, uint64_t src, size_t max)
 static int load_elf(struct lx_proc *p, struct lx_node *file, uint64_t *entry, uint64_t *phdr, unsigned *phnum)
 {
     struct elf_image img;
-    const char *why = elf_parse(file->data, file->size, PX_PAGE_SIZE, LX_MMAP_TOP, &img);
+    const char *why = elf_is_dyn(file->data, file->size)
+                          ? elf_parse_static_pie(file->data, file->size, LX_PIE_BASE, PX_PAGE_SIZE, LX_MMAP_TOP, &img)
+                          : elf_parse(file->data, file->size, PX_PAGE_SIZE, LX_MMAP_TOP, &img);
     uint64_t phoff, top = 0;
 
     if (why) {
@@ -464,7 +466,9 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
         if (!S_ISREG(file->mode))
             return -LX_EACCES;
     }
-    if (elf_parse(file->data, file->size, PX_PAGE_SIZE, LX_MMAP_TOP, &img))
+    if (elf_is_dyn(file->data, file->size)
+            ? elf_parse_static_pie(file->data, file->size, LX_PIE_BASE, PX_PAGE_SIZE, LX_MMAP_TOP, &img)
+            : elf_parse(file->data, file->size, PX_PAGE_SIZE, LX_MMAP_TOP, &img))
         return -LX_ENOEXEC;
     /* The point of no return: the old program's memory goes. */
     free_memory(p);

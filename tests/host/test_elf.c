@@ -450,6 +450,50 @@ static void test_not_et_exec(void)
     free(b);
 }
 
+static void test_static_pie(void)
+{
+    unsigned char *b = valid_image();
+    struct elf_image img, moved;
+    const uint64_t base = 0x10000000;
+
+    CU_ASSERT_PTR_NULL(parse(b, IMG_SIZE, &img));
+    ehdr(b)->e_type = ET_DYN;
+    CU_ASSERT_STRING_EQUAL(elf_parse(b, IMG_SIZE, LO, HI, &moved), MSG_TYPE);
+    CU_ASSERT_PTR_NULL(elf_parse_static_pie(b, IMG_SIZE, base, LO, HI, &moved));
+    CU_ASSERT_TRUE(elf_is_dyn(b, IMG_SIZE));
+    CU_ASSERT_EQUAL(moved.nsegs, img.nsegs);
+    CU_ASSERT_EQUAL(moved.entry, img.entry + base);
+    for (unsigned i = 0; i < img.nsegs && i < moved.nsegs; i++) {
+        CU_ASSERT_EQUAL(moved.segs[i].vaddr, img.segs[i].vaddr + base);
+        CU_ASSERT_EQUAL(moved.segs[i].memsz, img.segs[i].memsz);
+        CU_ASSERT_EQUAL(moved.segs[i].offset, img.segs[i].offset);
+    }
+    CU_ASSERT_STRING_EQUAL(elf_parse_static_pie(b, IMG_SIZE, base + 1, LO, HI, &moved),
+                           "load address is not page aligned");
+    CU_ASSERT_STRING_EQUAL(elf_parse_static_pie(b, IMG_SIZE, HI, LO, HI, &moved),
+                           "segment lies outside the user address range");
+    CU_ASSERT_STRING_EQUAL(elf_parse_static_pie(b, IMG_SIZE, 0 - 0x1000ull, LO, HI, &moved),
+                           "segment lies outside the user address range"); /* wraps past 2^64 */
+    ehdr(b)->e_type = ET_EXEC;
+    CU_ASSERT_FALSE(elf_is_dyn(b, IMG_SIZE));
+    CU_ASSERT_STRING_EQUAL(elf_parse_static_pie(b, IMG_SIZE, base, LO, HI, &moved),
+                           "not a position-independent executable (ELF type is not ET_DYN)");
+    free(b);
+}
+
+static void test_interpreter_refused(void)
+{
+    unsigned char *b = valid_image_n(4);
+    struct elf_image img;
+    const char *want = "a dynamically linked executable (it names an interpreter): only static ones run";
+
+    set_seg(b, 3, 3 /* PT_INTERP */, PF_R, RO_OFF, RO_VA, 16, 16);
+    CU_ASSERT_STRING_EQUAL(parse(b, IMG_SIZE, &img), want);
+    ehdr(b)->e_type = ET_DYN;
+    CU_ASSERT_STRING_EQUAL(elf_parse_static_pie(b, IMG_SIZE, 0x10000000, LO, HI, &img), want);
+    free(b);
+}
+
 static void test_wrong_machine(void)
 {
     unsigned char *b = valid_image();
@@ -858,6 +902,8 @@ static const CU_TestInfo elf_tests[] = {
     {"big_endian", test_big_endian},
     {"bad_version", test_bad_version},
     {"not_et_exec", test_not_et_exec},
+    {"static_pie", test_static_pie},
+    {"interpreter_refused", test_interpreter_refused},
     {"wrong_machine", test_wrong_machine},
     {"bad_phentsize", test_bad_phentsize},
     {"phnum_zero", test_phnum_zero},

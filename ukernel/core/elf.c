@@ -10,6 +10,8 @@
 #define EHDR_SIZE 64
 #define PHDR_SIZE 56
 #define ET_EXEC 2
+#define ET_DYN 3
+#define PT_INTERP 3
 #define EM_X86_64 62
 #define PT_LOAD 1
 #define PF_X 1
@@ -33,7 +35,7 @@ struct phdr {
 _Static_assert(sizeof(struct ehdr) == EHDR_SIZE, "ELF64 header layout");
 _Static_assert(sizeof(struct phdr) == PHDR_SIZE, "ELF64 program header layout");
 
-static const char *check_header(const struct ehdr *h, size_t size)
+static const char *check_header(const struct ehdr *h, size_t size, bool pie)
 {
     static const unsigned char magic[4] = {0x7f, 'E', 'L', 'F'};
 
@@ -43,7 +45,9 @@ static const char *check_header(const struct ehdr *h, size_t size)
         return "not a little-endian ELF64 file";
     if (h->ident[6] != 1 || h->version != 1)
         return "unknown ELF version";
-    if (h->type != ET_EXEC)
+    if (pie && h->type != ET_DYN)
+        return "not a position-independent executable (ELF type is not ET_DYN)";
+    if (!pie && h->type != ET_EXEC)
         return "not a static executable (ELF type is not ET_EXEC)";
     if (h->machine != EM_X86_64)
         return "not an x86_64 executable";
@@ -54,11 +58,11 @@ static const char *check_header(const struct ehdr *h, size_t size)
     return NULL;
 }
 
-static const char *add_segment(const struct phdr *p, size_t size, uint64_t lo, uint64_t hi,
+static const char *add_segment(const struct phdr *p, size_t size, uint64_t lo, uint64_t hi, uint64_t base,
                                struct elf_image *img)
 {
     struct elf_segment *s;
-    uint64_t start, end;
+    uint64_t start, end, vaddr = p->vaddr + base;
 
     if (p->filesz > p->memsz)
         return "segment's file size exceeds its memory size";
@@ -66,28 +70,29 @@ static const char *add_segment(const struct phdr *p, size_t size, uint64_t lo, u
         return "segment extends past the end of the file";
     if (p->memsz == 0)
         return NULL;
-    if (p->vaddr < lo || p->vaddr > hi || hi - p->vaddr < p->memsz)
+    if (vaddr < p->vaddr || vaddr < lo || vaddr > hi || hi - vaddr < p->memsz)
         return "segment lies outside the user address range";
     if ((p->flags & PF_W) && (p->flags & PF_X))
         return "segment is both writable and executable";
     if (img->nsegs == ELF_MAX_SEGMENTS)
         return "too many loadable segments";
-    start = ALIGN_DOWN(p->vaddr, PAGE_SIZE);
-    end = ALIGN_UP(p->vaddr + p->memsz, PAGE_SIZE);
+    start = ALIGN_DOWN(vaddr, PAGE_SIZE);
+    end = ALIGN_UP(vaddr + p->memsz, PAGE_SIZE);
     for (unsigned i = 0; i < img->nsegs; i++)
         if (start < img->segs[i].vaddr + img->segs[i].memsz && img->segs[i].vaddr < end)
             return "loadable segments share a page";
     s = &img->segs[img->nsegs++];
     s->vaddr = start;
     s->memsz = end - start;
-    s->data = p->vaddr - start;
+    s->data = vaddr - start;
     s->offset = p->offset;
     s->filesz = p->filesz;
     s->prot = (p->flags & PF_R ? SEG_R : 0) | (p->flags & PF_W ? SEG_W : 0) | (p->flags & PF_X ? SEG_X : 0);
     return NULL;
 }
 
-const char *elf_parse(const void *data, size_t size, uint64_t lo, uint64_t hi, struct elf_image *out)
+static const char *parse(const void *data, size_t size, uint64_t lo, uint64_t hi, bool pie, uint64_t base,
+                         struct elf_image *out)
 {
     struct ehdr h;
     const char *err;
@@ -95,15 +100,18 @@ const char *elf_parse(const void *data, size_t size, uint64_t lo, uint64_t hi, s
     if (size < EHDR_SIZE)
         return "file too short for an ELF header";
     memcpy(&h, data, sizeof(h));
-    if ((err = check_header(&h, size)))
+    if ((err = check_header(&h, size, pie)))
         return err;
     out->nsegs = 0;
     for (unsigned i = 0; i < h.phnum; i++) {
         struct phdr p;
         memcpy(&p, (const char *)data + h.phoff + (uint64_t)i * PHDR_SIZE, sizeof(p));
-        if (p.type == PT_LOAD && (err = add_segment(&p, size, lo, hi, out)))
+        if (p.type == PT_INTERP)
+            return "a dynamically linked executable (it names an interpreter): only static ones run";
+        if (p.type == PT_LOAD && (err = add_segment(&p, size, lo, hi, base, out)))
             return err;
     }
+    h.entry += base;
     if (out->nsegs == 0)
         return "no loadable segments";
     for (unsigned i = 0; i < out->nsegs; i++) {
@@ -114,4 +122,27 @@ const char *elf_parse(const void *data, size_t size, uint64_t lo, uint64_t hi, s
         }
     }
     return "entry point is not in an executable segment";
+}
+
+const char *elf_parse(const void *data, size_t size, uint64_t lo, uint64_t hi, struct elf_image *out)
+{
+    return parse(data, size, lo, hi, false, 0, out);
+}
+
+const char *elf_parse_static_pie(const void *data, size_t size, uint64_t base, uint64_t lo, uint64_t hi,
+                                 struct elf_image *out)
+{
+    if (base % PAGE_SIZE)
+        return "load address is not page aligned";
+    return parse(data, size, lo, hi, true, base, out);
+}
+
+bool elf_is_dyn(const void *data, size_t size)
+{
+    uint16_t type;
+
+    if (size < EHDR_SIZE)
+        return false;
+    memcpy(&type, (const char *)data + 16, 2);
+    return type == ET_DYN;
 }

@@ -6,6 +6,7 @@
 #ifndef CORE_ELF_H
 #define CORE_ELF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,5 +38,15 @@ struct elf_image {
  * Returns NULL and fills *out, or returns what is wrong.
  */
 const char *elf_parse(const void *data, size_t size, uint64_t lo, uint64_t hi, struct elf_image *out);
+
+/*
+ * The same for a static position-independent executable (ET_DYN, no PT_INTERP) loaded at `base` (page
+ * aligned): segments and entry point come back moved by base, and must then lie in [lo, hi). The
+ * program relocates itself. A PT_INTERP (a dynamically linked program) is refused, here and above.
+ */
+const char *elf_parse_static_pie(const void *data, size_t size, uint64_t base, uint64_t lo, uint64_t hi,
+                                 struct elf_image *out);
+/* Whether the file's header says ET_DYN (to choose between the two). */
+bool elf_is_dyn(const void *data, size_t size);
 
 #endif

@@ -27,6 +27,7 @@ void lx_file_put(struct lx_fd *f)
 {
     if (--f->refs > 0)
         return;
+    lx_procfs_free(f->node);
     if (f->pipe) {
         struct lx_pipe *pp = f->pipe;
         lx_wake_pending = true;

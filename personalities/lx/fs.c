@@ -52,7 +52,7 @@ int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen)
     names = malloc(size); /* names are shorter than the archive */
     if (!names)
         return snprintf(err, errlen, "no memory for the file tree"), -1;
-    nodes[nnodes++] = (struct lx_node){"", S_IFDIR | 0755, NULL, 0, 0, 1, false, 0};
+    nodes[nnodes++] = (struct lx_node){.path = "", .mode = S_IFDIR | 0755, .ino = 1};
     while (off + 110 <= size) {
         uint32_t f[13];
         if (memcmp(a + off, "070701", 6) != 0)
@@ -74,8 +74,9 @@ int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen)
             char *copy = names + namespace_used;
             strcpy(copy, path);
             namespace_used += strlen(path) + 1;
-            nodes[nnodes++] = (struct lx_node){copy, mode, (uint8_t *)a + data_off, filesize, 0, f[0] + 2, false,
-                                               (int64_t)f[5] * 1000000000};
+            nodes[nnodes++] = (struct lx_node){.path = copy, .mode = mode, .data = (uint8_t *)a + data_off,
+                                               .size = filesize, .ino = f[0] + 2,
+                                               .mtime_ns = (int64_t)f[5] * 1000000000};
         }
         off = (data_off + filesize + 3) & ~(size_t)3;
     }
@@ -241,7 +242,8 @@ int lx_fs_create(const char *path, uint32_t mode, const void *data, uint64_t siz
         return -LX_ENOSPC;
     }
     struct lx_node *n = &nodes[nnodes];
-    *n = (struct lx_node){name, mode, NULL, 0, 0, nnodes + 100000, false, (int64_t)libos_wallclock_ns()};
+    *n = (struct lx_node){.path = name, .mode = mode, .ino = nnodes + 100000,
+                          .mtime_ns = (int64_t)libos_wallclock_ns()};
     if (size && (e = lx_fs_write(n, 0, data, size)) < 0) {
         free(name);
         return e;

@@ -38,6 +38,7 @@ struct lx_node {
     uint64_t size, cap;
     uint32_t ino;
     bool gone;        /* unlinked or replaced: open descriptors keep it, lookups no longer find it */
+    uint8_t proc;     /* a /proc node (procfs.c), freed with lx_procfs_free; 0 for the tree's own */
     int64_t mtime_ns;
 };
 
@@ -53,6 +54,13 @@ struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out);
 /* The idx-th entry directly inside dir (for getdents64), or NULL after the last. */
 struct lx_node *lx_fs_child(struct lx_node *dir, unsigned idx);
 const char *lx_basename(struct lx_node *n);
+
+struct lx_proc;
+
+/* /proc (procfs.c): a snapshot node for a path under /proc, or NULL with *err 0 when path is not there. */
+struct lx_node *lx_procfs_lookup(struct lx_proc *self, const char *path, bool follow, int *err);
+bool lx_procfs_child(const struct lx_node *dir, unsigned idx, char *name, size_t len, uint8_t *type);
+void lx_procfs_free(struct lx_node *n);
 
 /* ---- processes (proc.c) ---- */
 struct lx_region {
@@ -114,6 +122,9 @@ struct lx_proc {
     uint64_t deadline;    /* a blocked sleep's or poll's end (monotonic ns); 0 none */
     char comm[16];        /* prctl(PR_SET_NAME) */
     uint32_t umask;
+    uint64_t start_ns;
+    char cmdline[256];    /* argv, each NUL-terminated, for /proc/<pid>/cmdline */
+    size_t cmdline_len;
     struct lx_sigaction act[LX_NSIG + 1];
     uint64_t blocked, pending; /* bit sig - 1 for each signal */
     uint64_t saved_blocked;    /* the mask rt_sigsuspend replaced */
@@ -131,7 +142,8 @@ void lx_proc_reap(struct lx_proc *p);
 struct lx_proc *lx_proc_find(int pid);
 struct lx_proc *lx_proc_at(unsigned i);
 unsigned lx_proc_count(void);
-uint64_t lx_pages_in_use(void); /* pages of memory the processes hold */ /* the i-th slot, for walks over every process */
+uint64_t lx_pages_in_use(void); /* pages of memory the processes hold */
+uint64_t lx_proc_pages(const struct lx_proc *p); /* the i-th slot, for walks over every process */
 
 /* Memory of a process. */
 int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);

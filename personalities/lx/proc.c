@@ -33,6 +33,15 @@ static int next_pid = 1;
 
 struct lx_proc *lx_proc_at(unsigned i) { return &procs[i]; }
 
+uint64_t lx_proc_pages(const struct lx_proc *p)
+{
+    uint64_t pages = 0;
+
+    for (unsigned j = 0; j < p->nregions; j++)
+        pages += (p->regions[j].end - p->regions[j].start) / PX_PAGE_SIZE;
+    return pages;
+}
+
 uint64_t lx_pages_in_use(void)
 {
     uint64_t pages = 0;
@@ -259,6 +268,7 @@ static struct lx_proc *new_proc(void)
             memset(&procs[i], 0, sizeof(procs[i]));
             procs[i].state = LX_RUNNING;
             procs[i].pid = next_pid++;
+            procs[i].start_ns = libos_monotonic_ns();
             return &procs[i];
         }
     return NULL;
@@ -327,15 +337,25 @@ static void release(struct lx_proc *p)
 }
 
 /* Load the ELF file into p's (empty) memory with a fresh stack; the first registers go in regs. */
-static int load(struct lx_proc *p, struct lx_node *file, char *const argv[], char *const envp[],
+static int load(struct lx_proc *p, const char *path, struct lx_node *file, char *const argv[], char *const envp[],
                 struct px_regs *regs)
 {
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     uint64_t entry, phdr;
     unsigned phnum;
     int e;
 
     snprintf(p->exe, sizeof(p->exe), "/%s", file->path);
+    snprintf(p->comm, sizeof(p->comm), "%s", base); /* the name it was run by, as Linux's comm */
     p->mmap_next = LX_MMAP_TOP;
+    p->cmdline_len = 0;
+    for (unsigned i = 0; argv[i]; i++) {
+        size_t n = strlen(argv[i]) + 1;
+        if (p->cmdline_len + n > sizeof(p->cmdline))
+            break;
+        memcpy(p->cmdline + p->cmdline_len, argv[i], n);
+        p->cmdline_len += n;
+    }
     struct lx_region *stack = add_region(p, LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, PX_PROT_READ | PX_PROT_WRITE);
     if (!stack)
         return -LX_ENOMEM;
@@ -366,7 +386,7 @@ struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const 
     p->umask = 022;
     p->pgid = p->sid = p->pid;
     p->fds[0] = console, p->fds[1] = lx_file_get(console), p->fds[2] = lx_file_get(console);
-    if ((*err = -load(p, file, argv, envp, &r)) != 0 || (*err = -start(p, &r)) != 0) {
+    if ((*err = -load(p, path, file, argv, envp, &r)) != 0 || (*err = -start(p, &r)) != 0) {
         release(p);
         p->state = LX_FREE;
         return NULL;
@@ -404,6 +424,8 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
     c->pgid = parent->pgid, c->sid = parent->sid;
     memcpy(c->exe, parent->exe, sizeof(c->exe));
     memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
+    memcpy(c->cmdline, parent->cmdline, sizeof(c->cmdline));
+    c->cmdline_len = parent->cmdline_len;
     if ((*err = -start(c, regs)) != 0) {
         release(c);
         c->state = LX_FREE;
@@ -478,7 +500,7 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
     p->cloexec = 0;
     p->tid_address = 0;
     lx_signal_exec(p);
-    return load(p, file, argv, envp, regs) < 0 ? 1 : 0;
+    return load(p, path, file, argv, envp, regs) < 0 ? 1 : 0;
 }
 
 void lx_proc_exit(struct lx_proc *p, int wait_status)

@@ -136,8 +136,19 @@ static int64_t sys_openat(struct lx_proc *p, struct px_regs *r)
     if ((fd = free_fd(p, 0)) < 0)
         return -LX_EMFILE;
     device(path, &kind);
-    struct lx_node *n = NULL;
+    struct lx_node *n = lx_procfs_lookup(p, path, !(A2 & LX_O_NOFOLLOW), &e);
     bool writing = (A2 & LX_O_ACCMODE) != 0;
+    if (n || e) { /* under /proc: read-only snapshots */
+        e = !n ? -e : (writing || (A2 & LX_O_CREAT)) ? -LX_EACCES : S_ISLNK(n->mode) ? -LX_ELOOP
+            : ((A2 & LX_O_DIRECTORY) && !S_ISDIR(n->mode)) ? -LX_ENOTDIR : 0;
+        struct lx_fd *f = e ? NULL : lx_file_new(S_ISDIR(n->mode) ? FD_DIR : FD_FILE, n, (int)A2);
+        if (!f) {
+            lx_procfs_free(n);
+            return e ? e : -LX_ENOMEM;
+        }
+        install(p, fd, f, A2 & LX_O_CLOEXEC);
+        return fd;
+    }
     if (kind == FD_NONE) {
         n = lx_fs_lookup(path, !(A2 & LX_O_NOFOLLOW), &e);
         if (n && (A2 & LX_O_CREAT) && (A2 & LX_O_EXCL))
@@ -316,6 +327,14 @@ static int64_t sys_stat(struct lx_proc *p, struct px_regs *r, int64_t dirfd, uin
     if ((e = path_at(p, dirfd, upath, path, sizeof(path))) < 0)
         return e;
     device(path, &kind);
+    struct lx_node *pn = lx_procfs_lookup(p, path, !(flags & AT_SYMLINK_NOFOLLOW_), &e);
+    if (pn || e) {
+        if (!pn)
+            return -e;
+        fill_stat(&st, pn, FD_FILE);
+        lx_procfs_free(pn);
+        return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -LX_EFAULT : 0;
+    }
     struct lx_node *n = kind == FD_NONE ? lx_fs_lookup(path, !(flags & AT_SYMLINK_NOFOLLOW_), &e) : NULL;
     if (kind == FD_NONE && !n)
         return -e;
@@ -407,23 +426,31 @@ static int64_t sys_getdents64(struct lx_proc *p, struct lx_fd *f, uint64_t buf, 
     if (f->kind != FD_DIR)
         return -LX_ENOTDIR;
     for (;;) {
-        struct lx_node *c = f->offset < 2 ? f->node : lx_fs_child(f->node, (unsigned)f->offset - 2);
+        char pname[32];
+        uint8_t ptype = 0;
+        struct lx_node *c = f->offset < 2 ? f->node
+                            : f->node->proc ? (lx_procfs_child(f->node, (unsigned)f->offset - 2, pname, sizeof(pname), &ptype)
+                                                   ? f->node : NULL)
+                                            : lx_fs_child(f->node, (unsigned)f->offset - 2);
         if (!c)
             break;
-        const char *name = f->offset == 0 ? "." : f->offset == 1 ? ".." : lx_basename(c);
+        const char *name = f->offset == 0 ? "." : f->offset == 1 ? ".." : ptype ? pname : lx_basename(c);
         uint16_t reclen = (uint16_t)((19 + strlen(name) + 1 + 7) & ~7u);
         if (used + reclen > len || used + reclen > sizeof(out))
             break;
         uint8_t *d = out + used;
         uint64_t ino = c->ino, off = f->offset + 1;
         memcpy(d, &ino, 8), memcpy(d + 8, &off, 8), memcpy(d + 16, &reclen, 2);
-        d[18] = S_ISDIR(c->mode) ? 4 : S_ISLNK(c->mode) ? 10 : 8;
+        d[18] = ptype ? ptype : S_ISDIR(c->mode) ? 4 : S_ISLNK(c->mode) ? 10 : 8;
         memset(d + 19, 0, reclen - 19u);
         strcpy((char *)d + 19, name);
         used += reclen;
         f->offset++;
     }
-    if (!used && (f->offset < 2 || lx_fs_child(f->node, (unsigned)f->offset - 2)))
+    char spare[32];
+    uint8_t t;
+    if (!used && (f->offset < 2 || (f->node->proc ? lx_procfs_child(f->node, (unsigned)f->offset - 2, spare, sizeof(spare), &t)
+                                                  : lx_fs_child(f->node, (unsigned)f->offset - 2) != NULL)))
         return -LX_EINVAL; /* the buffer cannot hold the next entry */
     return lx_copy_out(p, buf, out, used) < 0 ? -LX_EFAULT : (int64_t)used;
 }
@@ -435,9 +462,14 @@ static int64_t sys_readlink(struct lx_proc *p, int64_t dirfd, uint64_t upath, ui
 
     if ((e = path_at(p, dirfd, upath, path, sizeof(path))) < 0)
         return e;
-    if (strcmp(path, "/proc/self/exe") == 0) {
-        uint64_t n = strlen(p->exe) < len ? strlen(p->exe) : len;
-        return lx_copy_out(p, buf, p->exe, n) < 0 ? -LX_EFAULT : (int64_t)n;
+    struct lx_node *pn = lx_procfs_lookup(p, path, false, &e);
+    if (pn || e) {
+        if (!pn)
+            return -e;
+        uint64_t k = pn->size < len ? pn->size : len;
+        e = !S_ISLNK(pn->mode) ? -LX_EINVAL : lx_copy_out(p, buf, pn->data, k) < 0 ? -LX_EFAULT : (int)k;
+        lx_procfs_free(pn);
+        return e;
     }
     struct lx_node *n = lx_fs_lookup(path, false, &e);
     if (!n)
@@ -945,6 +977,11 @@ static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
         int e;
         if ((e = path_at(p, r->rax == 21 ? AT_FDCWD_ : (int64_t)A0, r->rax == 21 ? A0 : A1, path, sizeof(path))) < 0)
             return e;
+        struct lx_node *pn = lx_procfs_lookup(p, path, true, &e);
+        if (pn || e) {
+            lx_procfs_free(pn);
+            return pn ? 0 : -e;
+        }
         return lx_fs_lookup(path, true, &e) ? 0 : -e;
     }
     default: *handled = false; return 0;

@@ -1,0 +1,150 @@
+/*
+ * /proc, enough for ps and for programs that find themselves: /proc/self (a symlink to the caller's
+ * pid), and for each process /proc/<pid>/{stat,status,cmdline,comm} and the symlink exe. Each lookup
+ * makes a node with the file's text as it is now (a snapshot, as a read of a small /proc file gives on
+ * Linux); the node belongs to whoever asked and is freed with lx_procfs_free. CPU times are not
+ * measured in this version: they read as 0.
+ */
+#include "lx.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum { P_ROOT = 1, P_PID, P_FILE, P_LINK };
+static const char *const files[] = {"cmdline", "comm", "exe", "stat", "status"};
+
+static struct lx_node *node(int kind, uint32_t mode, uint32_t ino, const char *text, size_t len)
+{
+    struct lx_node *n = calloc(1, sizeof(*n) + len + 1);
+
+    if (!n)
+        return NULL;
+    n->path = (char *)"proc";
+    n->mode = mode;
+    n->ino = ino;
+    n->proc = (uint8_t)kind;
+    n->data = (uint8_t *)(n + 1);
+    memcpy(n->data, text, len);
+    n->size = len;
+    n->mtime_ns = libos_wallclock_ns();
+    return n;
+}
+
+static const char *comm_of(const struct lx_proc *p)
+{
+    const char *slash = strrchr(p->exe, '/');
+    return p->comm[0] ? p->comm : slash ? slash + 1 : p->exe;
+}
+
+static struct lx_node *file(struct lx_proc *t, const char *name)
+{
+    static char text[1024];
+    int n = 0;
+    char state = t->state == LX_ZOMBIE ? 'Z' : t->state == LX_BLOCKED ? 'S' : 'R';
+    uint64_t pages = lx_proc_pages(t);
+
+    if (strcmp(name, "stat") == 0)
+        n = snprintf(text, sizeof(text),
+                     "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 %llu %llu %llu 18446744073709551615 "
+                     "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
+                     t->pid, comm_of(t), state, t->ppid, t->pgid, t->sid,
+                     (unsigned long long)(t->start_ns / 10000000), (unsigned long long)(pages * PX_PAGE_SIZE),
+                     (unsigned long long)pages);
+    else if (strcmp(name, "status") == 0)
+        n = snprintf(text, sizeof(text), "Name:\t%s\nState:\t%c\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+                     "VmRSS:\t%llu kB\nThreads:\t1\n", comm_of(t), state, t->pid, t->ppid,
+                     (unsigned long long)(pages * PX_PAGE_SIZE / 1024));
+    else if (strcmp(name, "comm") == 0)
+        n = snprintf(text, sizeof(text), "%s\n", comm_of(t));
+    else if (strcmp(name, "cmdline") == 0)
+        return node(P_FILE, S_IFREG | 0444, (uint32_t)(0x70000000 + t->pid * 8 + 1), t->cmdline,
+                    t->state == LX_ZOMBIE ? 0 : t->cmdline_len);
+    else if (strcmp(name, "exe") == 0)
+        return node(P_LINK, S_IFLNK | 0777, (uint32_t)(0x70000000 + t->pid * 8 + 2), t->exe, strlen(t->exe));
+    else
+        return NULL;
+    return node(P_FILE, S_IFREG | 0444, (uint32_t)(0x70000000 + t->pid * 8 + 3), text, (size_t)n);
+}
+
+struct lx_node *lx_procfs_lookup(struct lx_proc *self, const char *path, bool follow, int *err)
+{
+    char parts[3][32];
+    int n = 0;
+
+    *err = 0;
+    for (const char *s = path; *s;) {
+        while (*s == '/')
+            s++;
+        size_t len = strcspn(s, "/");
+        if (!len)
+            break;
+        if (!(len == 1 && s[0] == '.')) {
+            if (n == 1 && strcmp(parts[0], "proc") != 0)
+                return NULL; /* not ours */
+            if (n == 3 || len >= sizeof(parts[0]))
+                return *err = n ? LX_ENOENT : 0, NULL;
+            memcpy(parts[n], s, len);
+            parts[n++][len] = 0;
+        }
+        s += len;
+    }
+    if (n == 0 || strcmp(parts[0], "proc") != 0)
+        return NULL; /* not ours */
+    *err = LX_ENOENT;
+    if (n == 1)
+        return node(P_ROOT, S_IFDIR | 0555, 0x70000000, "", 0);
+    if (strcmp(parts[1], "self") == 0) {
+        char pid[16];
+        if (n == 2 && !follow)
+            return node(P_LINK, S_IFLNK | 0777, 0x70000001, pid, (size_t)snprintf(pid, sizeof(pid), "%d", self->pid));
+        snprintf(parts[1], sizeof(parts[1]), "%d", self->pid);
+    }
+    char *end;
+    long pid = strtol(parts[1], &end, 10);
+    struct lx_proc *t = *end || pid <= 0 ? NULL : lx_proc_find((int)pid);
+    if (!t)
+        return NULL;
+    if (n == 2) {
+        struct lx_node *d = node(P_PID, S_IFDIR | 0555, (uint32_t)(0x70000000 + t->pid * 8), "", 0);
+        if (d)
+            d->size = (uint64_t)t->pid; /* which process, for its listing */
+        return d;
+    }
+    if (strcmp(parts[2], "exe") == 0 && follow) {
+        struct lx_node *target = lx_fs_lookup(t->exe, true, err);
+        return target ? node(P_FILE, target->mode, target->ino, (const char *)target->data, target->size) : NULL;
+    }
+    return file(t, parts[2]);
+}
+
+bool lx_procfs_child(const struct lx_node *dir, unsigned idx, char *name, size_t len, uint8_t *type)
+{
+    if (dir->proc == P_PID) {
+        if (idx >= sizeof(files) / sizeof(files[0]))
+            return false;
+        snprintf(name, len, "%s", files[idx]);
+        *type = strcmp(files[idx], "exe") == 0 ? 10 : 8;
+        return true;
+    }
+    if (idx == 0) {
+        snprintf(name, len, "self");
+        *type = 10;
+        return true;
+    }
+    for (unsigned i = 0, seen = 1; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *t = lx_proc_at(i);
+        if (t->state != LX_FREE && seen++ == idx) {
+            snprintf(name, len, "%d", t->pid);
+            *type = 4;
+            return true;
+        }
+    }
+    return false;
+}
+
+void lx_procfs_free(struct lx_node *n)
+{
+    if (n && n->proc)
+        free(n);
+}

@@ -306,9 +306,9 @@ static int64_t sys_vec(struct lx_proc *p, struct lx_fd *f, uint64_t iov, uint64_
     return total;
 }
 
-static int64_t sys_stat(struct lx_proc *p, struct px_regs *r, int64_t dirfd, uint64_t upath, uint64_t ust, int flags)
+/* What stat says of (dirfd, path) with AT_* flags; 0 or -LX_E*. */
+static int stat_of(struct lx_proc *p, int64_t dirfd, uint64_t upath, int flags, struct linux_stat *st)
 {
-    struct linux_stat st;
     char path[300];
     enum lx_fd_kind kind;
     int e;
@@ -319,11 +319,10 @@ static int64_t sys_stat(struct lx_proc *p, struct px_regs *r, int64_t dirfd, uin
             struct lx_fd *f = fd_of(p, (uint64_t)dirfd);
             if (!f)
                 return -LX_EBADF;
-            fill_stat(&st, f->node, f->kind);
-            return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -LX_EFAULT : 0;
+            fill_stat(st, f->node, f->kind);
+            return 0;
         }
     }
-    (void)r;
     if ((e = path_at(p, dirfd, upath, path, sizeof(path))) < 0)
         return e;
     device(path, &kind);
@@ -331,15 +330,53 @@ static int64_t sys_stat(struct lx_proc *p, struct px_regs *r, int64_t dirfd, uin
     if (pn || e) {
         if (!pn)
             return -e;
-        fill_stat(&st, pn, FD_FILE);
+        fill_stat(st, pn, FD_FILE);
         lx_procfs_free(pn);
-        return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -LX_EFAULT : 0;
+        return 0;
     }
     struct lx_node *n = kind == FD_NONE ? lx_fs_lookup(path, !(flags & AT_SYMLINK_NOFOLLOW_), &e) : NULL;
     if (kind == FD_NONE && !n)
         return -e;
-    fill_stat(&st, n, kind);
+    fill_stat(st, n, kind);
+    return 0;
+}
+
+static int64_t sys_stat(struct lx_proc *p, struct px_regs *r, int64_t dirfd, uint64_t upath, uint64_t ust, int flags)
+{
+    struct linux_stat st;
+    int e = stat_of(p, dirfd, upath, flags, &st);
+
+    (void)r;
+    if (e < 0)
+        return e;
     return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -LX_EFAULT : 0;
+}
+
+/* statx: the same facts in struct statx (all of STATX_BASIC_STATS). */
+static int64_t sys_statx(struct lx_proc *p, int64_t dirfd, uint64_t upath, uint64_t flags, uint64_t ustx)
+{
+    struct linux_stat st;
+    uint8_t x[256] = {0};
+    uint32_t mask = 0x7ff, blksize, nlink, zero = 0;
+    uint16_t mode;
+    int e;
+
+    if (flags & ~(uint64_t)(AT_EMPTY_PATH_ | AT_SYMLINK_NOFOLLOW_ | 0x800 /* AT_NO_AUTOMOUNT */ | 0x6000 /* sync */))
+        return -LX_EINVAL;
+    if ((e = stat_of(p, dirfd, upath, (int)flags, &st)) < 0)
+        return e;
+    blksize = (uint32_t)st.blksize, nlink = (uint32_t)st.nlink, mode = (uint16_t)st.mode;
+    memcpy(x + 0, &mask, 4), memcpy(x + 4, &blksize, 4), memcpy(x + 16, &nlink, 4);
+    memcpy(x + 20, &zero, 4), memcpy(x + 24, &zero, 4), memcpy(x + 28, &mode, 2);
+    memcpy(x + 32, &st.ino, 8), memcpy(x + 40, &st.size, 8), memcpy(x + 48, &st.blocks, 8);
+    int64_t times[4][2] = {{st.atime, st.atime_ns}, {st.mtime, st.mtime_ns}, {st.ctime, st.ctime_ns}, {st.mtime, st.mtime_ns}};
+    for (int i = 0; i < 4; i++) { /* atime, btime, ctime, mtime */
+        uint32_t ns = (uint32_t)times[i][1];
+        memcpy(x + 64 + i * 16, &times[i][0], 8), memcpy(x + 72 + i * 16, &ns, 4);
+    }
+    uint32_t rdev_major = (uint32_t)(st.rdev >> 8), rdev_minor = (uint32_t)(st.rdev & 0xff);
+    memcpy(x + 128, &rdev_major, 4), memcpy(x + 132, &rdev_minor, 4);
+    return lx_copy_out(p, ustx, x, sizeof(x)) < 0 ? -LX_EFAULT : 0;
 }
 
 static int64_t sys_fstat(struct lx_proc *p, struct lx_fd *f, uint64_t ust)
@@ -702,11 +739,54 @@ static int64_t files(struct lx_proc *p, struct px_regs *r, bool *handled)
     case 217: return f ? sys_getdents64(p, f, A1, A2) : -LX_EBADF;
     case 257: return sys_openat(p, r);
     case 262: return sys_stat(p, r, (int64_t)A0, A1, A2, (int)A3);
+    case 332: return sys_statx(p, (int64_t)A0, A1, A2, A4);
     case 267: return sys_readlink(p, (int64_t)A0, A1, A2, A3);
     case 292: return f ? sys_dup3(p, f, A0, A1, (int64_t)(A2 & 0xffffffff)) : -LX_EBADF;
     case 293: return sys_pipe(p, A0, A1);
     default: *handled = false; return 0;
     }
+}
+
+#define MREMAP_MAYMOVE 1
+
+/* mremap: shrink in place, grow in place when the pages after are free, or move (MREMAP_MAYMOVE). */
+static int64_t sys_mremap(struct lx_proc *p, uint64_t old, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t to)
+{
+    uint64_t page = PX_PAGE_SIZE, o = (old_len + page - 1) & ~(page - 1), n = (new_len + page - 1) & ~(page - 1);
+    static uint8_t chunk[65536];
+    int e = 0;
+
+    (void)to;
+    if (old % page || !n || (flags & ~(uint64_t)MREMAP_MAYMOVE))
+        return -LX_EINVAL; /* MREMAP_FIXED and MREMAP_DONTUNMAP: not in this version */
+    if (!o || lx_range_free(p, old, o))
+        return -LX_EFAULT;
+    if (n <= o) {
+        if (n < o)
+            lx_unmap(p, old + n, o - n);
+        return (int64_t)old;
+    }
+    if (lx_range_free(p, old + o, n - o)) {
+        if ((e = lx_map_anon(p, old + o, n - o, PX_PROT_READ | PX_PROT_WRITE)) < 0)
+            return e;
+        return (int64_t)old;
+    }
+    if (!(flags & MREMAP_MAYMOVE))
+        return -LX_ENOMEM;
+    if (n > p->mmap_next || p->mmap_next - n < p->brk)
+        return -LX_ENOMEM;
+    uint64_t at = p->mmap_next - n;
+    if (!lx_range_free(p, at, n) || (e = lx_map_anon(p, at, n, PX_PROT_READ | PX_PROT_WRITE)) < 0)
+        return e ? e : -LX_ENOMEM;
+    p->mmap_next = at;
+    for (uint64_t done = 0; done < o; done += sizeof(chunk)) { /* what the old pages hold moves */
+        uint64_t k = o - done < sizeof(chunk) ? o - done : sizeof(chunk);
+        if (lx_copy_in(p, chunk, old + done, k) < 0)
+            memset(chunk, 0, k); /* a page the process could not read: it reads as zero there too */
+        lx_copy_out(p, at + done, chunk, k);
+    }
+    lx_unmap(p, old, o);
+    return (int64_t)at;
 }
 
 static int64_t memory(struct lx_proc *p, struct px_regs *r, bool *handled)
@@ -725,6 +805,7 @@ static int64_t memory(struct lx_proc *p, struct px_regs *r, bool *handled)
             return -LX_EINVAL;
         return lx_unmap(p, A0, len);
     case 12: return sys_brk(p, A0);
+    case 25: return sys_mremap(p, A0, A1, A2, A3, A4);
     default: *handled = false; return 0;
     }
 }
@@ -849,6 +930,57 @@ static int64_t sys_nanosleep(struct lx_proc *p, uint64_t clock, uint64_t flags, 
 #define POLLHUP 0x10
 #define POLLNVAL 0x20
 
+/* What poll would say of descriptor fd now (all of POLLIN, POLLOUT, POLLHUP, POLLERR that hold). */
+static int16_t readiness(struct lx_proc *p, int64_t fd)
+{
+    struct lx_fd *f = fd < 0 ? NULL : fd_of(p, (uint64_t)fd);
+
+    if (!f)
+        return POLLNVAL;
+    if (f->kind == FD_PIPE_READ)
+        return (int16_t)((f->pipe->count ? POLLIN : 0) | (!f->pipe->writers ? POLLHUP : 0));
+    if (f->kind == FD_PIPE_WRITE)
+        return (int16_t)((f->pipe->count < LX_PIPE_SIZE ? POLLOUT : 0) | (!f->pipe->readers ? POLLERR : 0));
+    return POLLIN | POLLOUT; /* files and devices are always ready (a console read waits for a line) */
+}
+
+/* select and pselect6 (the signal mask is not swapped in this version), on the same readiness as poll. */
+static int64_t sys_select(struct lx_proc *p, uint64_t nfds, uint64_t ur, uint64_t uw, uint64_t ue, int64_t timeout_ns)
+{
+    uint64_t in[3][16] = {{0}}, out[3][16] = {{0}}, sets[3] = {ur, uw, ue};
+    size_t bytes = (nfds + 63) / 64 * 8;
+    int64_t ready = 0;
+
+    if (nfds > 1024)
+        return -LX_EINVAL;
+    for (int k = 0; k < 3; k++)
+        if (sets[k] && lx_copy_in(p, in[k], sets[k], bytes) < 0)
+            return -LX_EFAULT;
+    for (uint64_t fd = 0; fd < nfds; fd++) {
+        bool want[3] = {in[0][fd / 64] >> (fd % 64) & 1, in[1][fd / 64] >> (fd % 64) & 1, in[2][fd / 64] >> (fd % 64) & 1};
+        if (!want[0] && !want[1] && !want[2])
+            continue;
+        int16_t re = readiness(p, (int64_t)fd);
+        if (re & POLLNVAL)
+            return -LX_EBADF;
+        bool got[3] = {want[0] && (re & (POLLIN | POLLHUP | POLLERR)), want[1] && (re & (POLLOUT | POLLERR)), false};
+        for (int k = 0; k < 3; k++)
+            if (got[k]) {
+                out[k][fd / 64] |= 1ull << (fd % 64);
+                ready++;
+            }
+    }
+    if (ready || timeout_ns == 0 || (p->state == LX_BLOCKED && p->deadline && libos_monotonic_ns() >= p->deadline)) {
+        for (int k = 0; k < 3; k++)
+            if (sets[k] && lx_copy_out(p, sets[k], out[k], bytes) < 0)
+                return -LX_EFAULT;
+        return ready;
+    }
+    if (p->state != LX_BLOCKED)
+        p->deadline = timeout_ns > 0 ? libos_monotonic_ns() + (uint64_t)timeout_ns : 0;
+    return LX_WOULD_BLOCK;
+}
+
 /* poll: ready descriptors now, or block until something changes or the timeout (ns; -1 none) passes. */
 static int64_t sys_poll(struct lx_proc *p, uint64_t ufds, uint64_t n, int64_t timeout_ns)
 {
@@ -860,18 +992,7 @@ static int64_t sys_poll(struct lx_proc *p, uint64_t ufds, uint64_t n, int64_t ti
     if (lx_copy_in(p, pfd, ufds, n * sizeof(pfd[0])) < 0)
         return -LX_EFAULT;
     for (uint64_t i = 0; i < n; i++) {
-        struct lx_fd *f = pfd[i].fd < 0 ? NULL : fd_of(p, (uint64_t)pfd[i].fd);
-        int16_t ev = pfd[i].events | POLLERR | POLLHUP, re = 0;
-        if (pfd[i].fd < 0)
-            re = 0;
-        else if (!f)
-            re = POLLNVAL;
-        else if (f->kind == FD_PIPE_READ)
-            re = (int16_t)((f->pipe->count ? POLLIN : 0) | (!f->pipe->writers ? POLLHUP : 0));
-        else if (f->kind == FD_PIPE_WRITE)
-            re = (int16_t)((f->pipe->count < LX_PIPE_SIZE ? POLLOUT : 0) | (!f->pipe->readers ? POLLERR : 0));
-        else
-            re = POLLIN | POLLOUT; /* files and devices are always ready (a console read waits for a line) */
+        int16_t ev = pfd[i].events | POLLERR | POLLHUP, re = pfd[i].fd < 0 ? 0 : readiness(p, pfd[i].fd);
         pfd[i].revents = (int16_t)(re & (ev | POLLNVAL));
         ready += pfd[i].revents != 0;
     }
@@ -927,6 +1048,17 @@ static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
     case 35: return sys_nanosleep(p, 1, 0, A0);    /* nanosleep: CLOCK_MONOTONIC */
     case 230: return sys_nanosleep(p, A0, A1, A2); /* clock_nanosleep */
     case 7: return sys_poll(p, A0, A1, (int32_t)A2 < 0 ? -1 : (int64_t)(int32_t)A2 * 1000000);
+    case 23: case 270: {                           /* select (timeval), pselect6 (timespec) */
+        int64_t t[2];
+        if (!r->r8)
+            return sys_select(p, A0, A1, A2, A3, -1);
+        if (lx_copy_in(p, t, r->r8, sizeof(t)) < 0)
+            return -LX_EFAULT;
+        int64_t unit = r->rax == 23 ? 1000 : 1, limit = r->rax == 23 ? 1000000 : 1000000000;
+        if (t[0] < 0 || t[1] < 0 || t[1] >= limit)
+            return -LX_EINVAL;
+        return sys_select(p, A0, A1, A2, A3, t[0] * 1000000000 + t[1] * unit);
+    }
     case 271: {                                    /* ppoll (the signal mask is not swapped in this version) */
         int64_t ts[2];
         if (!A2)
@@ -1099,6 +1231,39 @@ static int64_t sys_wait4(struct lx_proc *p, int64_t pid, uint64_t ustatus, uint6
     return options & LX_WNOHANG ? 0 : LX_WOULD_BLOCK;
 }
 
+/* waitid: the same as wait4, told through a siginfo; WNOWAIT leaves the zombie. */
+static int64_t sys_waitid(struct lx_proc *p, uint64_t idtype, uint64_t id, uint64_t uinfo, uint64_t options)
+{
+    bool any = false;
+
+    if (idtype > 2 || !(options & 4 /* WEXITED */) || (options & ~(uint64_t)(LX_WNOHANG | 4 | 2 | 8 | 0x1000000 | 0x40000000)))
+        return -LX_EINVAL;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *c = lx_proc_at(i);
+        if (c->state == LX_FREE || c->ppid != p->pid || (idtype == 1 && c->pid != (int)(int32_t)id) ||
+            (idtype == 2 && c->pgid != (int)(int32_t)id))
+            continue;
+        any = true;
+        if (c->state != LX_ZOMBIE)
+            continue;
+        int32_t info[32] = {0};
+        bool killed = (c->wait_status & 0x7f) != 0;
+        info[0] = LX_SIGCHLD;
+        info[2] = killed ? 2 : 1; /* CLD_KILLED, CLD_EXITED */
+        info[4] = c->pid;
+        info[5] = 0; /* uid */
+        info[6] = killed ? (c->wait_status & 0x7f) : (c->wait_status >> 8) & 0xff;
+        if (uinfo && lx_copy_out(p, uinfo, info, sizeof(info)) < 0)
+            return -LX_EFAULT;
+        if (!(options & 0x1000000))
+            lx_proc_reap(c);
+        return 0;
+    }
+    if (!any)
+        return -LX_ECHILD;
+    return options & LX_WNOHANG ? 0 : LX_WOULD_BLOCK; /* with WNOHANG, Linux leaves the siginfo alone */
+}
+
 /* kill (and tkill, tgkill: a process has one thread, its tid the pid). Process groups are single processes. */
 static int64_t sys_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_outcome *outcome)
 {
@@ -1152,6 +1317,7 @@ static int64_t processes(struct lx_proc *p, struct px_regs *r, bool *handled, en
     case 59: return sys_execve(p, r, AT_FDCWD_, A0, A1, A2, outcome);
     case 322: return sys_execve(p, r, (int64_t)A0, A1, A2, A3, outcome); /* execveat, without flags */
     case 61: return sys_wait4(p, (int64_t)A0, A1, A2, A3);
+    case 247: return sys_waitid(p, A0, A1, A2, A3);
     case 62: return sys_kill(p, (int64_t)A0, A1, outcome);
     case 200: return (int32_t)A0 <= 0 ? -LX_EINVAL : sys_kill(p, (int64_t)A0, A1, outcome); /* tkill */
     case 234: return (int32_t)A1 <= 0 ? -LX_EINVAL : sys_kill(p, (int64_t)A1, A2, outcome); /* tgkill */

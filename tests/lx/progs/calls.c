@@ -1,0 +1,93 @@
+/* waitid, statx, mremap, select and pselect: each checked against what Linux does. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(void)
+{
+    siginfo_t si;
+    int hold[2];
+
+    if (pipe(hold))
+        return 1;
+    pid_t c = fork();
+    if (c == 0) {
+        char x;
+        close(hold[1]);
+        (void)!read(hold[0], &x, 1);
+        _exit(7);
+    }
+    close(hold[0]);
+    printf("waitid WNOHANG on a running child: %d\n", waitid(P_PID, (id_t)c, &si, WEXITED | WNOHANG));
+    close(hold[1]);
+    printf("waitid: %d\n", waitid(P_PID, (id_t)c, &si, WEXITED));
+    printf("si_signo SIGCHLD %d, si_code CLD_EXITED %d, si_pid right %d, si_status %d\n", si.si_signo == SIGCHLD,
+           si.si_code == CLD_EXITED, si.si_pid == c, si.si_status);
+    int ret = waitid(P_ALL, 0, &si, WEXITED);
+    printf("waitid with no children: %d ECHILD %d\n", ret, errno == ECHILD);
+
+    struct { /* struct statx, spelt out: not every libc has it */
+        uint32_t mask, blksize;
+        uint64_t attributes;
+        uint32_t nlink, uid, gid;
+        uint16_t mode, pad;
+        uint64_t ino, size, blocks, attributes_mask;
+        uint8_t rest[192];
+    } sx;
+    _Static_assert(sizeof(sx) == 256, "struct statx");
+    printf("statx: %d\n", (int)syscall(SYS_statx, AT_FDCWD, "data/lines.txt", 0, 0x7ff /* STATX_BASIC_STATS */, &sx));
+    printf("statx size %llu regular %d nlink %u\n", (unsigned long long)sx.size, S_ISREG(sx.mode), sx.nlink);
+    ret = (int)syscall(SYS_statx, AT_FDCWD, "data/none", 0, 0x7ff /* STATX_BASIC_STATS */, &sx);
+    printf("statx of nothing: %d ENOENT %d\n", ret, errno == ENOENT);
+
+    char *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    strcpy(m, "kept across mremap");
+    strcpy(m + 4096, "second page");
+    char *g = mremap(m, 8192, 1 << 20, MREMAP_MAYMOVE);
+    printf("mremap grow: %s / %s\n", g == MAP_FAILED ? "failed" : g, g == MAP_FAILED ? "" : g + 4096);
+    g[(1 << 20) - 1] = 1;
+    char *s = mremap(g, 1 << 20, 4096, 0);
+    printf("mremap shrink in place %d: %s\n", s == g, s);
+    void *bad_remap = mremap((void *)0x10000, 4096, 8192, MREMAP_MAYMOVE);
+    printf("mremap of unmapped memory fails %d EFAULT %d\n", bad_remap == MAP_FAILED, errno == EFAULT);
+
+    int p[2];
+    fd_set r;
+    struct timeval tv = {0, 0};
+    if (pipe(p))
+        return 1;
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    printf("select on an empty pipe: %d\n", select(p[0] + 1, &r, NULL, NULL, &tv));
+    (void)!write(p[1], "x", 1);
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    printf("select after a write: %d readable %d\n", select(p[0] + 1, &r, NULL, NULL, NULL), FD_ISSET(p[0], &r) != 0);
+    char x;
+    (void)!read(p[0], &x, 1);
+    struct timespec t0, t1, ts = {0, 30 * 1000 * 1000};
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int n = pselect(p[0] + 1, &r, NULL, NULL, &ts, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double waited = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("pselect times out: %d after at least 30 ms %d\n", n, waited >= 0.029);
+    fd_set bad;
+    FD_ZERO(&bad);
+    FD_SET(60, &bad);
+    ret = select(61, &bad, NULL, NULL, &tv);
+    printf("select on a closed fd: %d EBADF %d\n", ret, errno == EBADF);
+    return 0;
+}

@@ -64,3 +64,14 @@ fail:
     libos_slot_free(frame);
     return NULL;
 }
+
+void libos_unmap_free(void *va, uint64_t pages, uint32_t frame)
+{
+    struct px_map_op op = {PX_MAP_OP_UNMAP, 0, (uint64_t)(uintptr_t)va, 0, pages, 0, 0};
+
+    px_map_batch(libos_bootinfo->cap_task, &op, 1, NULL);
+    if (frame) {
+        px_cap_delete(frame);
+        libos_slot_free(frame);
+    }
+}

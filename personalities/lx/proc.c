@@ -85,17 +85,10 @@ bool lx_range_free(const struct lx_proc *p, uint64_t start, uint64_t len)
     return true;
 }
 
-/*
- * Give back a region's frame: lx's alias is unmapped (a mapping holds its frame) and the cap deleted, so
- * the pages return to lx's pool once the process's mapping is gone too.
- */
+/* Give back a region's frame: its pages return to lx's pool once the process's mapping is gone too. */
 static void drop_region(struct lx_region *r)
 {
-    struct px_map_op op = {PX_MAP_OP_UNMAP, 0, (uint64_t)(uintptr_t)r->alias, 0, (r->end - r->start) / PX_PAGE_SIZE, 0, 0};
-
-    px_map_batch(libos_bootinfo->cap_task, &op, 1, NULL);
-    px_cap_delete(r->frame);
-    libos_slot_free(r->frame);
+    libos_unmap_free(r->alias, (r->end - r->start) / PX_PAGE_SIZE, r->frame);
 }
 
 /* A new region of fresh zeroed pages at [start, start + len), mapped into the process and into lx. */

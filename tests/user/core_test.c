@@ -465,6 +465,26 @@ static void test_batch_map(void)
     check(px_obj_destroy(f) == PX_OK, "destroy the frame");
 }
 
+/* libos_unmap_free gives pages back: a 64-page pool serves ten 32-page mappings, one after another. */
+static void test_unmap_free(void)
+{
+    uint32_t pool = slot(), frame = 0;
+    int served = 0;
+
+    check(px_memory_split(bi()->cap_memory, pool, 64) == PX_OK, "a pool of 64 pages");
+    for (int i = 0; i < 10; i++) {
+        uint8_t *p = libos_map_new_from(pool, 32, &frame);
+        if (!p)
+            break;
+        p[0] = p[32 * 4096 - 1] = 1;
+        libos_unmap_free(p, 32, frame);
+        served++;
+    }
+    check(served == 10, "libos_unmap_free returns the pages: %d of 10 mappings served", served);
+    uint8_t *a = libos_map_new_from(pool, 32, NULL), *b = libos_map_new_from(pool, 32, NULL);
+    check(a && b && !libos_map_new_from(pool, 1, NULL), "and the pool is whole again (64 pages, no more)");
+}
+
 /* ---- Kernel-memory quotas ---- */
 
 static int quota_child(uint64_t ep)
@@ -608,6 +628,7 @@ int main(void)
     test_preemption();
     test_ep_and_ntfn();
     test_batch_map();
+    test_unmap_free();
     test_quota();
     test_timer();
     test_devices();

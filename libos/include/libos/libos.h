@@ -37,6 +37,12 @@ void libos_slot_free(uint32_t slot);
 void *libos_map_new(uint64_t pages, uint32_t *frame);
 /* The same with pages from another memory cap. */
 void *libos_map_new_from(uint32_t memory, uint64_t pages, uint32_t *frame);
+/*
+ * Undo libos_map_new: unmap the pages from this task and delete the frame cap (and free its slot). A
+ * mapping holds its frame, so both must go for the pages to return to their memory cap (the frame's
+ * mappings in other tasks hold it too). The address range is not reused.
+ */
+void libos_unmap_free(void *va, uint64_t pages, uint32_t frame);
 /* A range of this task's address space for mapping `pages` pages (never reused). */
 uint64_t libos_va_alloc(uint64_t pages);
 

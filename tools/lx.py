@@ -2,7 +2,7 @@
 """Run a Linux program under lx (tools/proteus lx): boot the lx system in QEMU, show the program's output
 (lx's console) on stdout, and exit with the program's status (128 + signal when it was killed).
 
-Usage: lx.py --kernel ELF --image DTB [--timeout S] [--icount] [--verbose] -- PROGRAM [ARGS...]
+Usage: lx.py --kernel ELF --image DTB [--timeout S] [--icount] [--verbose] [--input TEXT] -- PROGRAM [ARGS...]
 """
 import argparse
 import os
@@ -15,10 +15,11 @@ import runner  # noqa: E402
 
 LX_LINE = re.compile(r"^(?:\x1b\[[0-9;]*m)?\[lx\s*\](?:\x1b\[0m)? ?(.*)$")
 STATUS = re.compile(r"^lx: (.*) exited with status (\d+)$")
+UP = re.compile(r"root: \d+ of \d+ tasks running")
 
 
 def command_line(argv):
-    parts = ["lx.init=" + argv[0]] + ["lx.arg=" + a.replace(" ", "\\x20") for a in argv[1:]]
+    parts = ["console.focus=lx", "lx.init=" + argv[0]] + ["lx.arg=" + a.replace(" ", "\\x20") for a in argv[1:]]
     line = " ".join(parts)
     if len(line) > 250:
         sys.exit("lx: the command line is too long for the kernel's 256 bytes")
@@ -32,15 +33,20 @@ def main():
     p.add_argument("--timeout", type=float, default=300)
     p.add_argument("--verbose", action="store_true", help="also show the kernel's and the servers' lines")
     p.add_argument("--icount", action="store_true", help="rdtsc counts guest instructions (QEMU -icount)")
+    p.add_argument("--input", help="text typed on the console (Python escapes: \\n, \\x7f)")
     p.add_argument("program", nargs="+")
     a = p.parse_args()
     args = argparse.Namespace(kernel=a.kernel, module=a.image, accel="tcg", memory="512M", icount=a.icount,
                               cmdline=command_line(a.program), qemu_arg=[], gdb=False, disk=[])
-    boot = runner.Boot(runner.qemu_command(args, interactive=False), echo=False)
+    typed = a.input.encode().decode("unicode_escape").encode("latin-1") if a.input else None
+    boot = runner.Boot(runner.qemu_command(args, interactive=False), echo=False, typing=bool(typed))
     deadline = time.monotonic() + a.timeout
     shown, code = 0, None
     while True:
         status = boot.pump(min(deadline, time.monotonic() + 0.2))
+        if typed and any(UP.search(line) for line in boot.lines[shown:]):
+            boot.type(typed) # once every task runs
+            typed = None
         for line in boot.lines[shown:]:
             m = LX_LINE.match(line)
             text = m.group(1) if m else None

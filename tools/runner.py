@@ -61,10 +61,17 @@ def kvm_warning(args):
 class Boot:
     """One QEMU run with its serial output collected line by line."""
 
-    def __init__(self, cmd, echo):
+    def __init__(self, cmd, echo, typing=False):
+        """typing: the serial console's input comes from type() (else there is none)."""
         self.lines, self.echo, self.partial = [], echo, b""
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, start_new_session=True)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if typing else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+    def type(self, data):
+        """Bytes typed on the serial console (QEMU takes them as the UART has room). Type after the system
+        is up: the kernel resets the UART at boot, which drops what it holds, as on a real machine."""
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
 
     def pump(self, deadline):
         """Read output until QEMU exits or the deadline passes; returns QEMU's status or None."""

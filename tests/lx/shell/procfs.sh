@@ -1,0 +1,7 @@
+# /proc under lx (run under lx only: the output names lx's processes). The states of sh and sleep
+# depend on scheduling, so only a process reading its own stat (running) has its state shown.
+sleep 0.5 & ps -o pid,ppid,user,comm
+wait
+readlink /proc/self/exe
+tr '\0' '|' < /proc/1/cmdline; echo
+cut -d ' ' -f 2,3 /proc/self/stat

@@ -17,7 +17,6 @@
 
 static struct lx_node nodes[MAX_NODES];
 static unsigned nnodes;
-static char *names;
 
 static bool hex8(const uint8_t *p, uint32_t *out)
 {
@@ -44,15 +43,15 @@ static const char *strip(const char *name)
     return name;
 }
 
-int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen)
+/*
+ * Read the archive: with names NULL, check it and count the bytes its names need (*used); otherwise
+ * also make a node of each entry, its path copied into names. 0, or -1 with the reason in err.
+ */
+static int read_archive(const uint8_t *a, size_t size, char *names, size_t *used, char *err, size_t errlen)
 {
-    const uint8_t *a = cpio;
-    size_t off = 0, namespace_used = 0;
+    size_t off = 0;
 
-    names = malloc(size); /* names are shorter than the archive */
-    if (!names)
-        return snprintf(err, errlen, "no memory for the file tree"), -1;
-    nodes[nnodes++] = (struct lx_node){.path = "", .mode = S_IFDIR | 0755, .ino = 1};
+    *used = 0;
     while (off + 110 <= size) {
         uint32_t f[13];
         if (memcmp(a + off, "070701", 6) != 0)
@@ -70,17 +69,29 @@ int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen)
         if (strcmp(name, "TRAILER!!!") == 0)
             return 0;
         const char *path = strip(name);
-        if (path[0] && nnodes < MAX_NODES) {
-            char *copy = names + namespace_used;
-            strcpy(copy, path);
-            namespace_used += strlen(path) + 1;
+        if (path[0] && names && nnodes < MAX_NODES) {
+            char *copy = strcpy(names + *used, path);
             nodes[nnodes++] = (struct lx_node){.path = copy, .mode = mode, .data = (uint8_t *)a + data_off,
                                                .size = filesize, .ino = f[0] + 2,
                                                .mtime_ns = (int64_t)f[5] * 1000000000};
         }
+        *used += strlen(path) + 1;
         off = (data_off + filesize + 3) & ~(size_t)3;
     }
     return snprintf(err, errlen, "initramfs: no TRAILER!!! entry"), -1;
+}
+
+int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen)
+{
+    size_t used;
+    char *names;
+
+    if (read_archive(cpio, size, NULL, &used, err, errlen) < 0)
+        return -1;
+    if (!(names = malloc(used + 1)))
+        return snprintf(err, errlen, "no memory for the file tree"), -1;
+    nodes[nnodes++] = (struct lx_node){.path = "", .mode = S_IFDIR | 0755, .ino = 1};
+    return read_archive(cpio, size, names, &used, err, errlen);
 }
 
 static struct lx_node *find(const char *path, size_t len)

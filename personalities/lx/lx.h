@@ -5,8 +5,8 @@
  * with the new registers. lx owns the processes' memory: it creates the frames, maps them into the
  * process and into itself (so it can copy to and from the process), and changes them with batched maps.
  *
- * It runs static programs from the initramfs (a newc cpio in the task's image) with processes (fork as
- * a full copy of the parent's memory, execve, wait4), signals, pipes, a tmpfs and the console as a
+ * It runs static programs from the initramfs (a newc cpio in the task's image) with processes (fork,
+ * execve, wait4), signals, pipes, a tmpfs and the console as a
  * terminal. A system call that has to wait (a read of an empty pipe, a wait4 for a running child, a
  * sleep) leaves the process's thread stopped and is done again when something changes. docs/lx.md says
  * what is not there yet.
@@ -23,7 +23,7 @@
 #define LX_MAX_REGIONS 128
 #define LX_MAX_FDS 64
 #define LX_STACK_TOP 0x00007ffe00000000ull
-#define LX_STACK_SIZE (2ull << 20) /* backed by frames from the start: fork copies it */
+#define LX_STACK_SIZE (2ull << 20) /* backed by a frame from the start */
 #define LX_PIPE_SIZE 65536
 /* A system call's result meaning "not yet": lx stops the thread and does the call again later. */
 #define LX_WOULD_BLOCK (-100000)
@@ -62,12 +62,14 @@ struct lx_node *lx_procfs_lookup(struct lx_proc *self, const char *path, bool fo
 bool lx_procfs_child(const struct lx_node *dir, unsigned idx, char *name, size_t len, uint8_t *type);
 void lx_procfs_free(struct lx_node *n);
 
-/* ---- processes (proc.c) ---- */
+/* ---- processes (proc.c) and their memory (mem.c) ---- */
+struct lx_mem; /* a run of pages lx holds, shared copy-on-write by the regions of forked processes */
 struct lx_region {
     uint64_t start, end;
-    unsigned prot; /* PX_PROT_* */
-    uint32_t frame;
-    uint8_t *alias; /* the same pages in lx */
+    unsigned prot;         /* PX_PROT_*; 0 for PROT_NONE (then nothing is mapped) */
+    struct lx_mem *base;   /* the region's pages are base's from base_page on... */
+    uint64_t base_page;
+    struct lx_mem **own;   /* ...but for those a write found shared: a page of its own (NULL: none yet) */
 };
 
 enum lx_fd_kind { FD_NONE, FD_CONSOLE, FD_FILE, FD_DIR, FD_NULL, FD_ZERO, FD_RANDOM, FD_PIPE_READ, FD_PIPE_WRITE };
@@ -140,16 +142,24 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
 void lx_proc_exit(struct lx_proc *p, int wait_status);
 void lx_proc_reap(struct lx_proc *p);
 struct lx_proc *lx_proc_find(int pid);
-struct lx_proc *lx_proc_at(unsigned i);
+struct lx_proc *lx_proc_at(unsigned i); /* the i-th slot, for walks over every process */
 unsigned lx_proc_count(void);
-uint64_t lx_pages_in_use(void); /* pages of memory the processes hold */
-uint64_t lx_proc_pages(const struct lx_proc *p); /* the i-th slot, for walks over every process */
+uint64_t lx_pages_in_use(void); /* pages of memory the processes hold (a shared page once) */
+uint64_t lx_proc_pages(const struct lx_proc *p); /* pages p's regions span */
 
-/* Memory of a process. */
+/* Memory of a process (mem.c). */
+struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot); /* fresh zero pages */
+uint8_t *lx_region_bytes(const struct lx_region *r); /* a fresh region's pages, in lx */
 int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
 int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len);
 int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
 bool lx_range_free(const struct lx_proc *p, uint64_t start, uint64_t len);
+/* The child (with no memory yet) shares all of the parent's, copy-on-write. */
+int lx_mem_fork(struct lx_proc *parent, struct lx_proc *child);
+/* A page fault at addr: 1 if it was a write to a copy-on-write page (now the process's own), 0 if the
+ * process is to get a signal, -LX_ENOMEM if there was no page to copy into. */
+int lx_mem_fault(struct lx_proc *p, uint64_t addr, uint64_t access);
+void lx_mem_free(struct lx_proc *p); /* unmap and let go of all of p's memory */
 /* 0, or -LX_EFAULT if any byte is not there (or not writable, for copy_out). */
 int lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, uint64_t len);
 int lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, uint64_t len);

@@ -232,9 +232,13 @@ int main(void)
                 break;
             }
         } else {
-            int sig = signal_of(kind);
-            uint64_t addr = libos_ipc_buffer()->mr[22], rip = r.rip;
-            if (lx_signal_deliver(p, &r, sig, addr) > 0) { /* its handler runs */
+            int sig = signal_of(kind), cow = 0;
+            uint64_t addr = libos_ipc_buffer()->mr[22], access = libos_ipc_buffer()->mr[23], rip = r.rip;
+            if (kind == PX_EXC_PAGE_FAULT && (cow = lx_mem_fault(p, addr, access)) < 0)
+                sig = LX_SIGKILL, printf("lx: pid %d is out of memory\n", p->pid);
+            if (cow > 0) { /* a write to a page it shared with a fork: its own copy now */
+                put_regs(&m, &r);
+            } else if (cow == 0 && lx_signal_deliver(p, &r, sig, addr) > 0) { /* its handler runs */
                 put_regs(&m, &r);
             } else {
                 printf("lx: pid %d killed by signal %d (exception %llu at rip %#llx, address %#llx)\n", p->pid, sig,

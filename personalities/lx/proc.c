@@ -1,9 +1,7 @@
 /*
  * Processes: each is a Proteus task with one foreign-ABI thread whose exception endpoint is lx's, badged
- * with its pid. fork copies every region of the parent into fresh frames (copy-on-write is to come);
- * execve keeps the task, thread, pid and descriptors and replaces the memory. Its memory is a list of regions, each backed by one frame that lx maps both into the
- * process (with the region's protection) and into itself (read-write), so that copying to and from the
- * process is a memcpy after a bounds check.
+ * with its pid. fork gives the child the parent's memory copy-on-write (mem.c); execve keeps the task,
+ * thread, pid and descriptors and replaces the memory.
  */
 #include "lx.h"
 #include <core/elf.h>
@@ -33,25 +31,6 @@ static int next_pid = 1;
 
 struct lx_proc *lx_proc_at(unsigned i) { return &procs[i]; }
 
-uint64_t lx_proc_pages(const struct lx_proc *p)
-{
-    uint64_t pages = 0;
-
-    for (unsigned j = 0; j < p->nregions; j++)
-        pages += (p->regions[j].end - p->regions[j].start) / PX_PAGE_SIZE;
-    return pages;
-}
-
-uint64_t lx_pages_in_use(void)
-{
-    uint64_t pages = 0;
-
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
-        for (unsigned j = 0; procs[i].state != LX_FREE && j < procs[i].nregions; j++)
-            pages += (procs[i].regions[j].end - procs[i].regions[j].start) / PX_PAGE_SIZE;
-    return pages;
-}
-
 unsigned lx_proc_count(void)
 {
     unsigned n = 0;
@@ -67,122 +46,6 @@ struct lx_proc *lx_proc_find(int pid)
         if (procs[i].state != LX_FREE && procs[i].pid == pid)
             return &procs[i];
     return NULL;
-}
-
-static struct lx_region *region_at(struct lx_proc *p, uint64_t va)
-{
-    for (unsigned i = 0; i < p->nregions; i++)
-        if (va >= p->regions[i].start && va < p->regions[i].end)
-            return &p->regions[i];
-    return NULL;
-}
-
-bool lx_range_free(const struct lx_proc *p, uint64_t start, uint64_t len)
-{
-    for (unsigned i = 0; i < p->nregions; i++)
-        if (start < p->regions[i].end && p->regions[i].start < start + len)
-            return false;
-    return true;
-}
-
-/* Give back a region's frame: its pages return to lx's pool once the process's mapping is gone too. */
-static void drop_region(struct lx_region *r)
-{
-    libos_unmap_free(r->alias, (r->end - r->start) / PX_PAGE_SIZE, r->frame);
-}
-
-/* A new region of fresh zeroed pages at [start, start + len), mapped into the process and into lx. */
-static struct lx_region *add_region(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
-{
-    uint64_t pages = len / PX_PAGE_SIZE;
-    struct lx_region *r;
-    uint32_t frame;
-    uint8_t *alias;
-
-    if (p->nregions == LX_MAX_REGIONS || !(alias = libos_map_new(pages, &frame)))
-        return NULL;
-    struct px_map_op op = {PX_MAP_OP_MAP, frame, start, 0, pages, prot ? prot : PX_PROT_READ, 0};
-    if (px_map_batch(p->task, &op, 1, NULL) != PX_OK) {
-        struct lx_region gone = {start, start + len, prot, frame, alias};
-        drop_region(&gone);
-        return NULL;
-    }
-    if (!prot) { /* PROT_NONE: mapped readable for the bookkeeping, then closed */
-        op = (struct px_map_op){PX_MAP_OP_UNMAP, 0, start, 0, pages, 0, 0};
-        px_map_batch(p->task, &op, 1, NULL);
-    }
-    r = &p->regions[p->nregions++];
-    *r = (struct lx_region){start, start + len, prot, frame, alias};
-    return r;
-}
-
-int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
-{
-    if (prot & PX_PROT_WRITE)
-        prot &= ~PX_PROT_EXEC; /* W^X: a writable mapping is never executable here */
-    return add_region(p, start, len, prot) ? 0 : -LX_ENOMEM;
-}
-
-int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len)
-{
-    struct px_map_op op = {PX_MAP_OP_UNMAP, 0, start, 0, len / PX_PAGE_SIZE, 0, 0};
-
-    px_map_batch(p->task, &op, 1, NULL);
-    for (unsigned i = 0; i < p->nregions; i++) { /* whole regions go; parts of regions stay booked */
-        struct lx_region *r = &p->regions[i];
-        if (r->start >= start && r->end <= start + len) {
-            drop_region(r);
-            *r = p->regions[--p->nregions];
-            i--;
-        }
-    }
-    return 0;
-}
-
-int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
-{
-    struct px_map_op op = {PX_MAP_OP_PROTECT, 0, start, 0, len / PX_PAGE_SIZE, prot, 0};
-
-    if ((prot & PX_PROT_WRITE) && (prot & PX_PROT_EXEC))
-        return -LX_EACCES;
-    if (!prot)
-        op.op = PX_MAP_OP_UNMAP; /* PROT_NONE */
-    return px_map_batch(p->task, &op, 1, NULL) == PX_OK ? 0 : -LX_ENOMEM;
-}
-
-static int copy(struct lx_proc *p, uint64_t va, void *buf, uint64_t len, bool out)
-{
-    uint8_t *b = buf;
-
-    while (len) {
-        struct lx_region *r = region_at(p, va);
-        if (!r || !r->prot || (out && !(r->prot & PX_PROT_WRITE)))
-            return -LX_EFAULT;
-        uint64_t n = r->end - va < len ? r->end - va : len;
-        if (out)
-            memcpy(r->alias + (va - r->start), b, n);
-        else
-            memcpy(b, r->alias + (va - r->start), n);
-        va += n, b += n, len -= n;
-    }
-    return 0;
-}
-
-int lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, uint64_t len) { return copy(p, src, dst, len, false); }
-int lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, uint64_t len)
-{
-    return copy(p, dst, (void *)(uintptr_t)src, len, true);
-}
-
-int lx_copy_string(struct lx_proc *p, char *dst, uint64_t src, size_t max)
-{
-    for (size_t i = 0; i < max; i++) {
-        if (copy(p, src + i, dst + i, 1, false) < 0)
-            return -LX_EFAULT;
-        if (!dst[i])
-            return 0;
-    }
-    return -LX_ENAMETOOLONG;
 }
 
 static int load_elf(struct lx_proc *p, struct lx_node *file, uint64_t *entry, uint64_t *phdr, unsigned *phnum)
@@ -201,10 +64,10 @@ static int load_elf(struct lx_proc *p, struct lx_node *file, uint64_t *entry, ui
         const struct elf_segment *s = &img.segs[i];
         unsigned prot = (s->prot & SEG_R ? PX_PROT_READ : 0) | (s->prot & SEG_W ? PX_PROT_WRITE : 0) |
                         (s->prot & SEG_X ? PX_PROT_EXEC : 0);
-        struct lx_region *r = add_region(p, s->vaddr, s->memsz, prot);
+        struct lx_region *r = lx_region_new(p, s->vaddr, s->memsz, prot);
         if (!r)
             return -LX_ENOMEM;
-        memcpy(r->alias + s->data, file->data + s->offset, s->filesz);
+        memcpy(lx_region_bytes(r) + s->data, file->data + s->offset, s->filesz);
         if (s->vaddr + s->memsz > top)
             top = s->vaddr + s->memsz;
     }
@@ -222,14 +85,15 @@ static int load_elf(struct lx_proc *p, struct lx_node *file, uint64_t *entry, ui
 static uint64_t build_stack(struct lx_proc *p, struct lx_region *stack, char *const argv[], char *const envp[],
                             uint64_t entry, uint64_t phdr, unsigned phnum)
 {
+    uint8_t *bytes = lx_region_bytes(stack);
     uint64_t sp = stack->end, ptrs[128];
     unsigned argc = 0, envc = 0, n = 0;
 
     sp -= 16;
     uint64_t random = sp;
     for (int i = 0; i < 16; i++)
-        stack->alias[random - stack->start + i] = (uint8_t)(libos_monotonic_ns() >> (i % 8) * 8) ^ (uint8_t)(i * 37);
-#define PUSH_STR(s) (sp -= strlen(s) + 1, strcpy((char *)stack->alias + (sp - stack->start), (s)), sp)
+        bytes[random - stack->start + i] = (uint8_t)(libos_monotonic_ns() >> (i % 8) * 8) ^ (uint8_t)(i * 37);
+#define PUSH_STR(s) (sp -= strlen(s) + 1, strcpy((char *)bytes + (sp - stack->start), (s)), sp)
     uint64_t execfn = PUSH_STR(p->exe);
     while (argv[argc] && argc < 48)
         ptrs[n++] = PUSH_STR(argv[argc]), argc++;
@@ -240,7 +104,7 @@ static uint64_t build_stack(struct lx_proc *p, struct lx_region *stack, char *co
                        AT_RANDOM, random, AT_EXECFN, execfn, AT_NULL, 0};
     unsigned words = 1 + argc + 1 + envc + 1 + sizeof(auxv) / 8;
     sp = (sp - words * 8) & ~15ull;
-    uint64_t *w = (uint64_t *)(stack->alias + (sp - stack->start));
+    uint64_t *w = (uint64_t *)(bytes + (sp - stack->start));
     *w++ = argc;
     for (unsigned i = 0; i < argc; i++)
         *w++ = ptrs[i];
@@ -300,25 +164,13 @@ static int start(struct lx_proc *p, const struct px_regs *regs)
     return ok ? 0 : -LX_EAGAIN;
 }
 
-static void free_memory(struct lx_proc *p)
-{
-    for (unsigned i = 0; i < p->nregions; i++) {
-        struct px_map_op op = {PX_MAP_OP_UNMAP, 0, p->regions[i].start, 0,
-                               (p->regions[i].end - p->regions[i].start) / PX_PAGE_SIZE, 0, 0};
-        if (p->task)
-            px_map_batch(p->task, &op, 1, NULL);
-        drop_region(&p->regions[i]);
-    }
-    p->nregions = 0;
-}
-
 /* Everything p holds but its slot: memory, descriptors, task and thread. */
 static void release(struct lx_proc *p)
 {
     if (p->task)
         px_obj_destroy(p->task);
     p->task = p->task ? (px_cap_delete(p->task), libos_slot_free(p->task), 0) : 0;
-    free_memory(p);
+    lx_mem_free(p);
     for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
         if (p->fds[fd])
             lx_file_put(p->fds[fd]), p->fds[fd] = NULL;
@@ -349,7 +201,7 @@ static int load(struct lx_proc *p, const char *path, struct lx_node *file, char 
         memcpy(p->cmdline + p->cmdline_len, argv[i], n);
         p->cmdline_len += n;
     }
-    struct lx_region *stack = add_region(p, LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, PX_PROT_READ | PX_PROT_WRITE);
+    struct lx_region *stack = lx_region_new(p, LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, PX_PROT_READ | PX_PROT_WRITE);
     if (!stack)
         return -LX_ENOMEM;
     if ((e = load_elf(p, file, &entry, &phdr, &phnum)) < 0)
@@ -395,16 +247,11 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
     if (!c)
         return NULL;
     c->ppid = parent->pid;
-    for (unsigned i = 0; i < parent->nregions; i++) {
-        const struct lx_region *r = &parent->regions[i];
-        struct lx_region *copy = add_region(c, r->start, r->end - r->start, r->prot);
-        if (!copy) {
-            release(c);
-            c->state = LX_FREE;
-            *err = LX_ENOMEM;
-            return NULL;
-        }
-        memcpy(copy->alias, r->alias, r->end - r->start);
+    if (lx_mem_fork(parent, c) < 0) {
+        release(c);
+        c->state = LX_FREE;
+        *err = LX_ENOMEM;
+        return NULL;
     }
     c->brk_start = parent->brk_start, c->brk = parent->brk, c->mmap_next = parent->mmap_next;
     for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
@@ -486,7 +333,7 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
             : elf_parse(file->data, file->size, PX_PAGE_SIZE, LX_MMAP_TOP, &img))
         return -LX_ENOEXEC;
     /* The point of no return: the old program's memory goes. */
-    free_memory(p);
+    lx_mem_free(p);
     for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
         if (p->fds[fd] && (p->cloexec >> fd & 1))
             lx_file_put(p->fds[fd]), p->fds[fd] = NULL;

@@ -51,7 +51,7 @@ int main(void)
             break;
     }
     printf("malloc ran out: %d\n", total > 0 && total < (1ull << 34));
-    pid_t c = fork(); /* memory is exhausted: a fork cannot copy it */
+    pid_t c = fork(); /* memory is exhausted: the copies a fork may need cannot be promised */
     printf("fork with no memory left fails: %d\n", c < 0 && (errno == ENOMEM || errno == EAGAIN));
     if (c == 0)
         _exit(0);

@@ -1,0 +1,475 @@
+/*
+ * Processes' memory. A process's address space is a list of regions; a region's pages come from a
+ * run of pages lx holds (struct lx_mem: a frame that lx also maps into itself, so that copying to and
+ * from a process is a memcpy). fork shares every run copy-on-write: the child maps the parent's pages
+ * and both lose write access to them; the first write to a shared page faults, and lx gives the
+ * writer a page of its own, copied, in that region's `own` array. A run is counted by the regions that
+ * use it (not by page): one whose count is 1 belongs to its region alone and is written in place.
+ *
+ * Single pages come from a pool of chunks (frames of up to 256 pages that lx keeps while any page of
+ * them is in use), so a copy costs a bit in a bitmap rather than a frame object and a cap slot.
+ *
+ * Copies are promised, not hoped for: every writable page of every process is charged against lx's
+ * memory (as Linux's strict overcommit mode charges private writable mappings), so a fork whose child
+ * could not get all its copies fails with ENOMEM at once rather than a process being killed later.
+ */
+#include "lx.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE PX_PAGE_SIZE
+#define CHUNK_PAGES 256
+#define MAX_CHUNKS 128
+
+struct lx_mem {
+    uint32_t frame;  /* cap: the run's own frame, or its chunk's */
+    uint64_t first;  /* the run's first page in that frame */
+    uint64_t pages;
+    uint8_t *alias;  /* the run in lx */
+    int refs;        /* regions that use it */
+    int chunk;       /* the pool chunk a single page comes from; -1 for a run with its own frame */
+};
+
+static struct chunk {
+    uint32_t frame;
+    uint8_t *alias; /* NULL: a free entry */
+    unsigned pages, used;
+    uint64_t busy[CHUNK_PAGES / 64];
+} chunks[MAX_CHUNKS];
+static uint64_t pages_held, committed; /* pages lx holds for processes; writable pages it has promised */
+
+uint64_t lx_pages_in_use(void) { return pages_held; }
+
+/* Promise pages more writable pages (false if lx's memory, less 1/16 for itself, cannot cover them). */
+static bool commit(uint64_t pages)
+{
+    uint64_t limit = libos_bootinfo->memory_pages - libos_bootinfo->memory_pages / 16;
+
+    if (committed + pages > limit)
+        return false;
+    committed += pages;
+    return true;
+}
+
+static uint64_t writable(const struct lx_region *r)
+{
+    return r->prot & PX_PROT_WRITE ? (r->end - r->start) / PAGE : 0;
+}
+
+uint64_t lx_proc_pages(const struct lx_proc *p)
+{
+    uint64_t pages = 0;
+
+    for (unsigned j = 0; j < p->nregions; j++)
+        pages += (p->regions[j].end - p->regions[j].start) / PAGE;
+    return pages;
+}
+
+/* ---- runs and the pool ---- */
+
+static struct lx_mem *mem_new(uint64_t pages)
+{
+    struct lx_mem *m = malloc(sizeof(*m));
+
+    if (!m || !(m->alias = libos_map_new(pages, &m->frame))) {
+        free(m);
+        return NULL;
+    }
+    m->first = 0, m->pages = pages, m->refs = 1, m->chunk = -1;
+    pages_held += pages;
+    return m;
+}
+
+/* One page from the pool (a new chunk when the others are full: smaller ones as memory runs short). */
+static struct lx_mem *page_new(void)
+{
+    struct lx_mem *m = malloc(sizeof(*m));
+    int c = -1, empty = -1;
+
+    if (!m)
+        return NULL;
+    for (int i = 0; i < MAX_CHUNKS && c < 0; i++)
+        if (chunks[i].alias && chunks[i].used < chunks[i].pages)
+            c = i;
+        else if (!chunks[i].alias && empty < 0)
+            empty = i;
+    if (c < 0 && empty >= 0)
+        for (unsigned n = CHUNK_PAGES; n && c < 0; n /= 4)
+            if ((chunks[empty].alias = libos_map_new(n, &chunks[empty].frame))) {
+                chunks[empty].pages = n, chunks[empty].used = 0;
+                memset(chunks[empty].busy, 0, sizeof(chunks[empty].busy));
+                c = empty;
+            }
+    if (c < 0) {
+        free(m);
+        return NULL;
+    }
+    struct chunk *k = &chunks[c];
+    unsigned i = 0;
+    while (k->busy[i / 64] >> (i % 64) & 1)
+        i++;
+    k->busy[i / 64] |= 1ull << (i % 64);
+    k->used++;
+    *m = (struct lx_mem){k->frame, i, 1, k->alias + (uint64_t)i * PAGE, 1, c};
+    pages_held++;
+    return m;
+}
+
+/* A region lets go of a run; the last one frees it. No process may map it any more by then. */
+static void mem_put(struct lx_mem *m)
+{
+    if (--m->refs > 0)
+        return;
+    pages_held -= m->pages;
+    if (m->chunk < 0) {
+        libos_unmap_free(m->alias, m->pages, m->frame);
+    } else {
+        struct chunk *k = &chunks[m->chunk];
+        k->busy[m->first / 64] &= ~(1ull << (m->first % 64));
+        if (--k->used == 0) {
+            libos_unmap_free(k->alias, k->pages, k->frame);
+            k->alias = NULL;
+        }
+    }
+    free(m);
+}
+
+/* ---- regions ---- */
+
+static uint64_t npages(const struct lx_region *r) { return (r->end - r->start) / PAGE; }
+
+static struct lx_mem *page_mem(const struct lx_region *r, uint64_t i)
+{
+    return r->own && r->own[i] ? r->own[i] : r->base;
+}
+
+static uint8_t *page_bytes(const struct lx_region *r, uint64_t i)
+{
+    return r->own && r->own[i] ? r->own[i]->alias : r->base->alias + (r->base_page + i) * PAGE;
+}
+
+uint8_t *lx_region_bytes(const struct lx_region *r) { return page_bytes(r, 0); }
+
+/* Does any other region use a page of r? Then writes to r must fault first. */
+static bool shared(const struct lx_region *r)
+{
+    if (r->base->refs > 1)
+        return true;
+    for (uint64_t i = 0; r->own && i < npages(r); i++)
+        if (r->own[i] && r->own[i]->refs > 1)
+            return true;
+    return false;
+}
+
+/* The protection r's pages get in the process: without write while any is shared. */
+static unsigned hw_prot(const struct lx_region *r)
+{
+    return shared(r) ? r->prot & ~PX_PROT_WRITE : r->prot;
+}
+
+/* Operations, sent in batches as they fill. */
+struct ops {
+    uint32_t task;
+    unsigned n;
+    int status;
+    struct px_map_op op[64];
+};
+
+static void flush(struct ops *o)
+{
+    if (o->n && px_map_batch(o->task, o->op, o->n, NULL) != PX_OK)
+        o->status = -LX_ENOMEM;
+    o->n = 0;
+}
+
+static void emit(struct ops *o, uint32_t op, const struct lx_mem *m, uint64_t frame_page, uint64_t va, uint64_t pages,
+                 unsigned prot)
+{
+    o->op[o->n++] = (struct px_map_op){op, m ? m->frame : 0, va, frame_page, pages, prot, 0};
+    if (o->n == sizeof(o->op) / sizeof(o->op[0]))
+        flush(o);
+}
+
+/* Map all of r into the process with protection prot (not 0). */
+static void map_region(struct ops *o, const struct lx_region *r, unsigned prot)
+{
+    emit(o, PX_MAP_OP_MAP, r->base, r->base->first + r->base_page, r->start, npages(r), prot);
+    for (uint64_t i = 0; r->own && i < npages(r); i++)
+        if (r->own[i])
+            emit(o, PX_MAP_OP_MAP, r->own[i], r->own[i]->first, r->start + i * PAGE, 1, prot);
+}
+
+static void drop_region(struct lx_region *r)
+{
+    committed -= writable(r);
+    for (uint64_t i = 0; r->own && i < npages(r); i++)
+        if (r->own[i])
+            mem_put(r->own[i]);
+    free(r->own);
+    mem_put(r->base);
+    r->own = NULL;
+}
+
+static struct lx_region *region_at(struct lx_proc *p, uint64_t va)
+{
+    for (unsigned i = 0; i < p->nregions; i++)
+        if (va >= p->regions[i].start && va < p->regions[i].end)
+            return &p->regions[i];
+    return NULL;
+}
+
+bool lx_range_free(const struct lx_proc *p, uint64_t start, uint64_t len)
+{
+    for (unsigned i = 0; i < p->nregions; i++)
+        if (start < p->regions[i].end && p->regions[i].start < start + len)
+            return false;
+    return true;
+}
+
+struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
+{
+    struct lx_mem *m;
+
+    if (p->nregions == LX_MAX_REGIONS || !commit(prot & PX_PROT_WRITE ? len / PAGE : 0))
+        return NULL;
+    struct lx_region *r = &p->regions[p->nregions];
+    *r = (struct lx_region){start, start + len, prot, NULL, 0, NULL};
+    if (!(m = mem_new(len / PAGE))) {
+        committed -= writable(r);
+        return NULL;
+    }
+    r->base = m;
+    struct ops o = {p->task, 0, 0, {{0}}};
+    if (prot) {
+        map_region(&o, r, prot);
+        flush(&o);
+    }
+    if (o.status < 0) {
+        committed -= writable(r);
+        mem_put(m);
+        return NULL;
+    }
+    p->nregions++;
+    return r;
+}
+
+/* Make va a boundary between regions (cutting the one it falls inside in two). */
+static int split(struct lx_proc *p, uint64_t va)
+{
+    struct lx_region *r = region_at(p, va);
+
+    if (!r || r->start == va)
+        return 0;
+    if (p->nregions == LX_MAX_REGIONS)
+        return -LX_ENOMEM;
+    uint64_t k = (va - r->start) / PAGE, n = npages(r);
+    struct lx_region *t = &p->regions[p->nregions];
+    *t = (struct lx_region){va, r->end, r->prot, r->base, r->base_page + k, NULL};
+    if (r->own) {
+        if (!(t->own = malloc((n - k) * sizeof(*t->own))))
+            return -LX_ENOMEM;
+        memcpy(t->own, r->own + k, (n - k) * sizeof(*t->own));
+        memset(r->own + k, 0, (n - k) * sizeof(*t->own));
+    }
+    r->base->refs++;
+    r->end = va;
+    p->nregions++;
+    return 0;
+}
+
+int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
+{
+    if (prot & PX_PROT_WRITE)
+        prot &= ~PX_PROT_EXEC; /* W^X: a writable mapping is never executable here */
+    return lx_region_new(p, start, len, prot) ? 0 : -LX_ENOMEM;
+}
+
+int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len)
+{
+    struct ops o = {p->task, 0, 0, {{0}}};
+
+    if (split(p, start) < 0 || split(p, start + len) < 0)
+        return -LX_ENOMEM;
+    emit(&o, PX_MAP_OP_UNMAP, NULL, 0, start, len / PAGE, 0);
+    flush(&o);
+    for (unsigned i = 0; i < p->nregions; i++) {
+        struct lx_region *r = &p->regions[i];
+        if (r->start >= start && r->end <= start + len) {
+            drop_region(r);
+            *r = p->regions[--p->nregions];
+            i--;
+        }
+    }
+    return 0;
+}
+
+int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
+{
+    struct ops o = {p->task, 0, 0, {{0}}};
+
+    if ((prot & PX_PROT_WRITE) && (prot & PX_PROT_EXEC))
+        return -LX_EACCES;
+    for (uint64_t va = start; va < start + len;) { /* every page must be mapped */
+        struct lx_region *r = region_at(p, va);
+        if (!r)
+            return -LX_ENOMEM;
+        va = r->end;
+    }
+    if (split(p, start) < 0 || split(p, start + len) < 0)
+        return -LX_ENOMEM;
+    for (unsigned i = 0; i < p->nregions; i++) {
+        struct lx_region *r = &p->regions[i];
+        if (r->start < start || r->end > start + len)
+            continue;
+        unsigned was = r->prot;
+        uint64_t before = writable(r);
+        r->prot = prot;
+        if (writable(r) > before && !commit(writable(r) - before)) {
+            r->prot = was;
+            flush(&o);
+            return -LX_ENOMEM;
+        }
+        committed -= before > writable(r) ? before - writable(r) : 0;
+        if (!prot)
+            emit(&o, PX_MAP_OP_UNMAP, NULL, 0, r->start, npages(r), 0);
+        else if (!was)
+            map_region(&o, r, hw_prot(r));
+        else
+            emit(&o, PX_MAP_OP_PROTECT, NULL, 0, r->start, npages(r), hw_prot(r));
+    }
+    flush(&o);
+    return o.status;
+}
+
+/*
+ * A write to page i of r, which is writable: if the page is shared, the process gets a copy of its
+ * own; if it is not, write access comes back (to all of r when nothing in it is shared any more).
+ */
+static int unshare(struct lx_proc *p, struct lx_region *r, uint64_t i)
+{
+    struct ops o = {p->task, 0, 0, {{0}}};
+    struct lx_mem *m = page_mem(r, i), *n;
+
+    if (m->refs == 1) {
+        if (shared(r))
+            emit(&o, PX_MAP_OP_PROTECT, NULL, 0, r->start + i * PAGE, 1, r->prot);
+        else
+            emit(&o, PX_MAP_OP_PROTECT, NULL, 0, r->start, npages(r), r->prot);
+        flush(&o);
+        return o.status;
+    }
+    if (!r->own && !(r->own = calloc(npages(r), sizeof(*r->own))))
+        return -LX_ENOMEM;
+    if (!(n = page_new()))
+        return -LX_ENOMEM;
+    memcpy(n->alias, page_bytes(r, i), PAGE);
+    emit(&o, PX_MAP_OP_MAP, n, n->first, r->start + i * PAGE, 1, r->prot);
+    flush(&o);
+    if (o.status < 0) {
+        mem_put(n);
+        return o.status;
+    }
+    if (r->own[i])
+        mem_put(r->own[i]);
+    r->own[i] = n;
+    return 0;
+}
+
+int lx_mem_fault(struct lx_proc *p, uint64_t addr, uint64_t access)
+{
+    struct lx_region *r = region_at(p, addr);
+
+    /* Only a write to a present page of a writable region is copy-on-write; anything else is a signal. */
+    if (!r || !(access & PX_ACCESS_WRITE) || !(access & PX_ACCESS_PRESENT) || !(r->prot & PX_PROT_WRITE))
+        return 0;
+    return unshare(p, r, (addr - r->start) / PAGE) < 0 ? -LX_ENOMEM : 1;
+}
+
+int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
+{
+    struct ops child = {c->task, 0, 0, {{0}}}, self = {parent->task, 0, 0, {{0}}};
+    uint64_t charge = 0;
+
+    for (unsigned j = 0; j < parent->nregions; j++)
+        charge += writable(&parent->regions[j]);
+    if (!commit(charge))
+        return -LX_ENOMEM;
+    committed -= charge; /* each region is charged as the child gets it */
+    for (unsigned j = 0; j < parent->nregions; j++) {
+        const struct lx_region *r = &parent->regions[j];
+        struct lx_region *n = &c->regions[c->nregions];
+        *n = *r;
+        if (r->own) {
+            if (!(n->own = malloc(npages(r) * sizeof(*n->own))))
+                return -LX_ENOMEM;
+            memcpy(n->own, r->own, npages(r) * sizeof(*n->own));
+            for (uint64_t i = 0; i < npages(r); i++)
+                if (n->own[i])
+                    n->own[i]->refs++;
+        }
+        n->base->refs++;
+        committed += writable(n);
+        c->nregions++;
+        if (!r->prot)
+            continue;
+        map_region(&child, n, r->prot & ~PX_PROT_WRITE);
+        if (r->prot & PX_PROT_WRITE)
+            emit(&self, PX_MAP_OP_PROTECT, NULL, 0, r->start, npages(r), r->prot & ~PX_PROT_WRITE);
+    }
+    flush(&child);
+    flush(&self);
+    return child.status < 0 ? child.status : self.status;
+}
+
+void lx_mem_free(struct lx_proc *p)
+{
+    struct ops o = {p->task, 0, 0, {{0}}};
+
+    for (unsigned i = 0; p->task && i < p->nregions; i++)
+        emit(&o, PX_MAP_OP_UNMAP, NULL, 0, p->regions[i].start, npages(&p->regions[i]), 0);
+    flush(&o);
+    for (unsigned i = 0; i < p->nregions; i++)
+        drop_region(&p->regions[i]);
+    p->nregions = 0;
+}
+
+/* ---- copying to and from a process ---- */
+
+static int copy(struct lx_proc *p, uint64_t va, void *buf, uint64_t len, bool out)
+{
+    uint8_t *b = buf;
+
+    while (len) {
+        struct lx_region *r = region_at(p, va);
+        if (!r || !r->prot || (out && !(r->prot & PX_PROT_WRITE)))
+            return -LX_EFAULT;
+        for (; len && va < r->end;) {
+            uint64_t i = (va - r->start) / PAGE, off = va % PAGE, n = PAGE - off < len ? PAGE - off : len;
+            if (out && page_mem(r, i)->refs > 1 && unshare(p, r, i) < 0)
+                return -LX_EFAULT;
+            if (out)
+                memcpy(page_bytes(r, i) + off, b, n);
+            else
+                memcpy(b, page_bytes(r, i) + off, n);
+            va += n, b += n, len -= n;
+        }
+    }
+    return 0;
+}
+
+int lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, uint64_t len) { return copy(p, src, dst, len, false); }
+int lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, uint64_t len)
+{
+    return copy(p, dst, (void *)(uintptr_t)src, len, true);
+}
+
+int lx_copy_string(struct lx_proc *p, char *dst, uint64_t src, size_t max)
+{
+    for (size_t i = 0; i < max; i++) {
+        if (copy(p, src + i, dst + i, 1, false) < 0)
+            return -LX_EFAULT;
+        if (!dst[i])
+            return 0;
+    }
+    return -LX_ENAMETOOLONG;
+}

@@ -66,11 +66,22 @@ size_t libos_console_write(const void *buf, size_t len)
     return len;
 }
 
+/* Take what input the ring holds, up to len bytes. */
+static size_t take(uint8_t *p, size_t len)
+{
+    struct px_console_in *in = &page->in;
+    size_t n = 0;
+
+    while (n < len && in->cons != __atomic_load_n(&in->prod, __ATOMIC_ACQUIRE)) {
+        p[n++] = in->data[in->cons % PX_CONSOLE_IN_SIZE];
+        __atomic_store_n(&in->cons, in->cons + 1, __ATOMIC_RELEASE);
+    }
+    return n;
+}
+
 size_t libos_console_read(void *buf, size_t len)
 {
     struct px_console_in *in;
-    uint8_t *p = buf;
-    size_t n = 0;
     uint64_t bits;
 
     if (!attach() || !input_cap || len == 0)
@@ -78,9 +89,34 @@ size_t libos_console_read(void *buf, size_t len)
     in = &page->in;
     while (__atomic_load_n(&in->prod, __ATOMIC_ACQUIRE) == in->cons)
         px_wait(input_cap, &bits);
-    while (n < len && in->cons != __atomic_load_n(&in->prod, __ATOMIC_ACQUIRE)) {
-        p[n++] = in->data[in->cons % PX_CONSOLE_IN_SIZE];
-        __atomic_store_n(&in->cons, in->cons + 1, __ATOMIC_RELEASE);
-    }
-    return n;
+    return take(buf, len);
+}
+
+size_t libos_console_read_nowait(void *buf, size_t len)
+{
+    return attach() && input_cap ? take(buf, len) : 0;
+}
+
+static uint32_t forward_to;
+
+static void forward(void *arg)
+{
+    uint64_t bits;
+
+    (void)arg;
+    for (;;)
+        if (px_wait(input_cap, &bits) == PX_OK)
+            px_signal(forward_to);
+}
+
+int64_t libos_console_notify(uint32_t notification, unsigned prio)
+{
+    struct libos_thread t;
+
+    if (!attach() || !input_cap)
+        return PX_ERR_INVAL;
+    if (forward_to)
+        return PX_ERR_STATE;
+    forward_to = notification;
+    return libos_thread_create(forward, NULL, prio, PX_CAP_NULL, 0, &t);
 }

@@ -2,7 +2,8 @@
 """Run a Linux program under lx (tools/proteus lx): boot the lx system in QEMU, show the program's output
 (lx's console) on stdout, and exit with the program's status (128 + signal when it was killed).
 
-Usage: lx.py --kernel ELF --image DTB [--timeout S] [--icount] [--verbose] [--input TEXT] -- PROGRAM [ARGS...]
+Usage: lx.py --kernel ELF --image DTB [--timeout S] [--icount] [--verbose] [--input TEXT] [--then PATTERN TEXT]...
+             -- PROGRAM [ARGS...]
 """
 import argparse
 import os
@@ -34,12 +35,17 @@ def main():
     p.add_argument("--verbose", action="store_true", help="also show the kernel's and the servers' lines")
     p.add_argument("--icount", action="store_true", help="rdtsc counts guest instructions (QEMU -icount)")
     p.add_argument("--input", help="text typed on the console (Python escapes: \\n, \\x7f)")
+    p.add_argument("--then", nargs=2, action="append", default=[], metavar=("PATTERN", "TEXT"),
+                   help="then type TEXT once the program has printed a line holding PATTERN (repeatable)")
     p.add_argument("program", nargs="+")
     a = p.parse_args()
     args = argparse.Namespace(kernel=a.kernel, module=a.image, accel="tcg", memory="512M", icount=a.icount,
                               cmdline=command_line(a.program), qemu_arg=[], gdb=False, disk=[])
-    typed = a.input.encode().decode("unicode_escape").encode("latin-1") if a.input else None
-    boot = runner.Boot(runner.qemu_command(args, interactive=False), echo=False, typing=bool(typed))
+    def raw(text):
+        return text.encode().decode("unicode_escape").encode("latin-1")
+    typed = raw(a.input) if a.input else None
+    then = [(pattern, raw(text)) for pattern, text in a.then]
+    boot = runner.Boot(runner.qemu_command(args, interactive=False), echo=False, typing=bool(typed or then))
     deadline = time.monotonic() + a.timeout
     shown, code = 0, None
     while True:
@@ -50,6 +56,8 @@ def main():
         for line in boot.lines[shown:]:
             m = LX_LINE.match(line)
             text = m.group(1) if m else None
+            if text is not None and not typed and then and then[0][0] in text:
+                boot.type(then.pop(0)[1])
             if text is not None and STATUS.match(text):
                 code = int(STATUS.match(text).group(2))
             elif text is not None and text.startswith("lx: "):

@@ -52,6 +52,8 @@
 
 #define LX_FD_CLOEXEC 1
 #define LX_WNOHANG 1
+#define LX_SIGINT 2
+#define LX_SIGQUIT 3
 #define LX_SIGKILL 9
 #define LX_SIGPIPE 13
 #define LX_SIGCHLD 17

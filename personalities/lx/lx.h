@@ -185,7 +185,10 @@ int64_t lx_sigsuspend(struct lx_proc *p, uint64_t uset, uint64_t size);
 void lx_signal_exec(struct lx_proc *p); /* handlers go back to SIG_DFL (SIG_IGN stays) */
 
 /* ---- the console as a terminal (tty.c) ---- */
-size_t lx_tty_read(uint8_t *buf, size_t len);
+void lx_tty_input(void); /* take the console's input: edit lines, echo, send SIGINT and SIGQUIT */
+bool lx_tty_readable(void);
+/* Bytes read (0 at end of file), or LX_WOULD_BLOCK (-LX_EAGAIN if nonblock) when there is nothing. */
+int64_t lx_tty_read(uint8_t *buf, size_t len, bool nonblock);
 int64_t lx_tty_ioctl(struct lx_proc *p, uint64_t cmd, uint64_t arg);
 
 /* ---- system calls (sys.c) ---- */

@@ -15,6 +15,8 @@
 uint32_t lx_endpoint;
 bool lx_wake_pending;
 static uint32_t timer; /* signals the notification bound to lx's thread: a blocked process's deadline */
+#define TIMER_BIT 1
+#define CONSOLE_BIT 2 /* the console has input */
 
 /*
  * Do again the system calls of blocked processes, now that something changed (a pipe was read, written
@@ -178,13 +180,16 @@ int main(void)
         return 1;
     }
     command_line(argv, init);
-    uint32_t ntfn = libos_slot_alloc();
-    if (!(lx_endpoint = libos_slot_alloc()) || px_endpoint_create(lx_endpoint) != PX_OK || !ntfn ||
-        !(timer = libos_slot_alloc()) || px_notification_create(ntfn) != PX_OK || px_timer_create(timer, ntfn, 1) != PX_OK ||
-        px_thread_bind(libos_bootinfo->cap_thread, ntfn) != PX_OK) {
+    uint32_t ntfn = libos_slot_alloc(), console = libos_slot_alloc();
+    if (!(lx_endpoint = libos_slot_alloc()) || px_endpoint_create(lx_endpoint) != PX_OK || !ntfn || !console ||
+        !(timer = libos_slot_alloc()) || px_notification_create(ntfn) != PX_OK ||
+        px_timer_create(timer, ntfn, TIMER_BIT) != PX_OK || px_thread_bind(libos_bootinfo->cap_thread, ntfn) != PX_OK ||
+        px_cap_mint(ntfn, console, PX_R_WRITE, CONSOLE_BIT) != PX_OK) {
         printf("lx: cannot make its endpoint and timer\n");
         return 1;
     }
+    if (libos_console_notify(console, 15) != PX_OK) /* above the processes (10), below lx (20) */
+        printf("lx: no console input\n");
     if (!(first = lx_proc_spawn(init, argv, envp, &e))) {
         printf("lx: cannot start %s (errno %d)\n", init, e);
         return 1;
@@ -192,11 +197,10 @@ int main(void)
     int first_pid = first->pid;
     px_recv(lx_endpoint, &m);
     for (;;) {
-        if (PX_MSGINFO_LABEL(m.info) == PX_LABEL_NOTIFY) { /* the timer: a deadline passed */
+        if (PX_MSGINFO_LABEL(m.info) == PX_LABEL_NOTIFY) { /* a deadline passed, or the console has input */
+            lx_tty_input(); /* which may end processes (Ctrl-C) */
             lx_wake_pending = true;
-            wake_blocked();
-            px_recv(lx_endpoint, &m);
-            continue;
+            goto done;
         }
         struct lx_proc *p = lx_proc_find((int)m.badge);
         uint64_t kind = PX_MSGINFO_LABEL(m.info) - PX_LABEL_EXCEPTION;
@@ -255,6 +259,7 @@ int main(void)
         }
         if (!replied)
             px_reply(&m);
+done:
         wake_blocked();
         struct lx_proc *f = lx_proc_find(first_pid);
         if (!f || f->state == LX_ZOMBIE) {

@@ -186,7 +186,13 @@ static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
     if (len > sizeof(tmp))
         len = sizeof(tmp);
     switch (f->kind) {
-    case FD_CONSOLE: n = lx_tty_read(tmp, len); break;
+    case FD_CONSOLE: {
+        int64_t got = lx_tty_read(tmp, len, f->flags & LX_O_NONBLOCK);
+        if (got < 0)
+            return got;
+        n = (uint64_t)got;
+        break;
+    }
     case FD_NULL: n = 0; break;
     case FD_ZERO: memset(tmp, 0, len), n = len; break;
     case FD_RANDOM:
@@ -941,7 +947,9 @@ static int16_t readiness(struct lx_proc *p, int64_t fd)
         return (int16_t)((f->pipe->count ? POLLIN : 0) | (!f->pipe->writers ? POLLHUP : 0));
     if (f->kind == FD_PIPE_WRITE)
         return (int16_t)((f->pipe->count < LX_PIPE_SIZE ? POLLOUT : 0) | (!f->pipe->readers ? POLLERR : 0));
-    return POLLIN | POLLOUT; /* files and devices are always ready (a console read waits for a line) */
+    if (f->kind == FD_CONSOLE)
+        return (int16_t)((lx_tty_readable() ? POLLIN : 0) | POLLOUT);
+    return POLLIN | POLLOUT; /* files and devices are always ready */
 }
 
 /* select and pselect6 (the signal mask is not swapped in this version), on the same readiness as poll. */

@@ -1,9 +1,10 @@
 /*
  * The console as a Linux terminal. The console server hands lx raw bytes and echoes nothing, so lx keeps
- * the termios state and is the line discipline: in canonical mode (ICANON) a read returns a line, edited
- * with erase and kill and echoed when ECHO is set; otherwise bytes go to the program as they come (a
- * shell's line editor does its own echo). A console read waits for input with lx stopped: other
- * processes wait with it in this version.
+ * the termios state and is the line discipline. Input is taken as it arrives (a thread of lx's signals
+ * its notification, main.c calls lx_tty_input): Ctrl-C and Ctrl-\ send SIGINT and SIGQUIT to the
+ * foreground process group (ISIG); in canonical mode (ICANON) a line is edited with erase and kill,
+ * echoed when ECHO is set, and becomes readable at its end; otherwise bytes are readable as they come (a
+ * shell's line editor does its own echo). A read of the console with nothing to read blocks like a pipe's.
  */
 #include "lx.h"
 #include <string.h>
@@ -16,10 +17,15 @@
 #define TIOCSPGRP 0x5410
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
+#define FIONREAD 0x541b
 #define ICRNL 0x100
 #define ISIG 0x1
 #define ICANON 0x2
 #define ECHO 0x8
+#define ECHOCTL 0x200
+#define NOFLSH 0x80
+#define VINTR 0
+#define VQUIT 1
 #define VERASE 2
 #define VKILL 3
 #define VEOF 4
@@ -34,58 +40,137 @@ static struct termios tio = {
     0, {3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16, 0, 0, 0},
 };
 static uint16_t winsize[4] = {24, 80, 0, 0};
-static int foreground;
-static uint8_t line[4096];
-static size_t line_len, line_ready; /* a finished line waiting to be read, in canonical mode */
+static int foreground = 1; /* the first process's group until a shell sets it */
+static uint8_t typed[4096]; /* input not yet cooked */
+static size_t typed_len;
+static uint8_t line[4096];  /* the line being edited (canonical mode) */
+static size_t line_len;
+static uint8_t queue[4096]; /* what a read gets */
+static size_t queue_len;
+static bool eof;            /* Ctrl-D at the start of a line: the next read that finds nothing returns 0 */
 
-static uint8_t get_byte(void)
+static void echo(const void *s, size_t n)
 {
-    uint8_t c;
-
-    libos_console_read(&c, 1);
-    if (c == '\r' && (tio.iflag & ICRNL))
-        c = '\n';
-    return c;
+    if (tio.lflag & ECHO)
+        libos_console_write(s, n);
 }
 
-size_t lx_tty_read(uint8_t *buf, size_t len)
+static void readable(const uint8_t *b, size_t n)
 {
-    if (!(tio.lflag & ICANON)) {
-        size_t n = libos_console_read(buf, len);
-        for (size_t i = 0; i < n; i++)
-            if (buf[i] == '\r' && (tio.iflag & ICRNL))
-                buf[i] = '\n';
-        return n;
+    if (n > sizeof(queue) - queue_len)
+        n = sizeof(queue) - queue_len; /* a full queue drops input, as Linux's does */
+    memcpy(queue + queue_len, b, n);
+    queue_len += n;
+    lx_wake_pending = true;
+}
+
+static void signal_foreground(int sig)
+{
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *q = lx_proc_at(i);
+        if ((q->state == LX_RUNNING || q->state == LX_BLOCKED) && q->pgid == foreground)
+            lx_signal_send(q, sig);
     }
-    while (!line_ready) {
-        uint8_t c = get_byte();
-        if (c == tio.cc[VERASE] || c == '\b') {
-            if (line_len && (tio.lflag & ECHO))
-                libos_console_write("\b \b", 3);
-            line_len -= line_len > 0;
-        } else if (c == tio.cc[VKILL]) {
-            for (; line_len; line_len--)
-                if (tio.lflag & ECHO)
-                    libos_console_write("\b \b", 3);
-        } else if (c == tio.cc[VEOF]) {
-            line_ready = line_len ? line_len : (size_t)-1; /* at the start of a line: end of file */
-        } else if (line_len < sizeof(line)) {
-            line[line_len++] = c;
-            if (tio.lflag & ECHO)
-                libos_console_write(&c, 1);
-            if (c == '\n')
-                line_ready = line_len;
+}
+
+/* A typed byte taken in the current mode: edited into the line and echoed, or readable at once. True
+ * when it made something readable (a byte, a line or the end of file). */
+static bool cook(uint8_t c)
+{
+    if (c == '\r' && (tio.iflag & ICRNL))
+        c = '\n';
+    if (!(tio.lflag & ICANON)) {
+        echo(&c, 1);
+        readable(&c, 1);
+        return true;
+    }
+    if (c == tio.cc[VERASE] || c == '\b') {
+        if (line_len)
+            echo("\b \b", 3);
+        line_len -= line_len > 0;
+    } else if (c == tio.cc[VKILL]) {
+        for (; line_len; line_len--)
+            echo("\b \b", 3);
+    } else if (c == tio.cc[VEOF]) {
+        eof = !line_len;
+        readable(line, line_len);
+        line_len = 0;
+        return true;
+    } else if (line_len < sizeof(line)) {
+        line[line_len++] = c;
+        echo(&c, 1);
+        if (c == '\n') {
+            readable(line, line_len);
+            line_len = 0;
+            return true;
         }
     }
-    if (line_ready == (size_t)-1) {
-        line_ready = line_len = 0;
+    return false;
+}
+
+/*
+ * Typed bytes are cooked when a program looks for input, as much as it asks for (a line in canonical
+ * mode, want bytes otherwise) and in the mode it has set then: typing ahead of a shell that switches
+ * between its line editor and `read` works as on Linux. Until then they wait raw.
+ */
+static void cook_typed(size_t want)
+{
+    size_t i = 0;
+
+    while (i < typed_len && queue_len < sizeof(queue) && !eof &&
+           ((tio.lflag & ICANON) ? !queue_len : queue_len < want))
+        cook(typed[i++]);
+    memmove(typed, typed + i, typed_len - i);
+    typed_len -= i;
+}
+
+void lx_tty_input(void)
+{
+    uint8_t buf[256];
+    size_t n;
+
+    while ((n = libos_console_read_nowait(buf, sizeof(buf))))
+        for (size_t i = 0; i < n; i++) {
+            uint8_t c = buf[i];
+            if ((tio.lflag & ISIG) && (c == tio.cc[VINTR] || c == tio.cc[VQUIT])) { /* at once */
+                if (tio.lflag & ECHOCTL)
+                    echo((uint8_t[]){'^', (uint8_t)(c + '@')}, 2);
+                if (!(tio.lflag & NOFLSH))
+                    typed_len = line_len = queue_len = 0;
+                signal_foreground(c == tio.cc[VINTR] ? LX_SIGINT : LX_SIGQUIT);
+            } else if (typed_len < sizeof(typed)) {
+                typed[typed_len++] = c;
+            }
+        }
+    lx_wake_pending = true;
+}
+
+bool lx_tty_readable(void)
+{
+    cook_typed(1);
+    return queue_len || eof;
+}
+
+int64_t lx_tty_read(uint8_t *buf, size_t len, bool nonblock)
+{
+    cook_typed(len);
+    size_t n = len < queue_len ? len : queue_len;
+
+    if (!queue_len) {
+        if (!eof)
+            return nonblock ? -LX_EAGAIN : LX_WOULD_BLOCK;
+        eof = false;
         return 0;
     }
-    size_t n = len < line_ready ? len : line_ready;
-    memcpy(buf, line, n);
-    memmove(line, line + n, line_len - n);
-    line_len -= n, line_ready -= n;
-    return n;
+    if (tio.lflag & ICANON) { /* one line at a time */
+        uint8_t *nl = memchr(queue, '\n', n);
+        if (nl)
+            n = (size_t)(nl - queue) + 1;
+    }
+    memcpy(buf, queue, n);
+    memmove(queue, queue + n, queue_len - n);
+    queue_len -= n;
+    return (int64_t)n;
 }
 
 int64_t lx_tty_ioctl(struct lx_proc *p, uint64_t cmd, uint64_t arg)
@@ -96,15 +181,23 @@ int64_t lx_tty_ioctl(struct lx_proc *p, uint64_t cmd, uint64_t arg)
         struct termios t;
         if (lx_copy_in(p, &t, arg, sizeof(t)) < 0)
             return -LX_EFAULT;
+        if ((tio.lflag & ICANON) && !(t.lflag & ICANON)) { /* the line so far becomes readable */
+            readable(line, line_len);
+            line_len = 0;
+        }
         tio = t;
         if (cmd == TCSETSF)
-            line_len = line_ready = 0;
+            line_len = queue_len = 0;
         return 0;
     }
     case TIOCGWINSZ: return lx_copy_out(p, arg, winsize, sizeof(winsize)) < 0 ? -LX_EFAULT : 0;
     case TIOCSWINSZ: return lx_copy_in(p, winsize, arg, sizeof(winsize)) < 0 ? -LX_EFAULT : 0;
+    case FIONREAD: {
+        int32_t n = (int32_t)queue_len;
+        return lx_copy_out(p, arg, &n, 4) < 0 ? -LX_EFAULT : 0;
+    }
     case TIOCGPGRP: {
-        int32_t g = foreground ? foreground : p->pid;
+        int32_t g = foreground;
         return lx_copy_out(p, arg, &g, 4) < 0 ? -LX_EFAULT : 0;
     }
     case TIOCSPGRP: {

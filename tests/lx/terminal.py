@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """lx's console as a terminal: text typed on the serial console once the system is up reaches programs
-through lx's line discipline (canonical mode, erase, end of file), and busybox sh runs interactively
-(it sees a terminal). Prints TAP.
+through lx's line discipline (canonical mode, erase, end of file), busybox sh runs interactively (it
+sees a terminal), and Ctrl-C sends SIGINT to the foreground process group. Prints TAP.
 
 Usage: terminal.py --lx LX.PY --kernel ELF --image DTB
 """
@@ -9,11 +9,19 @@ import argparse
 import subprocess
 import sys
 
-# (name, typed, argv, a line that must be printed, exit status)
+# (name, typed, argv, a line that must be printed, exit status, [(then, once a line holds this, type this)])
 CASES = [
-    ("cat reads lines with erase applied, and ends at Ctrl-D", r"hello\nwo\x7f\x7fworld\n\x04", ["cat"], "world", 0),
+    ("cat reads lines with erase applied, and ends at Ctrl-D", r"hello\nwo\x7f\x7fworld\n\x04", ["cat"], "world", 0, []),
     ("an interactive sh: a read with erase, then commands", r"read x\nabc\x7fd\necho got $x $((6*7))\nexit 5\n",
-     ["/bin/sh"], "got abd 42", 5),
+     ["/bin/sh"], "got abd 42", 5, []),
+    ("a console read waits without stopping other processes", "",
+     ["sh", "-c", "(sleep 1; echo background ran) & cat; wait"], "background ran", 0, [("background ran", r"\x04")]),
+    ("Ctrl-C ends cat waiting for a line (128 + SIGINT)", r"one\n", ["cat"], "one", 130, [("one", r"\x03")]),
+    ("Ctrl-C reaches a trap while sh waits for a child", "",
+     ["sh", "-c", "trap 'echo caught; exit 3' INT; echo ready; while :; do sleep 1; done"], "caught", 3,
+     [("ready", r"\x03")]),
+    ("Ctrl-C ends an interactive sh's foreground job, not the sh", r"sh -c 'echo ready; exec sleep 100'\n",
+     ["/bin/sh"], "after 130", 0, [("ready", r"\x03"), ("^C", r"echo after $?\nexit\n")]),
 ]
 
 
@@ -26,10 +34,12 @@ def main():
     print("TAP version 13")
     print(f"1..{len(CASES)}")
     failed = 0
-    for i, (name, typed, argv, want, status) in enumerate(CASES, 1):
-        r = subprocess.run([sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--timeout", "120",
-                            "--input", typed, "--"] + argv, capture_output=True, text=True, timeout=300)
-        lines = r.stdout.splitlines()
+    for i, (name, typed, argv, want, status, then) in enumerate(CASES, 1):
+        more = [arg for pattern, text in then for arg in ("--then", pattern, text)]
+        r = subprocess.run([sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--timeout", "120"]
+                           + (["--input", typed] if typed else []) + more + ["--"] + argv,
+                           capture_output=True, text=True, timeout=300)
+        lines = [line.removeprefix("^C") for line in r.stdout.splitlines()] # the echo of Ctrl-C ends no line
         if want in lines and r.returncode == status:
             print(f"ok {i} - {name}")
             continue

@@ -142,6 +142,14 @@ void libos_console_use(void *page, uint32_t signal_cap, uint32_t input_cap);
 size_t libos_console_write(const void *buf, size_t len);
 /* Read what is there, waiting for input if there is none; 0 if the task has no console. */
 size_t libos_console_read(void *buf, size_t len);
+/* Read what is there without waiting: 0 if nothing is. */
+size_t libos_console_read_nowait(void *buf, size_t len);
+/*
+ * For a task that waits on something else (an endpoint with a bound notification): a thread of the
+ * task, at priority prio, signals `notification` (a cap with write rights; its badge says "console")
+ * whenever input arrives; the task then takes it with libos_console_read_nowait. Once per task.
+ */
+int64_t libos_console_notify(uint32_t notification, unsigned prio);
 
 /* This thread's IPC buffer. */
 struct px_ipc_buffer *libos_ipc_buffer(void);

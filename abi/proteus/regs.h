@@ -22,4 +22,13 @@ struct px_regs {
  */
 #define PX_RFLAGS_USER 0x254dd5ull
 
+/*
+ * A thread's x87, MMX and SSE state, as PX_SYS_THREAD_READ_FPU / WRITE_FPU carry it: the 512-byte
+ * FXSAVE image (Intel SDM vol. 1, 10.5.1): FCW at byte 0, MXCSR at 24, MXCSR_MASK at 28, ST0-7 from 32,
+ * XMM0-15 from 160. A written MXCSR must have no bit outside MXCSR_MASK (as READ_FPU reports it).
+ */
+struct px_fpu_state {
+    uint8_t fxsave[512];
+};
+
 #endif

@@ -49,6 +49,8 @@
 #define PX_SYS_THREAD_EXIT 0x039        /* () -> does not return */
 #define PX_SYS_THREAD_BIND 0x03a        /* (thread, notification or PX_CAP_NULL) */
 #define PX_SYS_THREAD_SET_TLS 0x03b     /* (thread, fs base, gs base): also on the running thread */
+#define PX_SYS_THREAD_READ_FPU 0x03c    /* (thread, struct px_fpu_state *): stopped or awaiting a reply */
+#define PX_SYS_THREAD_WRITE_FPU 0x03d   /* (thread, const struct px_fpu_state *): likewise */
 
 /* Endpoints and notifications (ipc.h). */
 #define PX_SYS_ENDPOINT_CREATE 0x040     /* (dst) */

@@ -283,6 +283,24 @@ static void foreign_thread(void *unused)
     __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "memory");
 }
 
+static volatile uint64_t xmm0_after[2];
+
+/* Puts a pattern in xmm0, makes a foreign syscall, and keeps what xmm0 holds when it comes back. */
+static void fpu_thread(void *unused)
+{
+    static const uint64_t pattern[2] = {0x0123456789abcdefull, 0xfedcba9876543210ull};
+    uint64_t rax = 39, out[2];
+
+    (void)unused;
+    __asm__ volatile("movdqu %2, %%xmm0; syscall; movdqu %%xmm0, %0"
+                     : "=m"(out), "+a"(rax)
+                     : "m"(pattern)
+                     : "rcx", "r11", "xmm0", "memory");
+    xmm0_after[0] = out[0], xmm0_after[1] = out[1];
+    rax = 60;
+    __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "memory");
+}
+
 static bool take_exception(uint32_t h, struct px_msg *m, struct px_regs *r, uint64_t *kind)
 {
     struct px_ipc_buffer *ib = libos_ipc_buffer();
@@ -341,6 +359,34 @@ static void test_exceptions(void)
     px_reply(&m);
     check(px_thread_read_regs(t.thread, &r) == PX_OK && r.rax == 60,
           "the stopped thread's registers can be read");
+    px_obj_destroy(t.thread);
+
+    /* Its FPU state, read and written by the handler while the thread waits for the reply. */
+    struct px_fpu_state f;
+    uint64_t xmm0[2], mxcsr_mask = 0;
+    check(libos_thread_create(fpu_thread, NULL, 20, h, PX_THREAD_FOREIGN_ABI, &t) == PX_OK &&
+              take_exception(h, &m, &r, &kind) && kind == PX_EXC_FOREIGN_SYSCALL,
+          "a thread with a pattern in xmm0 makes a foreign syscall");
+    check(px_thread_read_fpu(t.thread, &f) == PX_OK && (memcpy(xmm0, f.fxsave + 160, 16), 1) &&
+              xmm0[0] == 0x0123456789abcdefull && xmm0[1] == 0xfedcba9876543210ull,
+          "the handler reads its xmm0 from the FXSAVE image");
+    memcpy(&mxcsr_mask, f.fxsave + 28, 4);
+    uint32_t bad = 0x1f80 | ~(uint32_t)mxcsr_mask;
+    struct px_fpu_state g = f;
+    memcpy(g.fxsave + 24, &bad, 4);
+    check(mxcsr_mask != 0 && px_thread_write_fpu(t.thread, &g) == PX_ERR_INVAL,
+          "an MXCSR with reserved bits set is refused: INVAL");
+    xmm0[0] = 42, xmm0[1] = 43;
+    memcpy(f.fxsave + 160, xmm0, 16);
+    check(px_thread_write_fpu(t.thread, &f) == PX_OK, "the handler writes a new xmm0");
+    check(px_thread_read_fpu(bi()->cap_thread, &f) == PX_ERR_STATE, "the running thread's own: STATE");
+    check(resume_with(&m, &r) == PX_OK && take_exception(h, &m, &r, &kind) && r.rax == 60,
+          "the thread goes on to its next syscall");
+    check(xmm0_after[0] == 42 && xmm0_after[1] == 43, "and saw the xmm0 the handler wrote");
+    check(px_thread_write_fpu(t.thread, (const struct px_fpu_state *)0xffffffff80000000ull) == PX_ERR_FAULT,
+          "an FPU image from a kernel address: FAULT");
+    m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+    px_reply(&m);
     px_obj_destroy(t.thread);
 }
 

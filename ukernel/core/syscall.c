@@ -135,6 +135,28 @@ static int sys_thread_regs(bool write)
     return PX_OK;
 }
 
+/* A thread's FPU state: it must be stopped or waiting for a reply (its handler's case), so saved. */
+static int sys_thread_fpu(bool write)
+{
+    struct cap *c;
+    struct thread *th;
+    struct px_fpu_state f;
+
+    LOOKUP(ARG(0), PX_OBJ_THREAD, PX_R_MANAGE, c);
+    th = OBJ(c, thread);
+    if ((th->state != TS_INACTIVE && th->state != TS_BLOCKED_REPLY) || th == current)
+        return PX_ERR_STATE;
+    if (!arch_user_access_ok(ARG(1), sizeof(f), !write))
+        return PX_ERR_FAULT;
+    if (!write) {
+        ctx_get_fpu(&th->ctx, &f);
+        memcpy((void *)ARG(1), &f, sizeof(f));
+        return PX_OK;
+    }
+    memcpy(&f, (const void *)ARG(1), sizeof(f));
+    return ctx_set_fpu(&th->ctx, &f) ? PX_OK : PX_ERR_INVAL;
+}
+
 static int sys_thread_resume(bool resume)
 {
     struct cap *c;
@@ -539,6 +561,10 @@ static int dispatch(uint64_t nr)
         return sys_thread_regs(true);
     case PX_SYS_THREAD_READ_REGS:
         return sys_thread_regs(false);
+    case PX_SYS_THREAD_READ_FPU:
+        return sys_thread_fpu(false);
+    case PX_SYS_THREAD_WRITE_FPU:
+        return sys_thread_fpu(true);
     case PX_SYS_THREAD_RESUME:
         return sys_thread_resume(true);
     case PX_SYS_THREAD_SUSPEND:

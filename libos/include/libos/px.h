@@ -111,6 +111,14 @@ static inline int64_t px_thread_read_regs(uint32_t th, struct px_regs *r)
 {
     return PX2(PX_SYS_THREAD_READ_REGS, th, (uint64_t)(uintptr_t)r);
 }
+static inline int64_t px_thread_read_fpu(uint32_t th, struct px_fpu_state *f)
+{
+    return PX2(PX_SYS_THREAD_READ_FPU, th, (uint64_t)(uintptr_t)f);
+}
+static inline int64_t px_thread_write_fpu(uint32_t th, const struct px_fpu_state *f)
+{
+    return PX2(PX_SYS_THREAD_WRITE_FPU, th, (uint64_t)(uintptr_t)f);
+}
 static inline int64_t px_thread_resume(uint32_t th) { return PX1(PX_SYS_THREAD_RESUME, th); }
 static inline int64_t px_thread_suspend(uint32_t th) { return PX1(PX_SYS_THREAD_SUSPEND, th); }
 static inline int64_t px_thread_set_sched(uint32_t th, unsigned prio, uint32_t slice_us)

@@ -6,6 +6,7 @@
 #include <arch/cpu.h>
 #include <arch/memlayout.h>
 #include <core/kernel.h>
+#include <core/string.h>
 #include <core/syscall.h>
 #include <core/task.h>
 #include <core/vm.h>
@@ -29,6 +30,25 @@ void ctx_init_user(struct arch_context *c)
     /* FPU reset state: FCW 0x37f, MXCSR 0x1f80 (fxsave layout: FCW at 0, MXCSR at 24). */
     c->fpu[0] = 0x7f, c->fpu[1] = 0x03;
     c->fpu[24] = 0x80, c->fpu[25] = 0x1f;
+}
+
+uint32_t arch_mxcsr_mask = 0xffbf;
+
+void ctx_get_fpu(const struct arch_context *c, struct px_fpu_state *f)
+{
+    memcpy(f->fxsave, c->fpu, sizeof(f->fxsave));
+    memcpy(f->fxsave + 28, &arch_mxcsr_mask, 4);
+}
+
+bool ctx_set_fpu(struct arch_context *c, const struct px_fpu_state *f)
+{
+    uint32_t mxcsr;
+
+    memcpy(&mxcsr, f->fxsave + 24, 4);
+    if (mxcsr & ~arch_mxcsr_mask)
+        return false; /* FXRSTOR would fault (#GP) on it at the thread's next switch in */
+    memcpy(c->fpu, f->fxsave, sizeof(c->fpu));
+    return true;
 }
 
 void ctx_get_regs(const struct arch_context *c, struct px_regs *r)

@@ -3,6 +3,7 @@
  * the generic kernel calls: shutdown, idle, and the hooks main.c uses to finish the machine set-up.
  */
 #include <arch/apic.h>
+#include <arch/context.h>
 #include <arch/cpu.h>
 #include <arch/gdt.h>
 #include <arch/memlayout.h>
@@ -11,6 +12,7 @@
 #include <arch/trap.h>
 #include <core/kernel.h>
 #include <core/main.h>
+#include <core/string.h>
 
 /* QEMU's isa-debug-exit device (tools/runner.py adds it): writing v exits QEMU with status 2v+1. */
 #define DEBUG_EXIT_PORT 0xf4
@@ -32,8 +34,12 @@ static void fpu_init(void)
 {
     write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-    uint32_t mxcsr = 0x1f80; /* all exceptions masked, round to nearest: the start-of-day state */
+    uint32_t mxcsr = 0x1f80, mask; /* all exceptions masked, round to nearest: the start-of-day state */
+    static uint8_t image[512] __attribute__((aligned(16)));
     __asm__ volatile("fninit; ldmxcsr %0" ::"m"(mxcsr));
+    __asm__ volatile("fxsave64 %0" : "=m"(image));
+    memcpy(&mask, image + 28, 4);
+    arch_mxcsr_mask = mask ? mask : 0xffbf; /* 0: the CPU predates MXCSR_MASK (SDM vol. 1, 11.6.6) */
 }
 
 /*

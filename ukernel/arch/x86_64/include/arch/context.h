@@ -10,12 +10,13 @@
 #include <arch/gdt.h>
 #include <arch/trap.h>
 #include <proteus/regs.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct arch_context {
     struct trap_frame frame; /* must stay first: see thread.h */
     uint64_t fs_base, gs_base;
-    uint8_t fpu[512] __attribute__((aligned(16))); /* fxsave image */
+    uint8_t fpu[512] __attribute__((aligned(16))); /* fxsave image: saved at every switch away */
 };
 
 static inline uint64_t ctx_arg(const struct arch_context *c, unsigned i)
@@ -41,5 +42,9 @@ static inline uint64_t ctx_syscall_nr(const struct arch_context *c) { return c->
 void ctx_init_user(struct arch_context *c);
 void ctx_get_regs(const struct arch_context *c, struct px_regs *r);
 void ctx_set_regs(struct arch_context *c, const struct px_regs *r);
+/* The FXSAVE image (struct px_fpu_state); a set fails (false) if MXCSR has bits the CPU reserves. */
+void ctx_get_fpu(const struct arch_context *c, struct px_fpu_state *f);
+bool ctx_set_fpu(struct arch_context *c, const struct px_fpu_state *f);
+extern uint32_t arch_mxcsr_mask; /* MXCSR bits the CPU accepts (fpu_init) */
 
 #endif

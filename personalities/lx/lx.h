@@ -131,6 +131,8 @@ struct lx_proc {
     uint64_t blocked, pending; /* bit sig - 1 for each signal */
     uint64_t saved_blocked;    /* the mask rt_sigsuspend replaced */
     bool sigsuspended;
+    uint64_t ss_sp, ss_size;   /* the alternate signal stack (sigaltstack); size 0: none */
+    bool ss_autodisarm;
 };
 
 struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err);
@@ -178,10 +180,12 @@ bool lx_signal_restarts(const struct lx_proc *p); /* the next signal's handler h
  * to be done, or -sig when the process is to end with sig.
  */
 int lx_signal_deliver(struct lx_proc *p, struct px_regs *r, int fault_sig, uint64_t fault_addr);
-int64_t lx_sigreturn(struct lx_proc *p, struct px_regs *r);
+/* rt_sigreturn: r (and the FPU state, mask, alternate stack) as the frame saved them; -1 for a bad frame. */
+int lx_sigreturn(struct lx_proc *p, struct px_regs *r);
 int64_t lx_sigaction(struct lx_proc *p, uint64_t sig, uint64_t uact, uint64_t uold, uint64_t size);
 int64_t lx_sigprocmask(struct lx_proc *p, uint64_t how, uint64_t uset, uint64_t uold, uint64_t size);
 int64_t lx_sigsuspend(struct lx_proc *p, uint64_t uset, uint64_t size);
+int64_t lx_sigaltstack(struct lx_proc *p, uint64_t uss, uint64_t uold, uint64_t rsp);
 void lx_signal_exec(struct lx_proc *p); /* handlers go back to SIG_DFL (SIG_IGN stays) */
 
 /* ---- the console as a terminal (tty.c) ---- */

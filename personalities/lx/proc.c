@@ -259,6 +259,7 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
             c->fds[fd] = lx_file_get(parent->fds[fd]);
     c->cloexec = parent->cloexec;
     memcpy(c->act, parent->act, sizeof(c->act));
+    c->ss_sp = parent->ss_sp, c->ss_size = parent->ss_size, c->ss_autodisarm = parent->ss_autodisarm;
     c->blocked = parent->blocked;
     c->umask = parent->umask;
     c->pgid = parent->pgid, c->sid = parent->sid;

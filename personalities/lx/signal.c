@@ -2,13 +2,15 @@
  * Signals: actions, masks, pending sets and delivery, as Linux does them on x86_64. A signal is delivered
  * when its process next comes back from lx (the end of a system call, a fault, or a wake from a blocked
  * call): lx writes an rt_sigframe (the registers in a ucontext and a siginfo) below the process's stack
- * and starts the handler, which returns through sa_restorer into rt_sigreturn. The FPU and vector state
- * is not saved in the frame in this version (the frame's fpstate is NULL): a handler that uses it
- * changes it for the code it interrupted.
+ * (on the alternate signal stack for an SA_ONSTACK handler, when sigaltstack set one) and starts the
+ * handler, which returns through sa_restorer into rt_sigreturn. The interrupted code's FPU and SSE
+ * state goes in the frame too (the FXSAVE image, read from the kernel) and comes back at rt_sigreturn;
+ * the handler starts with a clean one.
  */
 #include "lx.h"
 #include <string.h>
 
+#define SA_ONSTACK 0x08000000ull
 #define SA_RESTORER 0x04000000ull
 #define SA_RESTART 0x10000000ull
 #define SA_NODEFER 0x40000000ull
@@ -17,6 +19,17 @@
 #define SIG_IGN 1
 #define BIT(sig) (1ull << ((sig) - 1))
 #define UNBLOCKABLE (BIT(LX_SIGKILL) | BIT(19))
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SS_AUTODISARM (1u << 31)
+#define MINSIGSTKSZ 2048
+
+/* stack_t */
+struct altstack {
+    uint64_t sp;
+    int32_t flags, pad;
+    uint64_t size;
+};
 
 struct sigcontext {
     uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
@@ -26,9 +39,7 @@ struct sigcontext {
 
 struct ucontext {
     uint64_t flags, link;
-    uint64_t ss_sp;
-    int32_t ss_flags, pad;
-    uint64_t ss_size;
+    struct altstack stack;
     struct sigcontext mc;
     uint64_t sigmask;
 };
@@ -45,6 +56,9 @@ struct rt_sigframe {
 };
 _Static_assert(sizeof(struct sigcontext) == 256, "struct sigcontext on x86_64 Linux");
 _Static_assert(sizeof(struct siginfo) == 128, "siginfo_t on x86_64 Linux");
+
+/* The FPU state a handler starts with: FCW 0x37f, MXCSR 0x1f80, the rest clear (FXSAVE layout). */
+static const struct px_fpu_state fpu_init = {{[0] = 0x7f, [1] = 0x03, [24] = 0x80, [25] = 0x1f}};
 
 /* What a signal does with SIG_DFL: true for those ignored (job-control stops are ignored too: no stops yet). */
 static bool ignored_by_default(int sig)
@@ -86,6 +100,21 @@ bool lx_signal_restarts(const struct lx_proc *p)
     return ready && (p->act[__builtin_ctzll(ready) + 1].flags & SA_RESTART);
 }
 
+static bool on_altstack(const struct lx_proc *p, uint64_t sp)
+{
+    return p->ss_size && sp > p->ss_sp && sp - p->ss_sp <= p->ss_size;
+}
+
+/* The alternate stack as a stack_t says it to a process whose stack pointer is sp. */
+static struct altstack altstack_now(const struct lx_proc *p, uint64_t sp)
+{
+    struct altstack ss = {p->ss_sp, on_altstack(p, sp) ? SS_ONSTACK : p->ss_size ? 0 : SS_DISABLE, 0, p->ss_size};
+
+    if (p->ss_autodisarm && p->ss_size)
+        ss.flags |= (int32_t)SS_AUTODISARM;
+    return ss;
+}
+
 int lx_signal_deliver(struct lx_proc *p, struct px_regs *r, int fault_sig, uint64_t fault_addr)
 {
     uint64_t ready = p->pending & ~p->blocked;
@@ -103,17 +132,30 @@ int lx_signal_deliver(struct lx_proc *p, struct px_regs *r, int fault_sig, uint6
         return -11; /* no way back from the handler: Linux sends SIGSEGV */
 
     struct rt_sigframe f;
+    struct px_fpu_state fpu;
     memset(&f, 0, sizeof(f));
+    if (px_thread_read_fpu(p->thread, &fpu) != PX_OK)
+        return -11;
     f.pretcode = a->restorer;
     f.uc.mc = (struct sigcontext){r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15, r->rdi, r->rsi,
                                   r->rbp, r->rbx, r->rdx, r->rax, r->rcx, r->rsp, r->rip, r->rflags,
                                   0x33, 0, 0, 0x2b, 0, fault_sig ? 14 : 0, p->blocked, fault_addr, 0, {0}};
     f.uc.sigmask = p->sigsuspended ? p->saved_blocked : p->blocked;
+    f.uc.stack = altstack_now(p, r->rsp);
     f.info.signo = sig;
     f.info.code = fault_sig ? 1 : 0; /* SEGV_MAPERR, or SI_USER */
     f.info.fields[0] = fault_sig ? fault_addr : (uint64_t)p->ppid;
-    uint64_t sp = ((r->rsp - 128 - sizeof(f)) & ~15ull) - 8; /* below the red zone; rsp + 8 is 16-aligned */
-    if (lx_copy_out(p, sp, &f, sizeof(f)) < 0)
+    uint64_t sp = r->rsp - 128; /* below the red zone */
+    if ((a->flags & SA_ONSTACK) && p->ss_size && !on_altstack(p, r->rsp)) {
+        sp = p->ss_sp + p->ss_size;
+        if (p->ss_autodisarm)
+            p->ss_sp = p->ss_size = 0;
+    }
+    uint64_t fpstate = (sp - sizeof(fpu.fxsave)) & ~63ull; /* the FPU state above the frame, as Linux */
+    sp = ((fpstate - sizeof(f)) & ~15ull) - 8; /* rsp + 8 is 16-aligned, as after a call */
+    f.uc.mc.fpstate = fpstate;
+    if (lx_copy_out(p, fpstate, fpu.fxsave, sizeof(fpu.fxsave)) < 0 || lx_copy_out(p, sp, &f, sizeof(f)) < 0 ||
+        px_thread_write_fpu(p->thread, &fpu_init) != PX_OK) /* the handler starts with a clean FPU */
         return -11;
     p->blocked = (f.uc.sigmask | a->mask | (a->flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
     p->sigsuspended = false;
@@ -129,17 +171,55 @@ int lx_signal_deliver(struct lx_proc *p, struct px_regs *r, int fault_sig, uint6
     return sig;
 }
 
-int64_t lx_sigreturn(struct lx_proc *p, struct px_regs *r)
+/* Set the alternate signal stack from a stack_t (sigaltstack, and rt_sigreturn's uc_stack). */
+static int64_t set_altstack(struct lx_proc *p, const struct altstack *ss, uint64_t rsp)
+{
+    uint32_t mode = (uint32_t)ss->flags & ~SS_AUTODISARM;
+
+    if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
+        return -LX_EINVAL;
+    if (on_altstack(p, rsp))
+        return -LX_EPERM; /* not while running on it */
+    if (mode == SS_DISABLE) {
+        p->ss_sp = p->ss_size = 0;
+        return 0;
+    }
+    if (ss->size < MINSIGSTKSZ)
+        return -LX_ENOMEM;
+    p->ss_sp = ss->sp, p->ss_size = ss->size;
+    p->ss_autodisarm = ((uint32_t)ss->flags & SS_AUTODISARM) != 0;
+    return 0;
+}
+
+int64_t lx_sigaltstack(struct lx_proc *p, uint64_t uss, uint64_t uold, uint64_t rsp)
+{
+    struct altstack ss, old = altstack_now(p, rsp);
+
+    if (uss && lx_copy_in(p, &ss, uss, sizeof(ss)) < 0)
+        return -LX_EFAULT;
+    if (uold && lx_copy_out(p, uold, &old, sizeof(old)) < 0)
+        return -LX_EFAULT;
+    return uss ? set_altstack(p, &ss, rsp) : 0;
+}
+
+int lx_sigreturn(struct lx_proc *p, struct px_regs *r)
 {
     struct ucontext uc;
+    struct px_fpu_state fpu = fpu_init;
+    uint64_t now = r->rsp;
 
     if (lx_copy_in(p, &uc, r->rsp, sizeof(uc)) < 0)
-        return -LX_EFAULT; /* Linux sends SIGSEGV here; the caller does */
+        return -1;
     const struct sigcontext *m = &uc.mc;
+    if (m->fpstate && lx_copy_in(p, fpu.fxsave, m->fpstate, sizeof(fpu.fxsave)) < 0)
+        return -1;
+    if (px_thread_write_fpu(p->thread, &fpu) != PX_OK) /* a NULL fpstate: the initial state, as Linux */
+        return -1;
     *r = (struct px_regs){m->rip, m->rsp, m->eflags, m->rax, m->rbx, m->rcx, m->rdx, m->rsi, m->rdi, m->rbp,
                           m->r8, m->r9, m->r10, m->r11, m->r12, m->r13, m->r14, m->r15, r->fs_base, r->gs_base};
     p->blocked = uc.sigmask & ~UNBLOCKABLE;
-    return (int64_t)m->rax;
+    set_altstack(p, &uc.stack, now); /* as Linux: uc_stack is restored, unless still on the stack (EPERM) */
+    return 0;
 }
 
 int64_t lx_sigaction(struct lx_proc *p, uint64_t sig, uint64_t uact, uint64_t uold, uint64_t size)
@@ -198,6 +278,7 @@ int64_t lx_sigsuspend(struct lx_proc *p, uint64_t uset, uint64_t size)
 
 void lx_signal_exec(struct lx_proc *p)
 {
+    p->ss_sp = p->ss_size = 0;
     for (int sig = 1; sig <= LX_NSIG; sig++)
         if (p->act[sig].handler != SIG_IGN)
             p->act[sig] = (struct lx_sigaction){0};

@@ -1332,14 +1332,13 @@ static int64_t processes(struct lx_proc *p, struct px_regs *r, bool *handled, en
     case 13: return lx_sigaction(p, A0, A1, A2, A3);
     case 14: return lx_sigprocmask(p, A0, A1, A2, A3);
     case 130: return lx_sigsuspend(p, A0, A1);
-    case 15: {                                          /* rt_sigreturn */
-        int64_t ret = lx_sigreturn(p, r);
-        if (ret == -LX_EFAULT) {
+    case 131: return lx_sigaltstack(p, A0, A1, r->rsp);
+    case 15:                                            /* rt_sigreturn */
+        if (lx_sigreturn(p, r) < 0) {                   /* a bad frame: SIGSEGV, as Linux */
             *outcome = LX_EXIT;
             return 11;
         }
-        return ret;
-    }
+        return (int64_t)r->rax;                         /* the interrupted code's rax, whatever it is */
     default: *handled = false; return 0;
     }
 }

@@ -136,6 +136,8 @@ static int walk(const char *path, bool follow, int depth, char *out, size_t outl
         olen += clen;
         out[olen] = 0;
         struct lx_node *n = find(out, olen);
+        if (n && n->link)
+            n = n->link;
         if (n && S_ISLNK(n->mode) && (follow || !last)) {
             char target[1024];
             if (depth >= MAX_SYMLINKS)
@@ -154,7 +156,8 @@ static int walk(const char *path, bool follow, int depth, char *out, size_t outl
     return 0;
 }
 
-struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out)
+/* The entry a path names: a hard link's own name, not the file it links. */
+static struct lx_node *lookup_name(const char *path, bool follow, int *errno_out)
 {
     char resolved[512];
     int e;
@@ -172,6 +175,15 @@ struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out)
         *errno_out = LX_ENOENT;
     return n;
 }
+
+struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out)
+{
+    struct lx_node *n = lookup_name(path, follow, errno_out);
+
+    return n && n->link ? n->link : n;
+}
+
+uint32_t lx_fs_nlink(const struct lx_node *n) { return 1 + n->links; }
 
 const char *lx_basename(struct lx_node *n)
 {
@@ -265,10 +277,48 @@ int lx_fs_create(const char *path, uint32_t mode, const void *data, uint64_t siz
     return 0;
 }
 
+/* A name goes: a file with other names (hard links) lives on under them. */
+static void unname(struct lx_node *n)
+{
+    struct lx_node *file = n->link ? n->link : n;
+
+    if (n->link || file->links == 0) {
+        if (n->link)
+            file->links--;
+        n->gone = true;
+        return;
+    }
+    /* The file's first name goes while links remain: one of them takes the file over. */
+    for (unsigned i = 0; i < nnodes; i++)
+        if (nodes[i].link == file && !nodes[i].gone) {
+            nodes[i].gone = true;
+            file->path = nodes[i].path;
+            file->links--;
+            return;
+        }
+}
+
+int lx_fs_link(const char *from, const char *to)
+{
+    int e;
+    struct lx_node *file = lx_fs_lookup(from, false, &e), *name;
+
+    if (!file)
+        return -e;
+    if (S_ISDIR(file->mode))
+        return -LX_EPERM;
+    if ((e = lx_fs_create(to, file->mode, NULL, 0, &name)) < 0)
+        return e;
+    name->link = file;
+    name->ino = file->ino;
+    file->links++;
+    return 0;
+}
+
 int lx_fs_remove(const char *path, bool dir)
 {
     int e;
-    struct lx_node *n = lx_fs_lookup(path, false, &e);
+    struct lx_node *n = lookup_name(path, false, &e);
 
     if (!n)
         return -e;
@@ -280,7 +330,7 @@ int lx_fs_remove(const char *path, bool dir)
         return -LX_EISDIR;
     if (dir && has_children(n))
         return -LX_ENOTEMPTY;
-    n->gone = true;
+    unname(n);
     return 0;
 }
 
@@ -290,7 +340,7 @@ int lx_fs_rename(const char *from, const char *to)
     const char *base;
     int e;
 
-    if (!(n = lx_fs_lookup(from, false, &e)))
+    if (!(n = lookup_name(from, false, &e)))
         return -e;
     if ((e = parent_of(to, &dir, &base)) < 0)
         return e;
@@ -302,7 +352,11 @@ int lx_fs_rename(const char *from, const char *to)
         free(name);
         return -LX_EINVAL; /* into itself */
     }
-    if ((old = find(name, strlen(name))) && old != n) {
+    if ((old = find(name, strlen(name))) && (old->link ? old->link : old) == (n->link ? n->link : n)) {
+        free(name);
+        return 0; /* two names of one file: nothing happens, as Linux */
+    }
+    if (old && old != n) {
         e = S_ISDIR(old->mode) && !S_ISDIR(n->mode) ? -LX_EISDIR
             : !S_ISDIR(old->mode) && S_ISDIR(n->mode) ? -LX_ENOTDIR
             : S_ISDIR(old->mode) && has_children(old) ? -LX_ENOTEMPTY : 0;
@@ -310,7 +364,7 @@ int lx_fs_rename(const char *from, const char *to)
             free(name);
             return e;
         }
-        old->gone = true;
+        unname(old);
     }
     if (old == n) {
         free(name);

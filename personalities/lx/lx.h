@@ -40,6 +40,8 @@ struct lx_node {
     bool gone;        /* unlinked or replaced: open descriptors keep it, lookups no longer find it */
     uint8_t proc;     /* a /proc node (procfs.c), freed with lx_procfs_free; 0 for the tree's own */
     int64_t mtime_ns;
+    struct lx_node *link; /* a hard link: a name of that file (which holds the bytes), not a file */
+    uint32_t links;       /* a file's hard links: its names less one */
 };
 
 int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen);
@@ -47,6 +49,8 @@ int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen);
 int lx_fs_create(const char *path, uint32_t mode, const void *data, uint64_t size, struct lx_node **out);
 int lx_fs_remove(const char *path, bool dir); /* unlink (dir false) or rmdir (dir true) */
 int lx_fs_rename(const char *from, const char *to);
+int lx_fs_link(const char *from, const char *to); /* a new name for a file (not a directory) */
+uint32_t lx_fs_nlink(const struct lx_node *n);
 int lx_fs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len);
 int lx_fs_truncate(struct lx_node *n, uint64_t size);
 /* Resolve an absolute path (following symlinks when follow is set); NULL with *errno_out set if none. */

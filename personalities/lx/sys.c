@@ -104,6 +104,7 @@ static void fill_stat(struct linux_stat *st, struct lx_node *n, enum lx_fd_kind 
     }
     st->ino = n->ino;
     st->mode = n->mode;
+    st->nlink = lx_fs_nlink(n);
     st->size = (int64_t)n->size;
     st->blocks = (int64_t)(n->size + 511) / 512;
     st->atime = st->mtime = st->ctime = n->mtime_ns / 1000000000;
@@ -638,7 +639,13 @@ static int64_t tree(struct lx_proc *p, struct px_regs *r, bool *handled)
             PATH(A1, A2);
         return lx_fs_create(path, S_IFLNK | 0777, target, strlen(target), NULL);
     }
-    case 86: case 265: return -LX_EPERM;       /* link: this tmpfs has no hard links (EPERM, as Linux says) */
+    case 86: PATH(AT_FDCWD_, A0); OTHER(AT_FDCWD_, A1); return lx_fs_link(path, other);
+    case 265:                                  /* linkat: AT_SYMLINK_FOLLOW is not in this version */
+        if (A4)
+            return -LX_EINVAL;
+        PATH(A0, A1);
+        OTHER(A2, A3);
+        return lx_fs_link(path, other);
     case 92: case 93: case 94: case 260: {     /* chown, fchown, lchown, fchownat */
         uint64_t uid = r->rax == 260 ? A2 : A1, gid = r->rax == 260 ? A3 : A2;
         if (r->rax == 93) {

@@ -14,6 +14,16 @@ date -u -r a/stamped '+%Y-%m-%d %H:%M:%S' 2>/dev/null || echo "stamped file exis
 ln -s one.txt a/link
 readlink a/link; cat a/link | wc -l
 rm a/link; test -e a/link || echo "link removed"
+echo "one file" > h1
+ln h1 a/h2 && echo "hard link made"
+echo "written through the second name" >> a/h2
+cat h1
+stat -c '%h %s' h1 a/h2
+[ "$(stat -c %i h1)" = "$(stat -c %i a/h2)" ] && echo "one inode"
+mv h1 h3 && rm h3 && cat a/h2 && stat -c %h a/h2
+ln a a/dirlink 2>/dev/null || echo "no hard link to a directory"
+ln a/h2 a/h2 2>/dev/null || echo "no link over an existing name"
+rm a/h2
 rmdir a/b/c 2>/dev/null || echo "rmdir of a non-empty directory fails"
 rm a/b/c/three.txt; rmdir a/b/c && echo "rmdir of an empty one works"
 seq 1 20 > n.txt

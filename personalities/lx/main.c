@@ -1,9 +1,11 @@
 /*
  * lx's start and event loop. It unpacks the initramfs from its "image" resource, starts the program the
  * kernel command line names (lx.init=PATH and lx.arg=ARG, repeatable; default /bin/sh), and then serves
- * exception messages: a foreign system call is done and answered with the new registers; a fault ends
- * the process with the signal Linux would send. When the first process ends, lx reports the system calls
- * it did not implement and ends with that process's status (a shell's convention: 128 + signal).
+ * exception messages: a foreign system call is done and answered with the new registers; a write to a
+ * page shared copy-on-write gets the process its own copy (mem.c); any other fault is the signal Linux
+ * would send. Its bound notification says a deadline passed (the timer) or the console has input. When
+ * the first process ends, lx reports the system calls it did not implement and ends with that
+ * process's status (a shell's convention: 128 + signal).
  */
 #include "lx.h"
 #include <stdio.h>
@@ -18,11 +20,6 @@ static uint32_t timer; /* signals the notification bound to lx's thread: a block
 #define TIMER_BIT 1
 #define CONSOLE_BIT 2 /* the console has input */
 
-/*
- * Do again the system calls of blocked processes, now that something changed (a pipe was read, written
- * or closed, a process ended); a call that completes resumes its thread. Repeated while calls complete,
- * since one's completion can be what another waits for.
- */
 /* As p goes back to its program with registers r: a pending signal is delivered. <0: p ends with -that. */
 static int finish(struct lx_proc *p, struct px_regs *r)
 {
@@ -48,6 +45,11 @@ static void interrupt(struct lx_proc *p, struct px_regs *r)
         r->rax = (uint64_t)-LX_EINTR;
 }
 
+/*
+ * Do again the system calls of blocked processes, now that something changed (a pipe was read, written
+ * or closed, a process ended); a call that completes resumes its thread. Repeated while calls complete,
+ * since one's completion can be what another waits for.
+ */
 static void wake_blocked(void)
 {
     int status, d;

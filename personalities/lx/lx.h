@@ -204,5 +204,6 @@ enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK };
 /* Do the system call in r (number in rax); the result goes into r->rax. */
 enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_status);
 void lx_unimplemented_report(void);
+const char *lx_syscall_name(uint64_t nr); /* names.c: "?" for a number Linux has not given */
 
 #endif

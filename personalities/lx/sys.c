@@ -1350,28 +1350,13 @@ static int64_t processes(struct lx_proc *p, struct px_regs *r, bool *handled, en
     }
 }
 
-static const char *name_of(uint64_t nr)
-{
-    static const struct { unsigned nr; const char *name; } names[] = {
-        {7, "poll"}, {13, "rt_sigaction"}, {14, "rt_sigprocmask"}, {15, "rt_sigreturn"}, {22, "pipe"},
-        {23, "select"}, {25, "mremap"}, {56, "clone"}, {57, "fork"}, {58, "vfork"}, {59, "execve"},
-        {61, "wait4"}, {62, "kill"}, {109, "setpgid"}, {112, "setsid"}, {131, "sigaltstack"},
-        {200, "tkill"}, {234, "tgkill"}, {247, "waitid"}, {270, "pselect6"}, {271, "ppoll"},
-        {273, "set_robust_list"}, {293, "pipe2"}, {332, "statx"}, {334, "rseq"}, {435, "clone3"},
-    };
-    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (names[i].nr == nr)
-            return names[i].name;
-    return "?";
-}
-
 void lx_unimplemented_report(void)
 {
     bool any = false;
 
     for (unsigned i = 0; i < NSYSCALLS; i++)
         if (unimplemented[i]) {
-            printf("%s%s(%u) x%u", any ? ", " : "lx: unimplemented system calls: ", name_of(i), i, unimplemented[i]);
+            printf("%s%s(%u) x%u", any ? ", " : "lx: unimplemented system calls: ", lx_syscall_name(i), i, unimplemented[i]);
             any = true;
         }
     printf(any ? "\n" : "lx: every system call the programs made is implemented\n");

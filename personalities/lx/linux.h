@@ -37,6 +37,7 @@
 #define LX_ENOTEMPTY 39
 #define LX_ECHILD 10
 #define LX_ELOOP 40
+#define LX_ETIMEDOUT 110
 
 #define LX_O_WRONLY 01
 #define LX_O_RDWR 02

@@ -1,15 +1,15 @@
 /*
  * lx: a Linux-ABI personality. A guest kernel running as an ordinary Proteus task: each Linux process is
- * a Proteus task whose thread is foreign-ABI, so its `syscall`s and faults reach lx as exception
+ * a Proteus task whose threads are foreign-ABI, so their `syscall`s and faults reach lx as exception
  * messages carrying the registers (abi/proteus/exception.h); lx does the Linux system call and replies
  * with the new registers. lx owns the processes' memory: it creates the frames, maps them into the
  * process and into itself (so it can copy to and from the process), and changes them with batched maps.
  *
  * It runs static programs from the initramfs (a newc cpio in the task's image) with processes (fork,
- * execve, wait4), signals, pipes, a tmpfs and the console as a
- * terminal. A system call that has to wait (a read of an empty pipe, a wait4 for a running child, a
- * sleep) leaves the process's thread stopped and is done again when something changes. docs/lx.md says
- * what is not there yet.
+ * execve, wait4), threads and futexes, signals, pipes, a tmpfs and the console as a terminal. A system
+ * call that has to wait (a read of an empty pipe, a wait4 for a running child, a sleep, a futex) leaves
+ * the calling thread stopped and is done again when something changes. docs/lx.md says what is not
+ * there yet.
  */
 #ifndef LX_LX_H
 #define LX_LX_H
@@ -110,33 +110,51 @@ struct lx_sigaction {
     uint64_t handler, flags, restorer, mask;
 };
 
-enum lx_state { LX_FREE, LX_RUNNING, LX_BLOCKED, LX_ZOMBIE };
+/*
+ * A leader whose thread ended while other threads of its process run on (LX_ENDED): it stays, as the
+ * holder of what they share, until the last ends.
+ */
+enum lx_state { LX_FREE, LX_RUNNING, LX_BLOCKED, LX_ZOMBIE, LX_ENDED };
 
+/*
+ * A thread (a task, in Linux's words): a Proteus thread whose exceptions reach lx badged with its id.
+ * The threads of one process share its leader's memory, descriptors, directory, signal actions and
+ * identity: those fields are used in the leader only and read through `leader` (the leader's is
+ * itself). A process with one thread is its own leader.
+ */
 struct lx_proc {
+    /* ---- each thread's own ---- */
     enum lx_state state;
-    int pid, ppid, pgid, sid;
+    int pid;              /* the thread's id; the leader's is the process's */
+    struct lx_proc *leader;
+    uint32_t thread;
+    struct px_regs call;  /* a blocked thread's registers at its system call */
+    uint64_t tid_address; /* set_tid_address, CLONE_CHILD_CLEARTID: zeroed and woken at the thread's end */
+    uint64_t deadline;    /* a blocked sleep's, poll's or futex wait's end (monotonic ns); 0 none */
+    uint64_t futex;       /* the address a FUTEX_WAIT waits on (0: none) */
+    uint32_t futex_bits;  /* its bitset */
+    bool futex_woken;
+    uint64_t blocked, pending; /* bit sig - 1 for each signal */
+    uint64_t saved_blocked;    /* the mask rt_sigsuspend replaced */
+    bool sigsuspended;
+    uint64_t ss_sp, ss_size;   /* the alternate signal stack (sigaltstack); size 0: none */
+    bool ss_autodisarm;
+    /* ---- the process's: in the leader ---- */
+    int ppid, pgid, sid;
     int wait_status;      /* a zombie's, as wait4 reports it */
-    uint32_t task, thread;
-    struct px_regs call;  /* a blocked process's registers at its system call */
+    uint32_t task;
     struct lx_region regions[LX_MAX_REGIONS];
     unsigned nregions;
     uint64_t brk_start, brk, mmap_next;
     struct lx_fd *fds[LX_MAX_FDS];
     uint64_t cloexec;     /* a bit per descriptor */
     char exe[128], cwd[128];
-    uint64_t tid_address;
-    uint64_t deadline;    /* a blocked sleep's or poll's end (monotonic ns); 0 none */
     char comm[16];        /* prctl(PR_SET_NAME) */
     uint32_t umask;
     uint64_t start_ns;
     char cmdline[256];    /* argv, each NUL-terminated, for /proc/<pid>/cmdline */
     size_t cmdline_len;
     struct lx_sigaction act[LX_NSIG + 1];
-    uint64_t blocked, pending; /* bit sig - 1 for each signal */
-    uint64_t saved_blocked;    /* the mask rt_sigsuspend replaced */
-    bool sigsuspended;
-    uint64_t ss_sp, ss_size;   /* the alternate signal stack (sigaltstack); size 0: none */
-    bool ss_autodisarm;
 };
 
 struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err);
@@ -144,8 +162,15 @@ struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const 
 struct lx_proc *lx_proc_fork(struct lx_proc *p, const struct px_regs *regs, int *err);
 /* Replace p's program with the file at path; on success *regs is the new program's first state. */
 int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *const envp[], struct px_regs *regs);
-/* End p with a wait status: its task, memory and descriptors go; it stays a zombie for its parent. */
+/* End p's process with a wait status: its threads, task, memory and descriptors go; its leader stays a
+ * zombie for its parent. */
 void lx_proc_exit(struct lx_proc *p, int wait_status);
+/* A new thread of p's process (clone with CLONE_THREAD) starting from regs; NULL with *err set. */
+struct lx_proc *lx_thread_new(struct lx_proc *p, const struct px_regs *regs, int *err);
+/* Thread t ends (exit): true if it was the last, and so its process ended with code. */
+bool lx_thread_exit(struct lx_proc *t, int code);
+/* Wake up to n threads of p's process waiting on the futex at uaddr (with a bit of bits); how many. */
+int lx_futex_wake(struct lx_proc *p, uint64_t uaddr, int n, uint32_t bits);
 void lx_proc_reap(struct lx_proc *p);
 struct lx_proc *lx_proc_find(int pid);
 struct lx_proc *lx_proc_at(unsigned i); /* the i-th slot, for walks over every process */
@@ -166,6 +191,7 @@ int lx_mem_fork(struct lx_proc *parent, struct lx_proc *child);
  * process is to get a signal, -LX_ENOMEM if there was no page to copy into. */
 int lx_mem_fault(struct lx_proc *p, uint64_t addr, uint64_t access);
 void lx_mem_free(struct lx_proc *p); /* unmap and let go of all of p's memory */
+int lx_mem_zero(struct lx_proc *p, uint64_t start, uint64_t len); /* MADV_DONTNEED: 0 or -LX_ENOMEM */
 /* 0, or -LX_EFAULT if any byte is not there (or not writable, for copy_out). */
 int lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, uint64_t len);
 int lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, uint64_t len);
@@ -173,9 +199,15 @@ int lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, uint64_t len);
 int lx_copy_string(struct lx_proc *p, char *dst, uint64_t src, size_t max);
 
 /* ---- signals (signal.c) ---- */
-/* Send sig to t: true if that ended t (a default action), false if it is pending or was discarded. */
-bool lx_signal_send(struct lx_proc *t, int sig);
-bool lx_signal_kills(const struct lx_proc *t, int sig); /* sending sig now would end t */
+/*
+ * Send sig to p's process (to one of its threads that does not block it): true if that ended the
+ * process (a default action), false if it is pending or was discarded. _thread: to thread t itself.
+ */
+bool lx_signal_send(struct lx_proc *p, int sig);
+bool lx_signal_send_thread(struct lx_proc *t, int sig);
+/* The thread of p's process a process-directed sig goes to (p itself if it takes it); NULL if none. */
+struct lx_proc *lx_signal_target(struct lx_proc *p, int sig);
+bool lx_signal_kills(const struct lx_proc *t, int sig); /* sending sig to thread t now would end its process */
 bool lx_signal_deliverable(const struct lx_proc *p);
 bool lx_signal_restarts(const struct lx_proc *p); /* the next signal's handler has SA_RESTART */
 /*
@@ -200,7 +232,7 @@ int64_t lx_tty_read(uint8_t *buf, size_t len, bool nonblock);
 int64_t lx_tty_ioctl(struct lx_proc *p, uint64_t cmd, uint64_t arg);
 
 /* ---- system calls (sys.c) ---- */
-enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK };
+enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK, LX_THREAD_EXIT };
 /* Do the system call in r (number in rax); the result goes into r->rax. */
 enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_status);
 void lx_unimplemented_report(void);

@@ -36,7 +36,7 @@ static int finish(struct lx_proc *p, struct px_regs *r)
 static void interrupt(struct lx_proc *p, struct px_regs *r)
 {
     uint64_t nr = p->call.rax;
-    bool restartable = nr != 7 && nr != 271 && nr != 35 && nr != 230 && nr != 130;
+    bool restartable = nr != 7 && nr != 271 && nr != 35 && nr != 230 && nr != 130 && nr != 202 && nr != 34;
 
     *r = p->call;
     if (restartable && lx_signal_restarts(p))
@@ -70,9 +70,11 @@ static void wake_blocked(void)
             switch (o) {
             case LX_BLOCK: break;
             case LX_EXIT: lx_proc_exit(p, status); break;
+            case LX_THREAD_EXIT: lx_thread_exit(p, status); break;
             case LX_RESUME:
                 p->state = LX_RUNNING;
                 p->deadline = 0;
+                p->futex = 0, p->futex_woken = false;
                 if ((d = finish(p, &r)) < 0)
                     lx_proc_exit(p, -d);
                 else if (px_thread_write_regs(p->thread, &r) != PX_OK || px_thread_resume(p->thread) != PX_OK)
@@ -214,7 +216,8 @@ int main(void)
             replied = true;
         } else if (kind == PX_EXC_FOREIGN_SYSCALL) {
             struct px_regs at_call = r;
-            switch (lx_syscall(p, &r, &status)) {
+            enum lx_outcome o = lx_syscall(p, &r, &status);
+            switch (o) {
             case LX_RESUME:
                 if ((d = finish(p, &r)) >= 0) {
                     put_regs(&m, &r);
@@ -231,10 +234,14 @@ int main(void)
                 m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
                 break;
             case LX_EXIT:
+            case LX_THREAD_EXIT:
                 m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
                 px_reply(&m);
                 replied = true;
-                lx_proc_exit(p, status);
+                if (o == LX_EXIT)
+                    lx_proc_exit(p, status);
+                else
+                    lx_thread_exit(p, status);
                 break;
             }
         } else {
@@ -266,7 +273,7 @@ done:
         struct lx_proc *f = lx_proc_find(first_pid);
         if (!f || f->state == LX_ZOMBIE) {
             lx_unimplemented_report();
-            int ws = f ? f->wait_status : 0, code = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
+            int ws = f ? f->leader->wait_status : 0, code = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
             printf("lx: %s exited with status %d\n", init, code);
             fflush(stdout);
             return code;

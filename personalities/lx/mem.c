@@ -60,8 +60,8 @@ uint64_t lx_proc_pages(const struct lx_proc *p)
 {
     uint64_t pages = 0;
 
-    for (unsigned j = 0; j < p->nregions; j++)
-        pages += (p->regions[j].end - p->regions[j].start) / PAGE;
+    for (unsigned j = 0; j < p->leader->nregions; j++)
+        pages += (p->leader->regions[j].end - p->leader->regions[j].start) / PAGE;
     return pages;
 }
 
@@ -212,16 +212,16 @@ static void drop_region(struct lx_region *r)
 
 static struct lx_region *region_at(struct lx_proc *p, uint64_t va)
 {
-    for (unsigned i = 0; i < p->nregions; i++)
-        if (va >= p->regions[i].start && va < p->regions[i].end)
-            return &p->regions[i];
+    for (unsigned i = 0; i < p->leader->nregions; i++)
+        if (va >= p->leader->regions[i].start && va < p->leader->regions[i].end)
+            return &p->leader->regions[i];
     return NULL;
 }
 
 bool lx_range_free(const struct lx_proc *p, uint64_t start, uint64_t len)
 {
-    for (unsigned i = 0; i < p->nregions; i++)
-        if (start < p->regions[i].end && p->regions[i].start < start + len)
+    for (unsigned i = 0; i < p->leader->nregions; i++)
+        if (start < p->leader->regions[i].end && p->leader->regions[i].start < start + len)
             return false;
     return true;
 }
@@ -230,16 +230,16 @@ struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len,
 {
     struct lx_mem *m;
 
-    if (p->nregions == LX_MAX_REGIONS || !commit(prot & PX_PROT_WRITE ? len / PAGE : 0))
+    if (p->leader->nregions == LX_MAX_REGIONS || !commit(prot & PX_PROT_WRITE ? len / PAGE : 0))
         return NULL;
-    struct lx_region *r = &p->regions[p->nregions];
+    struct lx_region *r = &p->leader->regions[p->leader->nregions];
     *r = (struct lx_region){start, start + len, prot, NULL, 0, NULL};
     if (!(m = mem_new(len / PAGE))) {
         committed -= writable(r);
         return NULL;
     }
     r->base = m;
-    struct ops o = {p->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->task, 0, 0, {{0}}};
     if (prot) {
         map_region(&o, r, prot);
         flush(&o);
@@ -249,7 +249,7 @@ struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len,
         mem_put(m);
         return NULL;
     }
-    p->nregions++;
+    p->leader->nregions++;
     return r;
 }
 
@@ -260,10 +260,10 @@ static int split(struct lx_proc *p, uint64_t va)
 
     if (!r || r->start == va)
         return 0;
-    if (p->nregions == LX_MAX_REGIONS)
+    if (p->leader->nregions == LX_MAX_REGIONS)
         return -LX_ENOMEM;
     uint64_t k = (va - r->start) / PAGE, n = npages(r);
-    struct lx_region *t = &p->regions[p->nregions];
+    struct lx_region *t = &p->leader->regions[p->leader->nregions];
     *t = (struct lx_region){va, r->end, r->prot, r->base, r->base_page + k, NULL};
     if (r->own) {
         if (!(t->own = malloc((n - k) * sizeof(*t->own))))
@@ -273,7 +273,7 @@ static int split(struct lx_proc *p, uint64_t va)
     }
     r->base->refs++;
     r->end = va;
-    p->nregions++;
+    p->leader->nregions++;
     return 0;
 }
 
@@ -286,17 +286,17 @@ int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
 
 int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len)
 {
-    struct ops o = {p->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->task, 0, 0, {{0}}};
 
     if (split(p, start) < 0 || split(p, start + len) < 0)
         return -LX_ENOMEM;
     emit(&o, PX_MAP_OP_UNMAP, NULL, 0, start, len / PAGE, 0);
     flush(&o);
-    for (unsigned i = 0; i < p->nregions; i++) {
-        struct lx_region *r = &p->regions[i];
+    for (unsigned i = 0; i < p->leader->nregions; i++) {
+        struct lx_region *r = &p->leader->regions[i];
         if (r->start >= start && r->end <= start + len) {
             drop_region(r);
-            *r = p->regions[--p->nregions];
+            *r = p->leader->regions[--p->leader->nregions];
             i--;
         }
     }
@@ -305,7 +305,7 @@ int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len)
 
 int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
 {
-    struct ops o = {p->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->task, 0, 0, {{0}}};
 
     if ((prot & PX_PROT_WRITE) && (prot & PX_PROT_EXEC))
         return -LX_EACCES;
@@ -317,8 +317,8 @@ int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
     }
     if (split(p, start) < 0 || split(p, start + len) < 0)
         return -LX_ENOMEM;
-    for (unsigned i = 0; i < p->nregions; i++) {
-        struct lx_region *r = &p->regions[i];
+    for (unsigned i = 0; i < p->leader->nregions; i++) {
+        struct lx_region *r = &p->leader->regions[i];
         if (r->start < start || r->end > start + len)
             continue;
         unsigned was = r->prot;
@@ -347,7 +347,7 @@ int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
  */
 static int unshare(struct lx_proc *p, struct lx_region *r, uint64_t i)
 {
-    struct ops o = {p->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->task, 0, 0, {{0}}};
     struct lx_mem *m = page_mem(r, i), *n;
 
     if (m->refs == 1) {
@@ -363,7 +363,8 @@ static int unshare(struct lx_proc *p, struct lx_region *r, uint64_t i)
     if (!(n = page_new()))
         return -LX_ENOMEM;
     memcpy(n->alias, page_bytes(r, i), PAGE);
-    emit(&o, PX_MAP_OP_MAP, n, n->first, r->start + i * PAGE, 1, r->prot);
+    if (r->prot) /* a PROT_NONE page (madvise's) stays unmapped */
+        emit(&o, PX_MAP_OP_MAP, n, n->first, r->start + i * PAGE, 1, r->prot);
     flush(&o);
     if (o.status < 0) {
         mem_put(n);
@@ -387,17 +388,17 @@ int lx_mem_fault(struct lx_proc *p, uint64_t addr, uint64_t access)
 
 int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
 {
-    struct ops child = {c->task, 0, 0, {{0}}}, self = {parent->task, 0, 0, {{0}}};
+    struct ops child = {c->leader->task, 0, 0, {{0}}}, self = {parent->leader->task, 0, 0, {{0}}};
     uint64_t charge = 0;
 
-    for (unsigned j = 0; j < parent->nregions; j++)
-        charge += writable(&parent->regions[j]);
+    for (unsigned j = 0; j < parent->leader->nregions; j++)
+        charge += writable(&parent->leader->regions[j]);
     if (!commit(charge))
         return -LX_ENOMEM;
     committed -= charge; /* each region is charged as the child gets it */
-    for (unsigned j = 0; j < parent->nregions; j++) {
-        const struct lx_region *r = &parent->regions[j];
-        struct lx_region *n = &c->regions[c->nregions];
+    for (unsigned j = 0; j < parent->leader->nregions; j++) {
+        const struct lx_region *r = &parent->leader->regions[j];
+        struct lx_region *n = &c->leader->regions[c->leader->nregions];
         *n = *r;
         if (r->own) {
             if (!(n->own = malloc(npages(r) * sizeof(*n->own))))
@@ -409,7 +410,7 @@ int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
         }
         n->base->refs++;
         committed += writable(n);
-        c->nregions++;
+        c->leader->nregions++;
         if (!r->prot)
             continue;
         map_region(&child, n, r->prot & ~PX_PROT_WRITE);
@@ -423,14 +424,32 @@ int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
 
 void lx_mem_free(struct lx_proc *p)
 {
-    struct ops o = {p->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->task, 0, 0, {{0}}};
 
-    for (unsigned i = 0; p->task && i < p->nregions; i++)
-        emit(&o, PX_MAP_OP_UNMAP, NULL, 0, p->regions[i].start, npages(&p->regions[i]), 0);
+    for (unsigned i = 0; p->leader->task && i < p->leader->nregions; i++)
+        emit(&o, PX_MAP_OP_UNMAP, NULL, 0, p->leader->regions[i].start, npages(&p->leader->regions[i]), 0);
     flush(&o);
-    for (unsigned i = 0; i < p->nregions; i++)
-        drop_region(&p->regions[i]);
-    p->nregions = 0;
+    for (unsigned i = 0; i < p->leader->nregions; i++)
+        drop_region(&p->leader->regions[i]);
+    p->leader->nregions = 0;
+}
+
+int lx_mem_zero(struct lx_proc *p, uint64_t start, uint64_t len)
+{
+    for (uint64_t va = start; va < start + len;) { /* every page must be mapped */
+        struct lx_region *r = region_at(p, va);
+        if (!r)
+            return -LX_ENOMEM;
+        va = r->end;
+    }
+    for (uint64_t va = start; va < start + len; va += PAGE) {
+        struct lx_region *r = region_at(p, va);
+        uint64_t i = (va - r->start) / PAGE;
+        if (page_mem(r, i)->refs > 1 && unshare(p, r, i) < 0)
+            return -LX_ENOMEM;
+        memset(page_bytes(r, i), 0, PAGE);
+    }
+    return 0;
 }
 
 /* ---- copying to and from a process ---- */

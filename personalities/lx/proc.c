@@ -1,7 +1,8 @@
 /*
- * Processes: each is a Proteus task with one foreign-ABI thread whose exception endpoint is lx's, badged
- * with its pid. fork gives the child the parent's memory copy-on-write (mem.c); execve keeps the task,
- * thread, pid and descriptors and replaces the memory.
+ * Processes and threads: a process is a Proteus task, each of its threads a foreign-ABI thread whose
+ * exception endpoint is lx's, badged with the thread's id (the first thread's is the process's pid).
+ * fork gives the child the parent's memory copy-on-write (mem.c); execve keeps the task, pid and
+ * descriptors, ends the other threads and replaces the memory.
  */
 #include "lx.h"
 #include <core/elf.h>
@@ -125,6 +126,7 @@ static struct lx_proc *new_proc(void)
             memset(&procs[i], 0, sizeof(procs[i]));
             procs[i].state = LX_RUNNING;
             procs[i].pid = next_pid++;
+            procs[i].leader = &procs[i];
             procs[i].start_ns = libos_monotonic_ns();
             return &procs[i];
         }
@@ -246,33 +248,139 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
     *err = LX_EAGAIN;
     if (!c)
         return NULL;
-    c->ppid = parent->pid;
+    c->ppid = parent->leader->pid;
     if (lx_mem_fork(parent, c) < 0) {
         release(c);
         c->state = LX_FREE;
         *err = LX_ENOMEM;
         return NULL;
     }
-    c->brk_start = parent->brk_start, c->brk = parent->brk, c->mmap_next = parent->mmap_next;
+    c->brk_start = parent->leader->brk_start, c->brk = parent->leader->brk, c->mmap_next = parent->leader->mmap_next;
     for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
-        if (parent->fds[fd])
-            c->fds[fd] = lx_file_get(parent->fds[fd]);
-    c->cloexec = parent->cloexec;
-    memcpy(c->act, parent->act, sizeof(c->act));
+        if (parent->leader->fds[fd])
+            c->fds[fd] = lx_file_get(parent->leader->fds[fd]);
+    c->cloexec = parent->leader->cloexec;
+    memcpy(c->act, parent->leader->act, sizeof(c->act));
     c->ss_sp = parent->ss_sp, c->ss_size = parent->ss_size, c->ss_autodisarm = parent->ss_autodisarm;
     c->blocked = parent->blocked;
-    c->umask = parent->umask;
-    c->pgid = parent->pgid, c->sid = parent->sid;
-    memcpy(c->exe, parent->exe, sizeof(c->exe));
-    memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
-    memcpy(c->cmdline, parent->cmdline, sizeof(c->cmdline));
-    c->cmdline_len = parent->cmdline_len;
+    c->umask = parent->leader->umask;
+    c->pgid = parent->leader->pgid, c->sid = parent->leader->sid;
+    memcpy(c->exe, parent->leader->exe, sizeof(c->exe));
+    memcpy(c->cwd, parent->leader->cwd, sizeof(c->cwd));
+    memcpy(c->cmdline, parent->leader->cmdline, sizeof(c->cmdline));
+    c->cmdline_len = parent->leader->cmdline_len;
     if ((*err = -start(c, regs)) != 0) {
         release(c);
         c->state = LX_FREE;
         return NULL;
     }
     return c;
+}
+
+/* ---- threads ---- */
+
+/* A thread's Proteus thread and slot go (the process's memory and descriptors stay). */
+static void drop_thread(struct lx_proc *t)
+{
+    if (t->thread) {
+        px_obj_destroy(t->thread);
+        px_cap_delete(t->thread);
+        libos_slot_free(t->thread);
+        t->thread = 0;
+    }
+    if (t != t->leader)
+        t->state = LX_FREE;
+}
+
+/* The thread's end as its tid address sees it: zeroed, and one waiter woken (pthread_join's). */
+static void clear_tid(struct lx_proc *t)
+{
+    uint32_t zero = 0;
+
+    if (t->tid_address && lx_copy_out(t, t->tid_address, &zero, 4) == 0)
+        lx_futex_wake(t, t->tid_address, 1, ~0u);
+    t->tid_address = 0;
+}
+
+static bool others_live(const struct lx_proc *t)
+{
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (&procs[i] != t && procs[i].leader == t->leader && (procs[i].state == LX_RUNNING || procs[i].state == LX_BLOCKED))
+            return true;
+    return false;
+}
+
+bool lx_thread_exit(struct lx_proc *t, int code)
+{
+    struct lx_proc *leader = t->leader;
+
+    clear_tid(t);
+    if (!others_live(t)) {
+        lx_proc_exit(leader, (code & 0xff) << 8);
+        return true;
+    }
+    drop_thread(t);
+    if (t == leader)
+        t->state = LX_ENDED;
+    return false;
+}
+
+struct lx_proc *lx_thread_new(struct lx_proc *p, const struct px_regs *regs, int *err)
+{
+    struct lx_proc *t = new_proc();
+
+    *err = LX_EAGAIN;
+    if (!t)
+        return NULL;
+    t->leader = p->leader;
+    t->blocked = p->blocked;
+    if (!(t->thread = libos_slot_alloc()) || px_thread_create(p->leader->task, t->thread) != PX_OK ||
+        (*err = -start(t, regs)) != 0) {
+        if (t->thread)
+            libos_slot_free(t->thread), t->thread = 0;
+        t->state = LX_FREE;
+        *err = *err ? *err : LX_EAGAIN;
+        return NULL;
+    }
+    return t;
+}
+
+/* exec and exit_group: every thread of p's process but p ends at once. */
+static void only_thread(struct lx_proc *p)
+{
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (&procs[i] != p && procs[i].leader == p->leader && procs[i].state != LX_FREE && &procs[i] != p->leader)
+            drop_thread(&procs[i]);
+    if (p != p->leader)
+        drop_thread(p->leader);
+}
+
+/*
+ * execve from a thread that is not the leader: it takes the leader's place (and pid), as in Linux. The
+ * leader's slot, with everything the process holds, becomes the caller's; the caller's own fields go
+ * with it. Returns the slot the caller now is.
+ */
+static struct lx_proc *take_leader(struct lx_proc *t)
+{
+    struct lx_proc *l = t->leader, mine = *t;
+
+    if (l == t)
+        return t;
+    *t = *l;
+    t->leader = t;
+    t->state = LX_RUNNING;
+    t->thread = mine.thread;
+    t->blocked = mine.blocked, t->pending = mine.pending;
+    t->tid_address = 0, t->deadline = 0, t->futex = 0, t->sigsuspended = false;
+    t->ss_sp = t->ss_size = 0;
+    memset(l, 0, sizeof(*l)); /* its memory, descriptors and caps now t's */
+    l->state = LX_FREE;
+    uint32_t badged = libos_slot_alloc(); /* exceptions now carry the process's pid */
+    if (badged && px_cap_mint(lx_endpoint, badged, PX_R_WRITE, (uint64_t)t->pid) == PX_OK)
+        px_thread_set_handler(t->thread, badged, PX_THREAD_FOREIGN_ABI);
+    if (badged)
+        px_cap_delete(badged), libos_slot_free(badged);
+    return t;
 }
 
 /* "#!interpreter [one argument]" at the start of a script: the argv that runs it, in args (strings in buf). */
@@ -333,7 +441,9 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
             ? elf_parse_static_pie(file->data, file->size, LX_PIE_BASE, PX_PAGE_SIZE, LX_MMAP_TOP, &img)
             : elf_parse(file->data, file->size, PX_PAGE_SIZE, LX_MMAP_TOP, &img))
         return -LX_ENOEXEC;
-    /* The point of no return: the old program's memory goes. */
+    /* The point of no return: the other threads and the old program's memory go. */
+    only_thread(p);
+    p = take_leader(p);
     lx_mem_free(p);
     for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
         if (p->fds[fd] && (p->cloexec >> fd & 1))
@@ -346,6 +456,8 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
 
 void lx_proc_exit(struct lx_proc *p, int wait_status)
 {
+    p = p->leader;
+    only_thread(p);
     release(p);
     p->state = LX_ZOMBIE;
     lx_wake_pending = true;
@@ -354,7 +466,7 @@ void lx_proc_exit(struct lx_proc *p, int wait_status)
         lx_signal_send(parent, LX_SIGCHLD);
     p->wait_status = wait_status;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
-        if (procs[i].state != LX_FREE && procs[i].ppid == p->pid)
+        if (procs[i].state != LX_FREE && procs[i].leader == &procs[i] && procs[i].ppid == p->pid)
             procs[i].ppid = 1; /* orphans go to the first process, as to init */
 }
 

@@ -33,8 +33,8 @@ static struct lx_node *node(int kind, uint32_t mode, uint32_t ino, const char *t
 
 static const char *comm_of(const struct lx_proc *p)
 {
-    const char *slash = strrchr(p->exe, '/');
-    return p->comm[0] ? p->comm : slash ? slash + 1 : p->exe;
+    const char *slash = strrchr(p->leader->exe, '/');
+    return p->leader->comm[0] ? p->leader->comm : slash ? slash + 1 : p->leader->exe;
 }
 
 static struct lx_node *file(struct lx_proc *t, const char *name)
@@ -43,25 +43,29 @@ static struct lx_node *file(struct lx_proc *t, const char *name)
     int n = 0;
     char state = t->state == LX_ZOMBIE ? 'Z' : t->state == LX_BLOCKED ? 'S' : 'R';
     uint64_t pages = lx_proc_pages(t);
+    unsigned threads = 0;
+
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        threads += lx_proc_at(i)->leader == t && (lx_proc_at(i)->state == LX_RUNNING || lx_proc_at(i)->state == LX_BLOCKED);
 
     if (strcmp(name, "stat") == 0)
         n = snprintf(text, sizeof(text),
-                     "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 %llu %llu %llu 18446744073709551615 "
+                     "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 %u 0 %llu %llu %llu 18446744073709551615 "
                      "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
-                     t->pid, comm_of(t), state, t->ppid, t->pgid, t->sid,
-                     (unsigned long long)(t->start_ns / 10000000), (unsigned long long)(pages * PX_PAGE_SIZE),
+                     t->pid, comm_of(t), state, t->leader->ppid, t->leader->pgid, t->leader->sid, threads,
+                     (unsigned long long)(t->leader->start_ns / 10000000), (unsigned long long)(pages * PX_PAGE_SIZE),
                      (unsigned long long)pages);
     else if (strcmp(name, "status") == 0)
         n = snprintf(text, sizeof(text), "Name:\t%s\nState:\t%c\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
-                     "VmRSS:\t%llu kB\nThreads:\t1\n", comm_of(t), state, t->pid, t->ppid,
-                     (unsigned long long)(pages * PX_PAGE_SIZE / 1024));
+                     "VmRSS:\t%llu kB\nThreads:\t%u\n", comm_of(t), state, t->pid, t->leader->ppid,
+                     (unsigned long long)(pages * PX_PAGE_SIZE / 1024), threads);
     else if (strcmp(name, "comm") == 0)
         n = snprintf(text, sizeof(text), "%s\n", comm_of(t));
     else if (strcmp(name, "cmdline") == 0)
-        return node(P_FILE, S_IFREG | 0444, (uint32_t)(0x70000000 + t->pid * 8 + 1), t->cmdline,
-                    t->state == LX_ZOMBIE ? 0 : t->cmdline_len);
+        return node(P_FILE, S_IFREG | 0444, (uint32_t)(0x70000000 + t->pid * 8 + 1), t->leader->cmdline,
+                    t->state == LX_ZOMBIE ? 0 : t->leader->cmdline_len);
     else if (strcmp(name, "exe") == 0)
-        return node(P_LINK, S_IFLNK | 0777, (uint32_t)(0x70000000 + t->pid * 8 + 2), t->exe, strlen(t->exe));
+        return node(P_LINK, S_IFLNK | 0777, (uint32_t)(0x70000000 + t->pid * 8 + 2), t->leader->exe, strlen(t->leader->exe));
     else
         return NULL;
     return node(P_FILE, S_IFREG | 0444, (uint32_t)(0x70000000 + t->pid * 8 + 3), text, (size_t)n);
@@ -97,14 +101,15 @@ struct lx_node *lx_procfs_lookup(struct lx_proc *self, const char *path, bool fo
     if (strcmp(parts[1], "self") == 0) {
         char pid[16];
         if (n == 2 && !follow)
-            return node(P_LINK, S_IFLNK | 0777, 0x70000001, pid, (size_t)snprintf(pid, sizeof(pid), "%d", self->pid));
-        snprintf(parts[1], sizeof(parts[1]), "%d", self->pid);
+            return node(P_LINK, S_IFLNK | 0777, 0x70000001, pid, (size_t)snprintf(pid, sizeof(pid), "%d", self->leader->pid));
+        snprintf(parts[1], sizeof(parts[1]), "%d", self->leader->pid);
     }
     char *end;
     long pid = strtol(parts[1], &end, 10);
     struct lx_proc *t = *end || pid <= 0 ? NULL : lx_proc_find((int)pid);
     if (!t)
         return NULL;
+    t = t->leader; /* a thread's id shows its process, as /proc/<tid> does */
     if (n == 2) {
         struct lx_node *d = node(P_PID, S_IFDIR | 0555, (uint32_t)(0x70000000 + t->pid * 8), "", 0);
         if (d)
@@ -112,7 +117,7 @@ struct lx_node *lx_procfs_lookup(struct lx_proc *self, const char *path, bool fo
         return d;
     }
     if (strcmp(parts[2], "exe") == 0 && follow) {
-        struct lx_node *target = lx_fs_lookup(t->exe, true, err);
+        struct lx_node *target = lx_fs_lookup(t->leader->exe, true, err);
         return target ? node(P_FILE, target->mode, target->ino, (const char *)target->data, target->size) : NULL;
     }
     return file(t, parts[2]);
@@ -134,7 +139,7 @@ bool lx_procfs_child(const struct lx_node *dir, unsigned idx, char *name, size_t
     }
     for (unsigned i = 0, seen = 1; i < LX_MAX_PROCS; i++) {
         struct lx_proc *t = lx_proc_at(i);
-        if (t->state != LX_FREE && seen++ == idx) {
+        if (t->state != LX_FREE && t->leader == t && seen++ == idx) {
             snprintf(name, len, "%d", t->pid);
             *type = 4;
             return true;

@@ -68,19 +68,21 @@ static bool ignored_by_default(int sig)
 
 static bool discarded(const struct lx_proc *p, int sig)
 {
-    uint64_t h = p->act[sig].handler;
+    uint64_t h = p->leader->act[sig].handler;
 
     return sig != LX_SIGKILL && (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)));
 }
 
 bool lx_signal_kills(const struct lx_proc *t, int sig)
 {
-    return sig == LX_SIGKILL || (!discarded(t, sig) && t->act[sig].handler == SIG_DFL && !(t->blocked & BIT(sig)));
+    return sig == LX_SIGKILL || (!discarded(t, sig) && t->leader->act[sig].handler == SIG_DFL && !(t->blocked & BIT(sig)));
 }
 
-bool lx_signal_send(struct lx_proc *t, int sig)
+static bool live(const struct lx_proc *t) { return t->state == LX_RUNNING || t->state == LX_BLOCKED; }
+
+bool lx_signal_send_thread(struct lx_proc *t, int sig)
 {
-    if (t->state == LX_ZOMBIE || t->state == LX_FREE || sig < 1 || sig > LX_NSIG || discarded(t, sig))
+    if (!live(t) || sig < 1 || sig > LX_NSIG || discarded(t, sig))
         return false;
     if (lx_signal_kills(t, sig)) {
         lx_proc_exit(t, sig); /* the default action: the process ends */
@@ -91,13 +93,37 @@ bool lx_signal_send(struct lx_proc *t, int sig)
     return false;
 }
 
+struct lx_proc *lx_signal_target(struct lx_proc *p, int sig)
+{
+    struct lx_proc *any = NULL;
+
+    if (live(p) && !(p->blocked & BIT(sig)))
+        return p;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *t = lx_proc_at(i);
+        if (t->leader != p->leader || !live(t))
+            continue;
+        if (!(t->blocked & BIT(sig)))
+            return t;
+        any = any ? any : t;
+    }
+    return any;
+}
+
+bool lx_signal_send(struct lx_proc *p, int sig)
+{
+    struct lx_proc *t = sig >= 1 && sig <= LX_NSIG ? lx_signal_target(p->leader, sig) : NULL;
+
+    return t && lx_signal_send_thread(t, sig);
+}
+
 bool lx_signal_deliverable(const struct lx_proc *p) { return (p->pending & ~p->blocked) != 0; }
 
 bool lx_signal_restarts(const struct lx_proc *p)
 {
     uint64_t ready = p->pending & ~p->blocked;
 
-    return ready && (p->act[__builtin_ctzll(ready) + 1].flags & SA_RESTART);
+    return ready && (p->leader->act[__builtin_ctzll(ready) + 1].flags & SA_RESTART);
 }
 
 static bool on_altstack(const struct lx_proc *p, uint64_t sp)
@@ -123,7 +149,7 @@ int lx_signal_deliver(struct lx_proc *p, struct px_regs *r, int fault_sig, uint6
     if (!sig)
         return 0;
     p->pending &= ~BIT(sig);
-    struct lx_sigaction *a = &p->act[sig];
+    struct lx_sigaction *a = &p->leader->act[sig];
     if (a->handler == SIG_IGN && !fault_sig)
         return 0;
     if (a->handler == SIG_DFL || a->handler == SIG_IGN || (fault_sig && (p->blocked & BIT(sig))))
@@ -144,7 +170,7 @@ int lx_signal_deliver(struct lx_proc *p, struct px_regs *r, int fault_sig, uint6
     f.uc.stack = altstack_now(p, r->rsp);
     f.info.signo = sig;
     f.info.code = fault_sig ? 1 : 0; /* SEGV_MAPERR, or SI_USER */
-    f.info.fields[0] = fault_sig ? fault_addr : (uint64_t)p->ppid;
+    f.info.fields[0] = fault_sig ? fault_addr : (uint64_t)p->leader->ppid;
     uint64_t sp = r->rsp - 128; /* below the red zone */
     if ((a->flags & SA_ONSTACK) && p->ss_size && !on_altstack(p, r->rsp)) {
         sp = p->ss_sp + p->ss_size;
@@ -232,11 +258,11 @@ int64_t lx_sigaction(struct lx_proc *p, uint64_t sig, uint64_t uact, uint64_t uo
         return -LX_EINVAL;
     if (uact && lx_copy_in(p, &a, uact, sizeof(a)) < 0)
         return -LX_EFAULT;
-    if (uold && lx_copy_out(p, uold, &p->act[sig], sizeof(a)) < 0)
+    if (uold && lx_copy_out(p, uold, &p->leader->act[sig], sizeof(a)) < 0)
         return -LX_EFAULT;
     if (uact) {
         a.mask &= ~UNBLOCKABLE;
-        p->act[sig] = a;
+        p->leader->act[sig] = a;
         if (discarded(p, (int)sig))
             p->pending &= ~BIT(sig);
     }
@@ -280,6 +306,6 @@ void lx_signal_exec(struct lx_proc *p)
 {
     p->ss_sp = p->ss_size = 0;
     for (int sig = 1; sig <= LX_NSIG; sig++)
-        if (p->act[sig].handler != SIG_IGN)
-            p->act[sig] = (struct lx_sigaction){0};
+        if (p->leader->act[sig].handler != SIG_IGN)
+            p->leader->act[sig] = (struct lx_sigaction){0};
 }

@@ -47,14 +47,14 @@ static struct lx_fd *fd_of(struct lx_proc *p, uint64_t reg)
 {
     uint32_t fd = (uint32_t)reg;
 
-    return fd < LX_MAX_FDS ? p->fds[fd] : NULL;
+    return fd < LX_MAX_FDS ? p->leader->fds[fd] : NULL;
 }
 
 /* The lowest free descriptor at or above from, or -1. */
 static int free_fd(struct lx_proc *p, uint64_t from)
 {
     for (uint64_t fd = from; fd < LX_MAX_FDS; fd++)
-        if (!p->fds[fd])
+        if (!p->leader->fds[fd])
             return (int)fd;
     return -1;
 }
@@ -62,10 +62,10 @@ static int free_fd(struct lx_proc *p, uint64_t from)
 /* Put f (a reference the caller holds) at descriptor fd, closing what was there. */
 static void install(struct lx_proc *p, int fd, struct lx_fd *f, bool cloexec)
 {
-    if (p->fds[fd])
-        lx_file_put(p->fds[fd]);
-    p->fds[fd] = f;
-    p->cloexec = cloexec ? p->cloexec | 1ull << fd : p->cloexec & ~(1ull << fd);
+    if (p->leader->fds[fd])
+        lx_file_put(p->leader->fds[fd]);
+    p->leader->fds[fd] = f;
+    p->leader->cloexec = cloexec ? p->leader->cloexec | 1ull << fd : p->leader->cloexec & ~(1ull << fd);
 }
 
 /* An absolute path from a process's (dirfd, path) pair. */
@@ -88,7 +88,7 @@ static int path_at(struct lx_proc *p, int64_t dirfd, uint64_t upath, char *out, 
             return -LX_ENOTDIR;
         return snprintf(out, outlen, "/%s/%s", f->node->path, path) < (int)outlen ? 0 : -LX_ENAMETOOLONG;
     }
-    return snprintf(out, outlen, "%s/%s", p->cwd, path) < (int)outlen ? 0 : -LX_ENAMETOOLONG;
+    return snprintf(out, outlen, "%s/%s", p->leader->cwd, path) < (int)outlen ? 0 : -LX_ENAMETOOLONG;
 }
 
 static void fill_stat(struct linux_stat *st, struct lx_node *n, enum lx_fd_kind kind)
@@ -157,7 +157,7 @@ static int64_t sys_openat(struct lx_proc *p, struct px_regs *r)
         if (!n && e == LX_ENOENT && (A2 & LX_O_CREAT)) {
             if (A2 & LX_O_DIRECTORY)
                 return -LX_EINVAL;
-            if ((e = -lx_fs_create(path, S_IFREG | ((uint32_t)A3 & 07777 & ~p->umask), NULL, 0, &n)) != 0)
+            if ((e = -lx_fs_create(path, S_IFREG | ((uint32_t)A3 & 07777 & ~p->leader->umask), NULL, 0, &n)) != 0)
                 return -e;
         }
         if (!n)
@@ -402,8 +402,8 @@ static int64_t sys_mmap(struct lx_proc *p, struct px_regs *r)
     if (!len || !(r->r10 & MAP_PRIVATE_))
         return -LX_EINVAL; /* shared mappings are for a later version */
     if (!(r->r10 & MAP_FIXED_) || addr % PX_PAGE_SIZE) {
-        p->mmap_next -= len;
-        addr = p->mmap_next;
+        p->leader->mmap_next -= len;
+        addr = p->leader->mmap_next;
     } else {
         lx_unmap(p, addr, len);
     }
@@ -425,13 +425,13 @@ static int64_t sys_mmap(struct lx_proc *p, struct px_regs *r)
 static int64_t sys_brk(struct lx_proc *p, uint64_t want)
 {
     uint64_t top = (want + PX_PAGE_SIZE - 1) & ~(uint64_t)(PX_PAGE_SIZE - 1);
-    uint64_t cur = (p->brk + PX_PAGE_SIZE - 1) & ~(uint64_t)(PX_PAGE_SIZE - 1);
+    uint64_t cur = (p->leader->brk + PX_PAGE_SIZE - 1) & ~(uint64_t)(PX_PAGE_SIZE - 1);
 
-    if (want < p->brk_start || want > p->brk_start + (256ull << 20))
-        return (int64_t)p->brk; /* Linux: an impossible request leaves the break where it is */
+    if (want < p->leader->brk_start || want > p->leader->brk_start + (256ull << 20))
+        return (int64_t)p->leader->brk; /* Linux: an impossible request leaves the break where it is */
     if (top > cur && (!lx_range_free(p, cur, top - cur) || lx_map_anon(p, cur, top - cur, PX_PROT_READ | PX_PROT_WRITE) < 0))
-        return (int64_t)p->brk;
-    p->brk = want;
+        return (int64_t)p->leader->brk;
+    p->leader->brk = want;
     return (int64_t)want;
 }
 
@@ -539,8 +539,8 @@ static int64_t sys_fcntl(struct lx_proc *p, struct lx_fd *f, uint64_t fdnum, uin
     int fd;
 
     switch (cmd) {
-    case LX_F_GETFD: return p->cloexec >> fdnum & 1 ? LX_FD_CLOEXEC : 0;
-    case LX_F_SETFD: p->cloexec = arg & LX_FD_CLOEXEC ? p->cloexec | 1ull << fdnum : p->cloexec & ~(1ull << fdnum); return 0;
+    case LX_F_GETFD: return p->leader->cloexec >> fdnum & 1 ? LX_FD_CLOEXEC : 0;
+    case LX_F_SETFD: p->leader->cloexec = arg & LX_FD_CLOEXEC ? p->leader->cloexec | 1ull << fdnum : p->leader->cloexec & ~(1ull << fdnum); return 0;
     case LX_F_GETFL: return f->flags;
     case LX_F_SETFL: f->flags = (f->flags & ~LX_O_NONBLOCK) | ((int)arg & LX_O_NONBLOCK); return 0;
     case LX_F_DUPFD:
@@ -578,9 +578,9 @@ static int64_t sys_pipe(struct lx_proc *p, uint64_t ufds, uint64_t flags)
         return -LX_EINVAL;
     if ((fds[0] = free_fd(p, 0)) < 0)
         return -LX_EMFILE;
-    p->fds[fds[0]] = (struct lx_fd *)1; /* held while the second is found */
+    p->leader->fds[fds[0]] = (struct lx_fd *)1; /* held while the second is found */
     fds[1] = free_fd(p, 0);
-    p->fds[fds[0]] = NULL;
+    p->leader->fds[fds[0]] = NULL;
     if (fds[1] < 0)
         return -LX_EMFILE;
     if ((e = lx_pipe_new(&rd, &wr, (int)(flags & LX_O_NONBLOCK))) < 0)
@@ -610,8 +610,8 @@ static int64_t tree(struct lx_proc *p, struct px_regs *r, bool *handled)
 #define OTHER(dirfd, u) do { if ((e = path_at(p, (int64_t)(dirfd), (u), other, sizeof(other))) < 0) return e; } while (0)
     *handled = true;
     switch (r->rax) {
-    case 83: PATH(AT_FDCWD_, A0); return lx_fs_create(path, S_IFDIR | ((uint32_t)A1 & 07777 & ~p->umask), NULL, 0, NULL);
-    case 258: PATH(A0, A1); return lx_fs_create(path, S_IFDIR | ((uint32_t)A2 & 07777 & ~p->umask), NULL, 0, NULL);
+    case 83: PATH(AT_FDCWD_, A0); return lx_fs_create(path, S_IFDIR | ((uint32_t)A1 & 07777 & ~p->leader->umask), NULL, 0, NULL);
+    case 258: PATH(A0, A1); return lx_fs_create(path, S_IFDIR | ((uint32_t)A2 & 07777 & ~p->leader->umask), NULL, 0, NULL);
     case 84: PATH(AT_FDCWD_, A0); return lx_fs_remove(path, true);
     case 87: PATH(AT_FDCWD_, A0); return lx_fs_remove(path, false);
     case 263:
@@ -718,7 +718,7 @@ static int64_t tree(struct lx_proc *p, struct px_regs *r, bool *handled)
             return -LX_EBADF;
         if (f->kind != FD_DIR)
             return -LX_ENOTDIR;
-        snprintf(p->cwd, sizeof(p->cwd), "/%s", f->node->path);
+        snprintf(p->leader->cwd, sizeof(p->leader->cwd), "/%s", f->node->path);
         return 0;
     default: *handled = false; return 0;
     }
@@ -786,12 +786,12 @@ static int64_t sys_mremap(struct lx_proc *p, uint64_t old, uint64_t old_len, uin
     }
     if (!(flags & MREMAP_MAYMOVE))
         return -LX_ENOMEM;
-    if (n > p->mmap_next || p->mmap_next - n < p->brk)
+    if (n > p->leader->mmap_next || p->leader->mmap_next - n < p->leader->brk)
         return -LX_ENOMEM;
-    uint64_t at = p->mmap_next - n;
+    uint64_t at = p->leader->mmap_next - n;
     if (!lx_range_free(p, at, n) || (e = lx_map_anon(p, at, n, PX_PROT_READ | PX_PROT_WRITE)) < 0)
         return e ? e : -LX_ENOMEM;
-    p->mmap_next = at;
+    p->leader->mmap_next = at;
     for (uint64_t done = 0; done < o; done += sizeof(chunk)) { /* what the old pages hold moves */
         uint64_t k = o - done < sizeof(chunk) ? o - done : sizeof(chunk);
         if (lx_copy_in(p, chunk, old + done, k) < 0)
@@ -819,6 +819,14 @@ static int64_t memory(struct lx_proc *p, struct px_regs *r, bool *handled)
         return lx_unmap(p, A0, len);
     case 12: return sys_brk(p, A0);
     case 25: return sys_mremap(p, A0, A1, A2, A3, A4);
+    case 28:                                   /* madvise */
+        if (A0 % PX_PAGE_SIZE)
+            return -LX_EINVAL;
+        if (A2 == 4)                           /* MADV_DONTNEED: the pages read as zero from now on */
+            return lx_mem_zero(p, A0, len);
+        if (A2 > 21 || (A2 >= 9 && A2 <= 11) || A2 == 18 || A2 == 19) /* DONTFORK, WIPEONFORK, ...: no */
+            return -LX_EINVAL;
+        return lx_range_free(p, A0, len) && len ? -LX_ENOMEM : 0; /* the rest are hints (MADV_FREE too) */
     default: *handled = false; return 0;
     }
 }
@@ -829,54 +837,58 @@ static int64_t identity(struct lx_proc *p, struct px_regs *r, bool *handled)
 
     *handled = true;
     switch (r->rax) {
-    case 39: case 186: return p->pid;          /* getpid, gettid */
-    case 110: return p->ppid;                  /* getppid */
+    case 39: return p->leader->pid;            /* getpid */
+    case 186: return p->pid;                   /* gettid */
+    case 110: return p->leader->ppid;                  /* getppid */
     case 102: case 104: case 107: case 108: return 0; /* root, in this version */
-    case 111: return p->pgid;                  /* getpgrp */
+    case 111: return p->leader->pgid;                  /* getpgrp */
     case 121: case 124: {                      /* getpgid, getsid */
         struct lx_proc *t = A0 ? lx_proc_find((int)(int32_t)A0) : p;
-        return !t ? -LX_ESRCH : r->rax == 121 ? t->pgid : t->sid;
+        return !t ? -LX_ESRCH : r->rax == 121 ? t->leader->pgid : t->leader->sid;
     }
     case 109: {                                /* setpgid */
-        struct lx_proc *t = A0 ? lx_proc_find((int)(int32_t)A0) : p;
+        struct lx_proc *t = A0 ? lx_proc_find((int)(int32_t)A0) : p, *me = p->leader;
         int32_t g = (int32_t)A1;
         if (g < 0)
             return -LX_EINVAL;
-        if (!t || (t != p && t->ppid != p->pid))
+        t = t ? t->leader : NULL;
+        if (!t || (t != me && t->ppid != me->pid))
             return -LX_ESRCH;
-        if (t->sid != p->sid || t->pid == t->sid)
+        if (t->sid != me->sid || t->pid == t->sid)
             return -LX_EPERM;
         if (!g)
             g = t->pid;
         bool exists = g == t->pid;
         for (unsigned i = 0; i < LX_MAX_PROCS && !exists; i++) {
             struct lx_proc *q = lx_proc_at(i);
-            exists = q->state != LX_FREE && q->state != LX_ZOMBIE && q->pgid == g && q->sid == p->sid;
+            exists = q->state != LX_FREE && q->state != LX_ZOMBIE && q->leader->pgid == g && q->leader->sid == me->sid;
         }
         if (!exists)
             return -LX_EPERM;
         t->pgid = g;
         return 0;
     }
-    case 112:                                  /* setsid */
+    case 112: {                                /* setsid */
+        struct lx_proc *me = p->leader;
         for (unsigned i = 0; i < LX_MAX_PROCS; i++)
-            if (lx_proc_at(i)->state != LX_FREE && lx_proc_at(i)->pgid == p->pid && lx_proc_at(i) != p)
+            if (lx_proc_at(i)->state != LX_FREE && lx_proc_at(i)->leader->pgid == me->pid && lx_proc_at(i)->leader != me)
                 return -LX_EPERM;
-        if (p->pgid == p->pid)
+        if (me->pgid == me->pid)
             return -LX_EPERM;
-        p->sid = p->pgid = p->pid;
-        return p->sid;
+        me->sid = me->pgid = me->pid;
+        return me->sid;
+    }
     case 95: {                                 /* umask */
-        uint32_t old = p->umask;
-        p->umask = (uint32_t)A0 & 0777;
+        uint32_t old = p->leader->umask;
+        p->leader->umask = (uint32_t)A0 & 0777;
         return old;
     }
     case 63: return sys_uname(p, A0);
     case 79: {                                 /* getcwd */
-        uint64_t n = strlen(p->cwd) + 1;
+        uint64_t n = strlen(p->leader->cwd) + 1;
         if (A1 < n)
             return -LX_ERANGE;
-        return lx_copy_out(p, A0, p->cwd, n) < 0 ? -LX_EFAULT : (int64_t)n;
+        return lx_copy_out(p, A0, p->leader->cwd, n) < 0 ? -LX_EFAULT : (int64_t)n;
     }
     case 80: {                                 /* chdir */
         char path[128];
@@ -888,7 +900,7 @@ static int64_t identity(struct lx_proc *p, struct px_regs *r, bool *handled)
             return -e;
         if (!S_ISDIR(n->mode))
             return -LX_ENOTDIR;
-        snprintf(p->cwd, sizeof(p->cwd), "/%s", n->path);
+        snprintf(p->leader->cwd, sizeof(p->leader->cwd), "/%s", n->path);
         return 0;
     }
     case 158:                                  /* arch_prctl */
@@ -935,6 +947,90 @@ static int64_t sys_nanosleep(struct lx_proc *p, uint64_t clock, uint64_t flags, 
             p->deadline = libos_monotonic_ns() + ns;
     }
     return libos_monotonic_ns() >= p->deadline ? 0 : LX_WOULD_BLOCK;
+}
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+
+int lx_futex_wake(struct lx_proc *p, uint64_t uaddr, int n, uint32_t bits)
+{
+    int woken = 0;
+
+    for (unsigned i = 0; i < LX_MAX_PROCS && woken < n; i++) {
+        struct lx_proc *t = lx_proc_at(i);
+        if (t->state == LX_BLOCKED && t->leader == p->leader && t->futex == uaddr && !t->futex_woken &&
+            (t->futex_bits & bits)) {
+            t->futex_woken = true;
+            woken++;
+        }
+    }
+    if (woken)
+        lx_wake_pending = true;
+    return woken;
+}
+
+/*
+ * futex: WAIT (relative timeout) and WAIT_BITSET (absolute, on CLOCK_MONOTONIC or, with
+ * FUTEX_CLOCK_REALTIME, CLOCK_REALTIME) block until a WAKE of the same address in the same process, the
+ * timeout or a signal; WAKE and WAKE_BITSET wake up to val waiters. A futex is per process: shared
+ * memory between processes is not in this version, so FUTEX_PRIVATE_FLAG changes nothing.
+ */
+static int64_t sys_futex(struct lx_proc *p, uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime, uint64_t val3,
+                         bool *handled)
+{
+    uint64_t cmd = op & ~(uint64_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    int64_t ts[2];
+    uint32_t cur;
+
+    if (cmd == FUTEX_WAKE || cmd == FUTEX_WAKE_BITSET) {
+        if (cmd == FUTEX_WAKE_BITSET && !(uint32_t)val3)
+            return -LX_EINVAL;
+        return lx_futex_wake(p, uaddr, (int)(val > 0x7fffffff ? 0x7fffffff : val),
+                             cmd == FUTEX_WAKE ? ~0u : (uint32_t)val3);
+    }
+    if (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET) {
+        *handled = false; /* requeue, wake_op, PI futexes: not in this version (counted as unimplemented) */
+        return 0;
+    }
+    if (p->state == LX_BLOCKED) { /* done again: woken, timed out, or still waiting */
+        if (p->futex_woken || (p->deadline && libos_monotonic_ns() >= p->deadline)) {
+            int64_t ret = p->futex_woken ? 0 : -LX_ETIMEDOUT;
+            p->futex = 0, p->futex_woken = false;
+            return ret;
+        }
+        return LX_WOULD_BLOCK;
+    }
+    if (uaddr % 4 || (cmd == FUTEX_WAIT_BITSET && !(uint32_t)val3) ||
+        ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET))
+        return -LX_EINVAL;
+    if (lx_copy_in(p, &cur, uaddr, 4) < 0)
+        return -LX_EFAULT;
+    if (cur != (uint32_t)val)
+        return -LX_EAGAIN;
+    p->deadline = 0;
+    if (utime) {
+        if (lx_copy_in(p, ts, utime, sizeof(ts)) < 0)
+            return -LX_EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -LX_EINVAL;
+        uint64_t ns = (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1], now = libos_monotonic_ns();
+        if (cmd == FUTEX_WAIT)
+            p->deadline = now + ns;
+        else if (op & FUTEX_CLOCK_REALTIME)
+            p->deadline = ns - (uint64_t)libos_shared_info()->wall_offset_ns;
+        else
+            p->deadline = ns;
+        if (!p->deadline || p->deadline <= now)
+            return -LX_ETIMEDOUT;
+    }
+    p->futex = uaddr;
+    p->futex_bits = cmd == FUTEX_WAIT ? ~0u : (uint32_t)val3;
+    p->futex_woken = false;
+    return LX_WOULD_BLOCK;
 }
 
 #define POLLIN 0x1
@@ -1096,14 +1192,14 @@ static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
     }
     case 157:                                      /* prctl: the name a process gives itself */
         if (A0 == 15)                              /* PR_SET_NAME */
-            return lx_copy_string(p, p->comm, A1, sizeof(p->comm)) == -LX_EFAULT ? -LX_EFAULT : 0;
+            return lx_copy_string(p, p->leader->comm, A1, sizeof(p->leader->comm)) == -LX_EFAULT ? -LX_EFAULT : 0;
         if (A0 == 16)                              /* PR_GET_NAME */
-            return lx_copy_out(p, A1, p->comm, sizeof(p->comm)) < 0 ? -LX_EFAULT : 0;
+            return lx_copy_out(p, A1, p->leader->comm, sizeof(p->leader->comm)) < 0 ? -LX_EFAULT : 0;
         return -LX_EINVAL;
     case 40: return sys_sendfile(p, A0, A1, A2, A3);
     case 97: return lx_copy_out(p, A1, lim, sizeof(lim)) < 0 ? -LX_EFAULT : 0; /* getrlimit */
     case 302:                                      /* prlimit64 */
-        if (A0 && A0 != (uint64_t)p->pid)
+        if (A0 && A0 != (uint64_t)p->leader->pid)
             return -LX_ESRCH;
         return A3 && lx_copy_out(p, A3, lim, sizeof(lim)) < 0 ? -LX_EFAULT : 0;
     case 318: {                                    /* getrandom */
@@ -1145,26 +1241,41 @@ static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
 #define MAX_EXEC_ARGS 256
 #define MAX_EXEC_BYTES 65536
 
-/* fork, vfork (a fork here: the parent need not wait) and clone without CLONE_VM. */
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_SYSVSEM 0x40000
+#define CLONE_DETACHED 0x400000
+/* What a new thread shares with its process here: all of these, as pthread_create asks. */
+#define CLONE_AS_THREAD (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+
+/*
+ * fork, vfork (a fork here: the parent need not wait), clone for a new process (without CLONE_VM) and
+ * for a new thread (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD, as pthread_create
+ * makes them). Other sharing, such as CLONE_VM without CLONE_THREAD, is not in this version.
+ */
 static int64_t sys_clone(struct lx_proc *p, struct px_regs *r, uint64_t flags, uint64_t newsp, uint64_t ptid,
                          uint64_t ctid, uint64_t tls, bool *handled)
 {
+    uint64_t known = CLONE_AS_THREAD | CLONE_SYSVSEM | CLONE_DETACHED | CLONE_SETTLS | CLONE_PARENT_SETTID |
+                     CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_VFORK | 0xff;
+    bool thread = (flags & CLONE_AS_THREAD) == CLONE_AS_THREAD;
     struct px_regs child = *r;
+    struct lx_proc *c;
     int e;
 
-    if (flags & (CLONE_VM | CLONE_THREAD)) {
-        *handled = false; /* threads and shared address spaces: not in this version (counted as unimplemented) */
+    if ((flags & ~known) || (!thread && (flags & CLONE_AS_THREAD))) {
+        *handled = false; /* namespaces, CLONE_VM alone, ...: not in this version (counted as unimplemented) */
         return 0;
     }
-    if ((flags & 0xff) != LX_SIGCHLD && (flags & 0xff) != 0)
+    if (!thread && (flags & 0xff) != LX_SIGCHLD && (flags & 0xff) != 0)
         return -LX_EINVAL; /* another exit signal than SIGCHLD: not in this version */
     child.rax = 0;
     if (newsp)
         child.rsp = newsp;
     if (flags & CLONE_SETTLS)
         child.fs_base = tls;
-    struct lx_proc *c = lx_proc_fork(p, &child, &e);
-    if (!c)
+    if (!(c = thread ? lx_thread_new(p, &child, &e) : lx_proc_fork(p, &child, &e)))
         return -e;
     if (flags & CLONE_CHILD_SETTID)
         lx_copy_out(c, ctid, &c->pid, 4);
@@ -1173,6 +1284,25 @@ static int64_t sys_clone(struct lx_proc *p, struct px_regs *r, uint64_t flags, u
     if (flags & CLONE_PARENT_SETTID)
         lx_copy_out(p, ptid, &c->pid, 4);
     return c->pid;
+}
+
+/* clone3: the same, from a struct clone_args. */
+static int64_t sys_clone3(struct lx_proc *p, struct px_regs *r, uint64_t uargs, uint64_t size, bool *handled)
+{
+    uint64_t a[11] = {0}; /* flags pidfd child_tid parent_tid exit_signal stack stack_size tls set_tid
+                             set_tid_size cgroup */
+
+    if (size < 64 || size > sizeof(a))
+        return size < 64 ? -LX_EINVAL : -LX_E2BIG;
+    if (lx_copy_in(p, a, uargs, size) < 0)
+        return -LX_EFAULT;
+    if ((size > 64 && (a[8] || a[9])) || (size > 80 && a[10]) || a[4] > LX_NSIG || (a[0] & 0xff)) {
+        *handled = false; /* set_tid, cgroups: not in this version (CLONE_PIDFD is refused by sys_clone) */
+        return 0;
+    }
+    if (!a[5] != !a[6])
+        return -LX_EINVAL;
+    return sys_clone(p, r, a[0] | a[4], a[5] ? a[5] + a[6] : 0, a[3], a[2], a[7], handled);
 }
 
 /* A NULL-terminated array of strings from the process, packed into buf; -LX_EFAULT or -LX_E2BIG. */
@@ -1228,13 +1358,13 @@ static int64_t sys_wait4(struct lx_proc *p, int64_t pid, uint64_t ustatus, uint6
         return -LX_EINVAL;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
         struct lx_proc *c = lx_proc_at(i);
-        if (c->state == LX_FREE || c->ppid != p->pid || (pid > 0 && c->pid != pid))
+        if (c->state == LX_FREE || c->leader != c || c->ppid != p->leader->pid || (pid > 0 && c->pid != pid))
             continue; /* pid 0 and < -1 name process groups: each process is its own group, so any child */
         any = true;
         if (c->state != LX_ZOMBIE)
             continue;
         uint8_t zero[144] = {0};
-        if ((ustatus && lx_copy_out(p, ustatus, &c->wait_status, 4) < 0) ||
+        if ((ustatus && lx_copy_out(p, ustatus, &c->leader->wait_status, 4) < 0) ||
             (rusage && lx_copy_out(p, rusage, zero, sizeof(zero)) < 0))
             return -LX_EFAULT;
         int reaped = c->pid;
@@ -1255,19 +1385,19 @@ static int64_t sys_waitid(struct lx_proc *p, uint64_t idtype, uint64_t id, uint6
         return -LX_EINVAL;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
         struct lx_proc *c = lx_proc_at(i);
-        if (c->state == LX_FREE || c->ppid != p->pid || (idtype == 1 && c->pid != (int)(int32_t)id) ||
-            (idtype == 2 && c->pgid != (int)(int32_t)id))
+        if (c->state == LX_FREE || c->leader != c || c->ppid != p->leader->pid || (idtype == 1 && c->pid != (int)(int32_t)id) ||
+            (idtype == 2 && c->leader->pgid != (int)(int32_t)id))
             continue;
         any = true;
         if (c->state != LX_ZOMBIE)
             continue;
         int32_t info[32] = {0};
-        bool killed = (c->wait_status & 0x7f) != 0;
+        bool killed = (c->leader->wait_status & 0x7f) != 0;
         info[0] = LX_SIGCHLD;
         info[2] = killed ? 2 : 1; /* CLD_KILLED, CLD_EXITED */
         info[4] = c->pid;
         info[5] = 0; /* uid */
-        info[6] = killed ? (c->wait_status & 0x7f) : (c->wait_status >> 8) & 0xff;
+        info[6] = killed ? (c->leader->wait_status & 0x7f) : (c->leader->wait_status >> 8) & 0xff;
         if (uinfo && lx_copy_out(p, uinfo, info, sizeof(info)) < 0)
             return -LX_EFAULT;
         if (!(options & 0x1000000))
@@ -1279,7 +1409,7 @@ static int64_t sys_waitid(struct lx_proc *p, uint64_t idtype, uint64_t id, uint6
     return options & LX_WNOHANG ? 0 : LX_WOULD_BLOCK; /* with WNOHANG, Linux leaves the siginfo alone */
 }
 
-/* kill (and tkill, tgkill: a process has one thread, its tid the pid). Process groups are single processes. */
+/* kill: to a process (any of its threads' ids names it) or a process group. */
 static int64_t sys_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_outcome *outcome)
 {
     pid = (int32_t)pid;
@@ -1288,21 +1418,21 @@ static int64_t sys_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_ou
     if (pid == -1)
         return -LX_EPERM; /* a signal to every process: not in this version */
     if (pid <= 0) { /* a process group: the caller's (0) or -pid */
-        int g = pid ? (int)-pid : p->pgid;
+        int g = pid ? (int)-pid : p->leader->pgid;
         bool any = false, self = false;
         for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
             struct lx_proc *q = lx_proc_at(i);
-            if (q->state == LX_FREE || q->state == LX_ZOMBIE || q->pgid != g)
+            if (q->state == LX_FREE || q->state == LX_ZOMBIE || q->leader != q || q->pgid != g)
                 continue;
             any = true;
-            if (q == p)
+            if (q == p->leader)
                 self = true;
             else if (sig)
                 lx_signal_send(q, (int)sig);
         }
         if (!any)
             return -LX_ESRCH;
-        if (self && sig && lx_signal_kills(p, (int)sig)) {
+        if (self && sig && lx_signal_kills(lx_signal_target(p, (int)sig), (int)sig)) {
             *outcome = LX_EXIT;
             return (int64_t)sig;
         }
@@ -1313,13 +1443,36 @@ static int64_t sys_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_ou
     struct lx_proc *t = lx_proc_find((int)pid);
     if (!t)
         return -LX_ESRCH;
+    t = t->leader;
     if (!sig || t->state == LX_ZOMBIE)
         return 0;
-    if (t == p && lx_signal_kills(p, (int)sig)) { /* the caller ends now; a handler runs as it returns */
+    if (t == p->leader && lx_signal_kills(lx_signal_target(p, (int)sig), (int)sig)) {
+        *outcome = LX_EXIT; /* the caller's process ends now; a handler runs as it returns */
+        return (int64_t)sig;
+    }
+    if (t == p->leader)
+        lx_signal_send_thread(lx_signal_target(p, (int)sig), (int)sig);
+    else
+        lx_signal_send(t, (int)sig);
+    return 0;
+}
+
+/* tkill and tgkill: to one thread (of process tgid, unless tgid is 0). */
+static int64_t sys_tgkill(struct lx_proc *p, int64_t tgid, int64_t tid, uint64_t sig, enum lx_outcome *outcome)
+{
+    struct lx_proc *t = (int32_t)tid > 0 ? lx_proc_find((int)(int32_t)tid) : NULL;
+
+    if ((int32_t)tid <= 0 || (int32_t)tgid < 0 || sig > LX_NSIG)
+        return -LX_EINVAL;
+    if (!t || (t->state != LX_RUNNING && t->state != LX_BLOCKED) || (tgid && t->leader->pid != (int32_t)tgid))
+        return -LX_ESRCH;
+    if (!sig)
+        return 0;
+    if (t->leader == p->leader && lx_signal_kills(t, (int)sig)) {
         *outcome = LX_EXIT;
         return (int64_t)sig;
     }
-    lx_signal_send(t, (int)sig);
+    lx_signal_send_thread(t, (int)sig);
     return 0;
 }
 
@@ -1328,17 +1481,20 @@ static int64_t processes(struct lx_proc *p, struct px_regs *r, bool *handled, en
     *handled = true;
     switch (r->rax) {
     case 56: return sys_clone(p, r, A0, A1, A2, A3, A4, handled);
+    case 435: return sys_clone3(p, r, A0, A1, handled);
+    case 202: return sys_futex(p, A0, A1, A2, A3, r->r9, handled);
     case 57: case 58: return sys_clone(p, r, LX_SIGCHLD, 0, 0, 0, 0, handled); /* fork, vfork */
     case 59: return sys_execve(p, r, AT_FDCWD_, A0, A1, A2, outcome);
     case 322: return sys_execve(p, r, (int64_t)A0, A1, A2, A3, outcome); /* execveat, without flags */
     case 61: return sys_wait4(p, (int64_t)A0, A1, A2, A3);
     case 247: return sys_waitid(p, A0, A1, A2, A3);
     case 62: return sys_kill(p, (int64_t)A0, A1, outcome);
-    case 200: return (int32_t)A0 <= 0 ? -LX_EINVAL : sys_kill(p, (int64_t)A0, A1, outcome); /* tkill */
-    case 234: return (int32_t)A1 <= 0 ? -LX_EINVAL : sys_kill(p, (int64_t)A1, A2, outcome); /* tgkill */
+    case 200: return sys_tgkill(p, 0, (int64_t)A0, A1, outcome);                          /* tkill */
+    case 234: return (int32_t)A0 <= 0 ? -LX_EINVAL : sys_tgkill(p, (int64_t)A0, (int64_t)A1, A2, outcome); /* tgkill */
     case 13: return lx_sigaction(p, A0, A1, A2, A3);
     case 14: return lx_sigprocmask(p, A0, A1, A2, A3);
     case 130: return lx_sigsuspend(p, A0, A1);
+    case 34: return lx_signal_deliverable(p) ? -LX_EINTR : LX_WOULD_BLOCK; /* pause: until a signal */
     case 131: return lx_sigaltstack(p, A0, A1, r->rsp);
     case 15:                                            /* rt_sigreturn */
         if (lx_sigreturn(p, r) < 0) {                   /* a bad frame: SIGSEGV, as Linux */
@@ -1369,7 +1525,11 @@ enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_statu
 
     enum lx_outcome outcome = LX_RESUME;
 
-    if (r->rax == 60 || r->rax == 231) { /* exit, exit_group */
+    if (r->rax == 60) { /* exit: the thread's end (its process's, if it is the last) */
+        *exit_status = (int)(A0 & 0xff);
+        return LX_THREAD_EXIT;
+    }
+    if (r->rax == 231) { /* exit_group */
         *exit_status = (int)(A0 & 0xff) << 8;
         return LX_EXIT;
     }

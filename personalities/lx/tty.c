@@ -68,7 +68,7 @@ static void signal_foreground(int sig)
 {
     for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
         struct lx_proc *q = lx_proc_at(i);
-        if ((q->state == LX_RUNNING || q->state == LX_BLOCKED) && q->pgid == foreground)
+        if (q->leader == q && q->state != LX_FREE && q->state != LX_ZOMBIE && q->pgid == foreground)
             lx_signal_send(q, sig);
     }
 }

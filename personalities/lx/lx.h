@@ -29,6 +29,10 @@
 #define LX_WOULD_BLOCK (-100000)
 #define LX_MMAP_TOP 0x00007f0000000000ull
 #define LX_PIE_BASE 0x0000555555554000ull /* where a static-PIE program goes, as on Linux */
+#define LX_RLIMITS 16 /* RLIMIT_CPU .. RLIMIT_RTTIME */
+#define LX_RLIMIT_NOFILE 7
+/* A process's first resource limits, as lx can honour them. */
+void lx_rlimits_init(uint64_t rlim[LX_RLIMITS][2]);
 
 /* ---- the file tree (fs.c) ---- */
 struct lx_node {
@@ -155,6 +159,7 @@ struct lx_proc {
     char cmdline[256];    /* argv, each NUL-terminated, for /proc/<pid>/cmdline */
     size_t cmdline_len;
     struct lx_sigaction act[LX_NSIG + 1];
+    uint64_t rlim[LX_RLIMITS][2]; /* getrlimit/setrlimit: soft and hard (RLIMIT_NOFILE is enforced) */
 };
 
 struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err);
@@ -236,6 +241,8 @@ enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK, LX_THREAD_EXIT };
 /* Do the system call in r (number in rax); the result goes into r->rax. */
 enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_status);
 void lx_unimplemented_report(void);
+/* random.c: bytes from a ChaCha20 generator keyed from the CPU's RDSEED/RDRAND and its clock. */
+void lx_random(void *buf, size_t len);
 const char *lx_syscall_name(uint64_t nr); /* names.c: "?" for a number Linux has not given */
 
 #endif

@@ -92,8 +92,7 @@ static uint64_t build_stack(struct lx_proc *p, struct lx_region *stack, char *co
 
     sp -= 16;
     uint64_t random = sp;
-    for (int i = 0; i < 16; i++)
-        bytes[random - stack->start + i] = (uint8_t)(libos_monotonic_ns() >> (i % 8) * 8) ^ (uint8_t)(i * 37);
+    lx_random(bytes + (random - stack->start), 16);
 #define PUSH_STR(s) (sp -= strlen(s) + 1, strcpy((char *)bytes + (sp - stack->start), (s)), sp)
     uint64_t execfn = PUSH_STR(p->exe);
     while (argv[argc] && argc < 48)
@@ -231,6 +230,7 @@ struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const 
     }
     strcpy(p->cwd, "/");
     p->umask = 022;
+    lx_rlimits_init(p->rlim);
     p->pgid = p->sid = p->pid;
     p->fds[0] = console, p->fds[1] = lx_file_get(console), p->fds[2] = lx_file_get(console);
     if ((*err = -load(p, path, file, argv, envp, &r)) != 0 || (*err = -start(p, &r)) != 0) {
@@ -264,6 +264,7 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
     c->ss_sp = parent->ss_sp, c->ss_size = parent->ss_size, c->ss_autodisarm = parent->ss_autodisarm;
     c->blocked = parent->blocked;
     c->umask = parent->leader->umask;
+    memcpy(c->rlim, parent->leader->rlim, sizeof(c->rlim));
     c->pgid = parent->leader->pgid, c->sid = parent->leader->sid;
     memcpy(c->exe, parent->leader->exe, sizeof(c->exe));
     memcpy(c->cwd, parent->leader->cwd, sizeof(c->cwd));

@@ -53,7 +53,9 @@ static struct lx_fd *fd_of(struct lx_proc *p, uint64_t reg)
 /* The lowest free descriptor at or above from, or -1. */
 static int free_fd(struct lx_proc *p, uint64_t from)
 {
-    for (uint64_t fd = from; fd < LX_MAX_FDS; fd++)
+    uint64_t top = p->leader->rlim[LX_RLIMIT_NOFILE][0];
+
+    for (uint64_t fd = from; fd < LX_MAX_FDS && fd < top; fd++)
         if (!p->leader->fds[fd])
             return (int)fd;
     return -1;
@@ -196,11 +198,7 @@ static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
     }
     case FD_NULL: n = 0; break;
     case FD_ZERO: memset(tmp, 0, len), n = len; break;
-    case FD_RANDOM:
-        for (uint64_t i = 0; i < len; i++)
-            tmp[i] = (uint8_t)((libos_monotonic_ns() * 2654435761u) >> (i % 24));
-        n = len;
-        break;
+    case FD_RANDOM: lx_random(tmp, len), n = len; break;
     case FD_FILE:
         if ((f->flags & LX_O_ACCMODE) == LX_O_WRONLY)
             return -LX_EBADF;
@@ -545,7 +543,7 @@ static int64_t sys_fcntl(struct lx_proc *p, struct lx_fd *f, uint64_t fdnum, uin
     case LX_F_SETFL: f->flags = (f->flags & ~LX_O_NONBLOCK) | ((int)arg & LX_O_NONBLOCK); return 0;
     case LX_F_DUPFD:
     case LX_F_DUPFD_CLOEXEC:
-        if (arg >= LX_MAX_FDS)
+        if (arg >= LX_MAX_FDS || arg >= p->leader->rlim[LX_RLIMIT_NOFILE][0])
             return -LX_EINVAL;
         if ((fd = free_fd(p, arg)) < 0)
             return -LX_EMFILE;
@@ -559,7 +557,7 @@ static int64_t sys_fcntl(struct lx_proc *p, struct lx_fd *f, uint64_t fdnum, uin
 static int64_t sys_dup3(struct lx_proc *p, struct lx_fd *f, uint64_t from, uint64_t to, int64_t flags)
 {
     to = (uint32_t)to;
-    if (to >= LX_MAX_FDS)
+    if (to >= LX_MAX_FDS || to >= p->leader->rlim[LX_RLIMIT_NOFILE][0])
         return -LX_EBADF;
     if ((uint32_t)from == to)
         return flags < 0 ? (int64_t)to : -LX_EINVAL;
@@ -1149,10 +1147,51 @@ static int64_t sys_sendfile(struct lx_proc *p, uint64_t out, uint64_t in, uint64
     return n;
 }
 
+#define RLIM_INFINITY (~0ull)
+
+void lx_rlimits_init(uint64_t rlim[LX_RLIMITS][2])
+{
+    for (int i = 0; i < LX_RLIMITS; i++)
+        rlim[i][0] = rlim[i][1] = RLIM_INFINITY;
+    rlim[3][0] = rlim[3][1] = LX_STACK_SIZE;                 /* RLIMIT_STACK: what the main stack is */
+    rlim[4][0] = rlim[4][1] = 0;                             /* RLIMIT_CORE: no core dumps */
+    rlim[6][0] = rlim[6][1] = LX_MAX_PROCS;                  /* RLIMIT_NPROC */
+    rlim[LX_RLIMIT_NOFILE][0] = rlim[LX_RLIMIT_NOFILE][1] = LX_MAX_FDS;
+    rlim[8][0] = rlim[8][1] = 8ull << 20;                    /* RLIMIT_MEMLOCK */
+    rlim[11][0] = rlim[11][1] = LX_NSIG;                     /* RLIMIT_SIGPENDING */
+    rlim[12][0] = rlim[12][1] = 819200;                      /* RLIMIT_MSGQUEUE */
+    rlim[13][0] = rlim[13][1] = rlim[14][0] = rlim[14][1] = 0; /* RLIMIT_NICE, RLIMIT_RTPRIO */
+}
+
+/*
+ * getrlimit, setrlimit and prlimit64 on the caller's process (pid 0 or its own). Every process is root
+ * here, so a hard limit may go up, but never past what lx has (RLIMIT_NOFILE above LX_MAX_FDS: EPERM).
+ * Only RLIMIT_NOFILE changes what lx does; the others are kept and reported.
+ */
+static int64_t sys_prlimit(struct lx_proc *p, uint64_t pid, uint64_t res, uint64_t unew, uint64_t uold)
+{
+    uint64_t want[2];
+
+    if (pid && pid != (uint64_t)p->leader->pid)
+        return lx_proc_find((int)pid) ? -LX_EPERM : -LX_ESRCH;
+    if (res >= LX_RLIMITS)
+        return -LX_EINVAL;
+    uint64_t *lim = p->leader->rlim[res];
+    if (unew && lx_copy_in(p, want, unew, sizeof(want)) < 0)
+        return -LX_EFAULT;
+    if (unew && want[0] > want[1])
+        return -LX_EINVAL;
+    if (unew && res == LX_RLIMIT_NOFILE && want[1] > LX_MAX_FDS)
+        return -LX_EPERM;
+    if (uold && lx_copy_out(p, uold, lim, 16) < 0)
+        return -LX_EFAULT;
+    if (unew)
+        lim[0] = want[0], lim[1] = want[1];
+    return 0;
+}
+
 static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
 {
-    uint64_t lim[2] = {LX_STACK_SIZE, LX_STACK_SIZE};
-
     *handled = true;
     switch (r->rax) {
     case 24: px_thread_yield(); return 0;          /* sched_yield */
@@ -1197,16 +1236,15 @@ static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
             return lx_copy_out(p, A1, p->leader->comm, sizeof(p->leader->comm)) < 0 ? -LX_EFAULT : 0;
         return -LX_EINVAL;
     case 40: return sys_sendfile(p, A0, A1, A2, A3);
-    case 97: return lx_copy_out(p, A1, lim, sizeof(lim)) < 0 ? -LX_EFAULT : 0; /* getrlimit */
-    case 302:                                      /* prlimit64 */
-        if (A0 && A0 != (uint64_t)p->leader->pid)
-            return -LX_ESRCH;
-        return A3 && lx_copy_out(p, A3, lim, sizeof(lim)) < 0 ? -LX_EFAULT : 0;
-    case 318: {                                    /* getrandom */
+    case 97: return sys_prlimit(p, 0, A0, 0, A1);  /* getrlimit */
+    case 160: return sys_prlimit(p, 0, A0, A1, 0); /* setrlimit */
+    case 302: return sys_prlimit(p, A0, A1, A2, A3); /* prlimit64 */
+    case 318: {                                    /* getrandom: up to 256 bytes a call, as Linux's minimum */
         uint8_t b[256];
         uint64_t n = A1 < sizeof(b) ? A1 : sizeof(b);
-        for (uint64_t i = 0; i < n; i++)
-            b[i] = (uint8_t)((libos_monotonic_ns() * 0x9e3779b97f4a7c15ull) >> (56 - (i % 7) * 8)) ^ (uint8_t)i;
+        if (A2 & ~(uint64_t)7)                     /* GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE */
+            return -LX_EINVAL;
+        lx_random(b, n);
         return lx_copy_out(p, A0, b, n) < 0 ? -LX_EFAULT : (int64_t)n;
     }
     case 16: {                                     /* ioctl: the terminal's, on the console */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -89,5 +90,23 @@ int main(void)
     FD_SET(60, &bad);
     ret = select(61, &bad, NULL, NULL, &tv);
     printf("select on a closed fd: %d EBADF %d\n", ret, errno == EBADF);
+
+    /* RLIMIT_NOFILE: lowered, it bounds new descriptors; a soft limit above the hard one is refused */
+    struct rlimit low = {8, 8}, bad_lim = {9, 8};
+    ret = setrlimit(RLIMIT_NOFILE, &bad_lim);
+    printf("soft above hard: %d EINVAL %d\n", ret, errno == EINVAL);
+    printf("lower the limit to 8: %d\n", setrlimit(RLIMIT_NOFILE, &low));
+    int opened = 0, last = 0;
+    while ((last = open("/dev/null", O_RDONLY)) >= 0)
+        opened++;
+    printf("opened until EMFILE: highest fd below 8 %d, EMFILE %d\n", opened > 0 && opened < 8, errno == EMFILE);
+    ret = dup2(0, 8);
+    printf("dup2 to the limit: %d EBADF %d\n", ret, errno == EBADF);
+    ret = fcntl(0, F_DUPFD, 8);
+    printf("F_DUPFD from the limit: %d EINVAL %d\n", ret, errno == EINVAL);
+    struct rlimit now;
+    ret = getrlimit(RLIMIT_NOFILE, &now);
+    printf("read back: %d %d\n", ret, now.rlim_cur == 8 && now.rlim_max == 8);
+    printf("no such resource: %d\n", getrlimit(99, &now) == -1 && errno == EINVAL);
     return 0;
 }

@@ -4,6 +4,7 @@
  * mixed with the time-stamp counter, and rekeyed from its own output after every request, so that what
  * was handed out cannot be worked back from the state.
  */
+#include "chacha20.h"
 #include "lx.h"
 #include <string.h>
 
@@ -11,25 +12,12 @@ static uint32_t key[8];
 static uint64_t counter;
 static bool keyed;
 
-#define ROTL(x, n) ((x) << (n) | (x) >> (32 - (n)))
-#define QR(a, b, c, d) \
-    (a += b, d ^= a, d = ROTL(d, 16), c += d, b ^= c, b = ROTL(b, 12), a += b, d ^= a, d = ROTL(d, 8), c += d, \
-     b ^= c, b = ROTL(b, 7))
-
 static void block(uint32_t out[16])
 {
-    uint32_t s[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574}, x[16];
+    uint32_t words[4] = {(uint32_t)counter, (uint32_t)(counter >> 32), 0, 0};
 
-    memcpy(s + 4, key, sizeof(key));
-    s[12] = (uint32_t)counter, s[13] = (uint32_t)(counter >> 32);
     counter++;
-    memcpy(x, s, sizeof(x));
-    for (int i = 0; i < 10; i++) {
-        QR(x[0], x[4], x[8], x[12]), QR(x[1], x[5], x[9], x[13]), QR(x[2], x[6], x[10], x[14]), QR(x[3], x[7], x[11], x[15]);
-        QR(x[0], x[5], x[10], x[15]), QR(x[1], x[6], x[11], x[12]), QR(x[2], x[7], x[8], x[13]), QR(x[3], x[4], x[9], x[14]);
-    }
-    for (int i = 0; i < 16; i++)
-        out[i] = x[i] + s[i];
+    chacha20_block(key, words, out);
 }
 
 static bool cpu_has(unsigned leaf, unsigned reg, unsigned bit)

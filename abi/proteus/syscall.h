@@ -51,6 +51,7 @@
 #define PX_SYS_THREAD_SET_TLS 0x03b     /* (thread, fs base, gs base): also on the running thread */
 #define PX_SYS_THREAD_READ_FPU 0x03c    /* (thread, struct px_fpu_state *): stopped or awaiting a reply */
 #define PX_SYS_THREAD_WRITE_FPU 0x03d   /* (thread, const struct px_fpu_state *): likewise */
+#define PX_SYS_THREAD_CPU_TIME 0x03e    /* (thread) -> rdx = nanoseconds it has run */
 
 /* Endpoints and notifications (ipc.h). */
 #define PX_SYS_ENDPOINT_CREATE 0x040     /* (dst) */

@@ -58,6 +58,10 @@ void arch_thread_switch(struct thread *prev, struct thread *next)
     switch_next = next;
 }
 
+static uint64_t fake_now; /* the monotonic clock, as the tests move it */
+
+uint64_t time_now_ns(void) { return fake_now; }
+
 static jmp_buf idle_jmp;
 static bool idle_armed;
 static unsigned nidle;
@@ -497,6 +501,36 @@ static void test_sched_direct(void)
     STOP_AND_RUNS(a, NULL);
     CU_ASSERT_EQUAL(b->state, TS_INACTIVE);
     CU_ASSERT_EQUAL(c->state, TS_BLOCKED_RECV);
+}
+
+/* Each thread is charged the time from its switch in to its switch away; idle time is nobody's. */
+static void test_sched_cpu_time(void)
+{
+    struct thread *a, *b;
+
+    begin();
+    fake_now = 1000;
+    a = mk(0, 5);
+    b = mk(1, 5);
+    START(a);
+    fake_now = 1300;
+    CU_ASSERT_EQUAL(thread_cpu_ns(a), 300); /* the running thread: its turn so far */
+    CU_ASSERT_EQUAL(thread_cpu_ns(b), 0);
+    sched_make_runnable(b);
+    sched_yield();
+    RUNS(b);
+    CU_ASSERT_EQUAL(thread_cpu_ns(a), 300);
+    fake_now = 1500;
+    STOP_AND_RUNS(b, a);
+    CU_ASSERT_EQUAL(thread_cpu_ns(b), 200);
+    fake_now = 1600;
+    STOP_AND_RUNS(a, NULL);
+    fake_now = 5000; /* idle for a while, then b again */
+    START(b);
+    fake_now = 5050;
+    CU_ASSERT_EQUAL(thread_cpu_ns(a), 400);
+    CU_ASSERT_EQUAL(thread_cpu_ns(b), 250);
+    STOP_AND_RUNS(b, NULL);
 }
 
 static struct thread *irq_wakes;
@@ -1374,6 +1408,7 @@ static void test_endpoint_destroy(void)
 }
 
 static const CU_TestInfo sched_ipc_tests[] = {
+    {"sched_cpu_time", test_sched_cpu_time},
     {"higher priority runs first", test_sched_priority},
     {"FIFO within a priority", test_sched_fifo},
     {"round robin when the budget runs out", test_sched_round_robin},

@@ -208,7 +208,7 @@ static void test_rights(void)
               px_thread_set_sched(s[7], 1, 10000) == PX_ERR_RIGHTS &&
               px_thread_set_handler(s[7], ep, 0) == PX_ERR_RIGHTS &&
               px_thread_read_regs(s[7], &r) == PX_ERR_RIGHTS && px_thread_bind(s[7], n) == PX_ERR_RIGHTS &&
-              px_thread_set_tls(s[7], 0, 0) == PX_ERR_RIGHTS &&
+              px_thread_set_tls(s[7], 0, 0) == PX_ERR_RIGHTS && px_thread_cpu_time(s[7], &bits) == PX_ERR_RIGHTS &&
               px_thread_set_ipc_buf(s[7], f, 0) == PX_ERR_RIGHTS,
           "every thread call needs MANAGE");
     check(px_debug_write(s[8], "x", 1, NULL) == PX_ERR_RIGHTS, "debug_write needs WRITE on the debug cap");
@@ -359,6 +359,15 @@ static void test_exceptions(void)
     px_reply(&m);
     check(px_thread_read_regs(t.thread, &r) == PX_OK && r.rax == 60,
           "the stopped thread's registers can be read");
+    uint64_t ran = 0, later = 0, mine = 0, mine_later = 0;
+    int64_t st = px_thread_cpu_time(t.thread, &ran);
+    check(st == PX_OK && ran > 0, "it has run for some time (%llu ns)", (unsigned long long)ran);
+    check(px_thread_cpu_time(bi()->cap_thread, &mine) == PX_OK, "the caller's own time can be read");
+    for (volatile int i = 0; i < 100000; i++)
+        ;
+    check(px_thread_cpu_time(t.thread, &later) == PX_OK && later == ran, "a stopped thread's time stands still");
+    check(px_thread_cpu_time(bi()->cap_thread, &mine_later) == PX_OK && mine_later > mine,
+          "a running thread's goes on (its current turn counts)");
     px_obj_destroy(t.thread);
 
     /* Its FPU state, read and written by the handler while the thread waits for the reply. */

@@ -5,6 +5,7 @@
  */
 #include <core/kernel.h>
 #include <core/task.h>
+#include <core/timer.h>
 
 struct thread *current;
 static struct list_node runq[PX_PRIO_MAX + 1];
@@ -100,6 +101,9 @@ struct thread *sched_next(void)
     direct = NULL;
     if (!next && prev && prev->state == TS_RUNNABLE && !need_resched)
         return prev;
+    uint64_t now = time_now_ns();
+    if (prev)
+        prev->cpu_ns += now - prev->ran_from;
     if (prev && prev->state == TS_RUNNABLE && prev != next) {
         bool expired = prev->budget == 0;
         if (expired)
@@ -113,11 +117,18 @@ struct thread *sched_next(void)
         current = NULL;
         arch_wait_for_interrupt();
         next = rq_pop();
+        now = time_now_ns(); /* idle time is nobody's */
     }
+    next->ran_from = now;
     if (next->budget == 0)
         next->budget = next->timeslice;
     if (next != prev)
         arch_thread_switch(prev, next);
     current = next;
     return next;
+}
+
+uint64_t thread_cpu_ns(const struct thread *t)
+{
+    return t->cpu_ns + (t == current ? time_now_ns() - t->ran_from : 0);
 }

@@ -565,6 +565,12 @@ static int dispatch(uint64_t nr)
         return sys_thread_fpu(false);
     case PX_SYS_THREAD_WRITE_FPU:
         return sys_thread_fpu(true);
+    case PX_SYS_THREAD_CPU_TIME: {
+        struct cap *c;
+        LOOKUP(ARG(0), PX_OBJ_THREAD, PX_R_MANAGE, c);
+        RESULT(0) = thread_cpu_ns(OBJ(c, thread));
+        return PX_OK;
+    }
     case PX_SYS_THREAD_RESUME:
         return sys_thread_resume(true);
     case PX_SYS_THREAD_SUSPEND:

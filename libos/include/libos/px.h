@@ -119,6 +119,12 @@ static inline int64_t px_thread_write_fpu(uint32_t th, const struct px_fpu_state
 {
     return PX2(PX_SYS_THREAD_WRITE_FPU, th, (uint64_t)(uintptr_t)f);
 }
+static inline int64_t px_thread_cpu_time(uint32_t th, uint64_t *ns)
+{
+    struct px_ret r = px_syscall(PX_SYS_THREAD_CPU_TIME, th, 0, 0, 0, 0, 0);
+    *ns = r.r[0];
+    return r.status;
+}
 static inline int64_t px_thread_resume(uint32_t th) { return PX1(PX_SYS_THREAD_RESUME, th); }
 static inline int64_t px_thread_suspend(uint32_t th) { return PX1(PX_SYS_THREAD_SUSPEND, th); }
 static inline int64_t px_thread_set_sched(uint32_t th, unsigned prio, uint32_t slice_us)

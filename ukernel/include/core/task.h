@@ -65,6 +65,8 @@ struct thread {
     uint32_t timeslice; /* ticks */
     uint32_t budget;    /* ticks left */
     uint32_t flags;     /* PX_THREAD_* */
+    uint64_t cpu_ns;    /* time it has run, up to its last switch away */
+    uint64_t ran_from;  /* when it last started to run (monotonic ns) */
 
     /* IPC */
     struct endpoint *ep;          /* the endpoint whose queue it is in */
@@ -101,6 +103,7 @@ void sched_yield(void);
 void sched_tick(void);
 /* The thread to run on return to user mode; idles (interrupts on) until there is one. */
 struct thread *sched_next(void);
+uint64_t thread_cpu_ns(const struct thread *t); /* the time t has run, its current turn included */
 void sched_switch_to(struct thread *t); /* the IPC fast path: run t next, without a scheduler pass */
 
 /* Architecture: switch the CPU's user state (address space, FPU, TLS, kernel entry stack). */

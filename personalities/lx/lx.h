@@ -143,6 +143,7 @@ struct lx_proc {
     bool sigsuspended;
     uint64_t ss_sp, ss_size;   /* the alternate signal stack (sigaltstack); size 0: none */
     bool ss_autodisarm;
+    uint64_t thread_stime;     /* lx's time on this thread's system calls (ns) */
     /* ---- the process's: in the leader ---- */
     int ppid, pgid, sid;
     int wait_status;      /* a zombie's, as wait4 reports it */
@@ -160,6 +161,9 @@ struct lx_proc {
     size_t cmdline_len;
     struct lx_sigaction act[LX_NSIG + 1];
     uint64_t rlim[LX_RLIMITS][2]; /* getrlimit/setrlimit: soft and hard (RLIMIT_NOFILE is enforced) */
+    uint64_t utime_ended;  /* CPU time (ns) of its threads that have ended */
+    uint64_t stime;        /* lx's time on its system calls and faults (ns): its "system" time */
+    uint64_t cutime, cstime; /* the same, of its reaped children (and theirs) */
 };
 
 struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err);
@@ -181,6 +185,8 @@ struct lx_proc *lx_proc_find(int pid);
 struct lx_proc *lx_proc_at(unsigned i); /* the i-th slot, for walks over every process */
 unsigned lx_proc_count(void);
 uint64_t lx_pages_in_use(void); /* pages of memory the processes hold (a shared page once) */
+/* CPU time (ns) p's process has run in user space: its threads', as the kernel counts them. */
+uint64_t lx_proc_utime(const struct lx_proc *p);
 uint64_t lx_proc_pages(const struct lx_proc *p); /* pages p's regions span */
 
 /* Memory of a process (mem.c). */

@@ -166,8 +166,29 @@ static int start(struct lx_proc *p, const struct px_regs *regs)
 }
 
 /* Everything p holds but its slot: memory, descriptors, task and thread. */
+/* What thread t has run goes into its process's account, before the thread goes. */
+static void charge(struct lx_proc *t)
+{
+    uint64_t ns;
+
+    if (t->thread && px_thread_cpu_time(t->thread, &ns) == PX_OK)
+        t->leader->utime_ended += ns;
+}
+
+uint64_t lx_proc_utime(const struct lx_proc *p)
+{
+    uint64_t total = p->leader->utime_ended, ns;
+
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (procs[i].leader == p->leader && procs[i].state != LX_FREE && procs[i].thread &&
+            px_thread_cpu_time(procs[i].thread, &ns) == PX_OK)
+            total += ns;
+    return total;
+}
+
 static void release(struct lx_proc *p)
 {
+    charge(p);
     if (p->task)
         px_obj_destroy(p->task);
     p->task = p->task ? (px_cap_delete(p->task), libos_slot_free(p->task), 0) : 0;
@@ -283,6 +304,7 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
 /* A thread's Proteus thread and slot go (the process's memory and descriptors stay). */
 static void drop_thread(struct lx_proc *t)
 {
+    charge(t);
     if (t->thread) {
         px_obj_destroy(t->thread);
         px_cap_delete(t->thread);
@@ -371,7 +393,7 @@ static struct lx_proc *take_leader(struct lx_proc *t)
     t->leader = t;
     t->state = LX_RUNNING;
     t->thread = mine.thread;
-    t->blocked = mine.blocked, t->pending = mine.pending;
+    t->blocked = mine.blocked, t->pending = mine.pending, t->thread_stime = mine.thread_stime;
     t->tid_address = 0, t->deadline = 0, t->futex = 0, t->sigsuspended = false;
     t->ss_sp = t->ss_size = 0;
     memset(l, 0, sizeof(*l)); /* its memory, descriptors and caps now t's */
@@ -471,4 +493,13 @@ void lx_proc_exit(struct lx_proc *p, int wait_status)
             procs[i].ppid = 1; /* orphans go to the first process, as to init */
 }
 
-void lx_proc_reap(struct lx_proc *p) { p->state = LX_FREE; }
+void lx_proc_reap(struct lx_proc *p)
+{
+    struct lx_proc *parent = lx_proc_find(p->ppid);
+
+    if (parent) { /* its times, and its children's, become its parent's children's times */
+        parent->leader->cutime += p->utime_ended + p->cutime;
+        parent->leader->cstime += p->stime + p->cstime;
+    }
+    p->state = LX_FREE;
+}

@@ -50,9 +50,11 @@ static struct lx_node *file(struct lx_proc *t, const char *name)
 
     if (strcmp(name, "stat") == 0)
         n = snprintf(text, sizeof(text),
-                     "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 %u 0 %llu %llu %llu 18446744073709551615 "
-                     "0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
-                     t->pid, comm_of(t), state, t->leader->ppid, t->leader->pgid, t->leader->sid, threads,
+                     "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu %llu %llu %llu 20 0 %u 0 %llu %llu %llu "
+                     "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
+                     t->pid, comm_of(t), state, t->leader->ppid, t->leader->pgid, t->leader->sid,
+                     (unsigned long long)(lx_proc_utime(t) / 10000000), (unsigned long long)(t->stime / 10000000),
+                     (unsigned long long)(t->cutime / 10000000), (unsigned long long)(t->cstime / 10000000), threads,
                      (unsigned long long)(t->leader->start_ns / 10000000), (unsigned long long)(pages * PX_PAGE_SIZE),
                      (unsigned long long)pages);
     else if (strcmp(name, "status") == 0)

@@ -522,14 +522,59 @@ static int64_t sys_readlink(struct lx_proc *p, int64_t dirfd, uint64_t upath, ui
     return lx_copy_out(p, buf, n->data, k) < 0 ? -LX_EFAULT : (int64_t)k;
 }
 
+/* clock_gettime: the wall clock (REALTIME and its coarse, alarm and TAI forms), the process's and the
+ * thread's CPU time, or the monotonic clock (MONOTONIC, its raw and coarse forms, BOOTTIME). */
 static int64_t sys_time(struct lx_proc *p, uint64_t clock, uint64_t ts)
 {
-    int64_t ns = clock == 0 ? libos_wallclock_ns() : (int64_t)libos_monotonic_ns(); /* REALTIME, or the rest */
-    int64_t v[2] = {ns / 1000000000, ns % 1000000000};
+    uint64_t cpu = 0;
+    int64_t ns;
 
-    if (clock > 11)
+    if (clock > 11 || clock == 10)
         return -LX_EINVAL;
+    if (clock == 0 || clock == 5 || clock == 8 || clock == 11)
+        ns = libos_wallclock_ns();
+    else if (clock == 2) /* CLOCK_PROCESS_CPUTIME_ID */
+        ns = (int64_t)(lx_proc_utime(p) + p->leader->stime);
+    else if (clock == 3) /* CLOCK_THREAD_CPUTIME_ID */
+        ns = (int64_t)(p->thread_stime + (px_thread_cpu_time(p->thread, &cpu) == PX_OK ? cpu : 0));
+    else
+        ns = (int64_t)libos_monotonic_ns();
+    int64_t v[2] = {ns / 1000000000, ns % 1000000000};
     return lx_copy_out(p, ts, v, sizeof(v)) < 0 ? -LX_EFAULT : 0;
+}
+
+/* A struct rusage with the given user and system times (ns) and maximum resident size (pages). */
+static int put_rusage(struct lx_proc *p, uint64_t uru, uint64_t user, uint64_t sys, uint64_t pages)
+{
+    int64_t ru[18] = {(int64_t)(user / 1000000000), (int64_t)(user % 1000000000 / 1000),
+                      (int64_t)(sys / 1000000000), (int64_t)(sys % 1000000000 / 1000), (int64_t)(pages * 4)};
+
+    return lx_copy_out(p, uru, ru, sizeof(ru));
+}
+
+static int64_t sys_getrusage(struct lx_proc *p, int64_t who, uint64_t uru)
+{
+    uint64_t user = 0, sys = 0;
+
+    switch ((int32_t)who) {
+    case 0: user = lx_proc_utime(p), sys = p->leader->stime; break;  /* RUSAGE_SELF */
+    case -1: user = p->leader->cutime, sys = p->leader->cstime; break; /* RUSAGE_CHILDREN */
+    case 1: px_thread_cpu_time(p->thread, &user), sys = p->thread_stime; break; /* RUSAGE_THREAD */
+    default: return -LX_EINVAL;
+    }
+    return put_rusage(p, uru, user, sys, (int32_t)who == 0 ? lx_proc_pages(p->leader) : 0) < 0 ? -LX_EFAULT : 0;
+}
+
+/* times: CPU times in clock ticks (100 a second, AT_CLKTCK); the result is ticks since boot. */
+static int64_t sys_times(struct lx_proc *p, uint64_t utms)
+{
+    struct lx_proc *l = p->leader;
+    int64_t t[4] = {(int64_t)(lx_proc_utime(p) / 10000000), (int64_t)(l->stime / 10000000),
+                    (int64_t)(l->cutime / 10000000), (int64_t)(l->cstime / 10000000)};
+
+    if (utms && lx_copy_out(p, utms, t, sizeof(t)) < 0)
+        return -LX_EFAULT;
+    return (int64_t)(libos_monotonic_ns() / 10000000);
 }
 
 static int64_t sys_fcntl(struct lx_proc *p, struct lx_fd *f, uint64_t fdnum, uint64_t cmd, uint64_t arg)
@@ -913,6 +958,8 @@ static int64_t identity(struct lx_proc *p, struct px_regs *r, bool *handled)
         return -LX_EINVAL;
     case 218: p->tid_address = A0; return p->pid; /* set_tid_address */
     case 228: return sys_time(p, A0, A1);          /* clock_gettime */
+    case 98: return sys_getrusage(p, (int64_t)A0, A1);
+    case 100: return sys_times(p, A0);
     case 96: {                                     /* gettimeofday */
         int64_t ns = libos_wallclock_ns();
         v[0] = ns / 1000000000, v[1] = (ns % 1000000000) / 1000;
@@ -949,6 +996,8 @@ static int64_t sys_nanosleep(struct lx_proc *p, uint64_t clock, uint64_t flags, 
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_PRIVATE_FLAG 128
@@ -971,18 +1020,49 @@ int lx_futex_wake(struct lx_proc *p, uint64_t uaddr, int n, uint32_t bits)
     return woken;
 }
 
+/* REQUEUE and CMP_REQUEUE: wake up to n waiters on uaddr, move up to more of the rest to uaddr2; how
+ * many were woken and (in *moved) moved. */
+static int futex_requeue(struct lx_proc *p, uint64_t uaddr, int n, uint64_t more, uint64_t uaddr2, int *moved)
+{
+    int woken = lx_futex_wake(p, uaddr, n, ~0u);
+
+    *moved = 0;
+    for (unsigned i = 0; i < LX_MAX_PROCS && more; i++) {
+        struct lx_proc *t = lx_proc_at(i);
+        if (t->state == LX_BLOCKED && t->leader == p->leader && t->futex == uaddr && !t->futex_woken) {
+            t->futex = uaddr2;
+            more--, (*moved)++;
+        }
+    }
+    return woken;
+}
+
 /*
  * futex: WAIT (relative timeout) and WAIT_BITSET (absolute, on CLOCK_MONOTONIC or, with
  * FUTEX_CLOCK_REALTIME, CLOCK_REALTIME) block until a WAKE of the same address in the same process, the
- * timeout or a signal; WAKE and WAKE_BITSET wake up to val waiters. A futex is per process: shared
- * memory between processes is not in this version, so FUTEX_PRIVATE_FLAG changes nothing.
+ * timeout or a signal; WAKE and WAKE_BITSET wake up to val waiters; REQUEUE and CMP_REQUEUE also move
+ * waiters to another futex (musl's condition variables). A futex is per process: shared memory between
+ * processes is not in this version, so FUTEX_PRIVATE_FLAG changes nothing.
  */
-static int64_t sys_futex(struct lx_proc *p, uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime, uint64_t val3,
-                         bool *handled)
+static int64_t sys_futex(struct lx_proc *p, uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime,
+                         uint64_t uaddr2, uint64_t val3, bool *handled)
 {
     uint64_t cmd = op & ~(uint64_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     int64_t ts[2];
     uint32_t cur;
+
+    if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE) {
+        if ((int32_t)val < 0 || (int32_t)utime < 0 || uaddr % 4 || uaddr2 % 4)
+            return -LX_EINVAL;
+        if (cmd == FUTEX_CMP_REQUEUE) {
+            if (lx_copy_in(p, &cur, uaddr, 4) < 0)
+                return -LX_EFAULT;
+            if (cur != (uint32_t)val3)
+                return -LX_EAGAIN;
+        }
+        int moved, woken = futex_requeue(p, uaddr, (int)(int32_t)val, (uint32_t)utime, uaddr2, &moved);
+        return cmd == FUTEX_CMP_REQUEUE ? woken + moved : woken; /* as Linux counts them */
+    }
 
     if (cmd == FUTEX_WAKE || cmd == FUTEX_WAKE_BITSET) {
         if (cmd == FUTEX_WAKE_BITSET && !(uint32_t)val3)
@@ -1401,9 +1481,8 @@ static int64_t sys_wait4(struct lx_proc *p, int64_t pid, uint64_t ustatus, uint6
         any = true;
         if (c->state != LX_ZOMBIE)
             continue;
-        uint8_t zero[144] = {0};
-        if ((ustatus && lx_copy_out(p, ustatus, &c->leader->wait_status, 4) < 0) ||
-            (rusage && lx_copy_out(p, rusage, zero, sizeof(zero)) < 0))
+        if ((ustatus && lx_copy_out(p, ustatus, &c->wait_status, 4) < 0) ||
+            (rusage && put_rusage(p, rusage, c->utime_ended, c->stime, 0) < 0))
             return -LX_EFAULT;
         int reaped = c->pid;
         lx_proc_reap(c);
@@ -1520,7 +1599,7 @@ static int64_t processes(struct lx_proc *p, struct px_regs *r, bool *handled, en
     switch (r->rax) {
     case 56: return sys_clone(p, r, A0, A1, A2, A3, A4, handled);
     case 435: return sys_clone3(p, r, A0, A1, handled);
-    case 202: return sys_futex(p, A0, A1, A2, A3, r->r9, handled);
+    case 202: return sys_futex(p, A0, A1, A2, A3, r->r8, r->r9, handled);
     case 57: case 58: return sys_clone(p, r, LX_SIGCHLD, 0, 0, 0, 0, handled); /* fork, vfork */
     case 59: return sys_execve(p, r, AT_FDCWD_, A0, A1, A2, outcome);
     case 322: return sys_execve(p, r, (int64_t)A0, A1, A2, A3, outcome); /* execveat, without flags */
@@ -1556,7 +1635,7 @@ void lx_unimplemented_report(void)
     printf(any ? "\n" : "lx: every system call the programs made is implemented\n");
 }
 
-enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_status)
+static enum lx_outcome syscall(struct lx_proc *p, struct px_regs *r, int *exit_status)
 {
     bool handled = false;
     int64_t ret;
@@ -1599,4 +1678,17 @@ enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_statu
     }
     r->rax = (uint64_t)ret;
     return LX_RESUME;
+}
+
+enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_status)
+{
+    uint64_t start = libos_monotonic_ns();
+    struct lx_proc *leader = p->leader;
+    enum lx_outcome o = syscall(p, r, exit_status);
+
+    /* exec from another thread makes p the leader (leader's slot is free then): charge what p is now */
+    uint64_t spent = libos_monotonic_ns() - start;
+    (leader->state == LX_FREE ? p->leader : leader)->stime += spent;
+    p->thread_stime += spent;
+    return o;
 }

@@ -8,12 +8,29 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/times.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static double cpu_seconds(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Run in user space until the process has used `seconds` of CPU time. */
+static void spin(double seconds)
+{
+    volatile unsigned long x = 0;
+    while (cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) < seconds)
+        for (int i = 0; i < 100000; i++)
+            x += i;
+}
 
 int main(void)
 {
@@ -105,6 +122,33 @@ int main(void)
     ret = fcntl(0, F_DUPFD, 8);
     printf("F_DUPFD from the limit: %d EINVAL %d\n", ret, errno == EINVAL);
     struct rlimit now;
+    /* CPU time: counted while running, by every clock that tells it, and a reaped child's for its parent */
+    struct timespec s0, s1;
+    clock_gettime(CLOCK_MONOTONIC, &s0);
+    spin(0.05);
+    clock_gettime(CLOCK_MONOTONIC, &s1);
+    double wall = (s1.tv_sec - s0.tv_sec) + (s1.tv_nsec - s0.tv_nsec) / 1e9, cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    struct rusage ru;
+    struct tms tm;
+    getrusage(RUSAGE_SELF, &ru);
+    times(&tm);
+    printf("process CPU time at least 50 ms, within the wall time: %d\n", cpu >= 0.05 && cpu <= wall + 0.05);
+    printf("thread CPU time: %d; getrusage: %d; times: %d\n", cpu_seconds(CLOCK_THREAD_CPUTIME_ID) >= 0.04,
+           ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec >= 40000,
+           tm.tms_utime + tm.tms_stime >= 4);
+    pid_t kid = fork();
+    if (kid == 0) {
+        spin(0.05);
+        _exit(0);
+    }
+    struct rusage kru;
+    wait4(kid, NULL, 0, &kru);
+    times(&tm);
+    getrusage(RUSAGE_CHILDREN, &ru);
+    printf("a child's CPU time: wait4 %d, times %d, RUSAGE_CHILDREN %d\n",
+           kru.ru_utime.tv_sec * 1e6 + kru.ru_utime.tv_usec + kru.ru_stime.tv_usec >= 40000, tm.tms_cutime + tm.tms_cstime >= 4,
+           ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec >= 40000);
+
     ret = getrlimit(RLIMIT_NOFILE, &now);
     printf("read back: %d %d\n", ret, now.rlim_cur == 8 && now.rlim_max == 8);
     printf("no such resource: %d\n", getrlimit(99, &now) == -1 && errno == EINVAL);

@@ -105,9 +105,12 @@ static void *outlive_main(void *arg)
     exit(0); /* what glibc does when the last thread returns; musl's fork child would wait on */
 }
 
+static int waiting;
+
 static void *sleeper(void *arg)
 {
     pthread_mutex_lock(&mu);
+    waiting++;
     while (!*(volatile int *)arg)
         pthread_cond_wait(&cv, &mu);
     pthread_mutex_unlock(&mu);
@@ -197,6 +200,12 @@ int main(void)
             printf("/proc/self/status %s", line);
     if (f)
         fclose(f);
+    for (int n = 0; n < 2;) { /* both wait on the condition: the broadcast has two to wake (or requeue) */
+        usleep(1000);
+        pthread_mutex_lock(&mu);
+        n = waiting;
+        pthread_mutex_unlock(&mu);
+    }
     pthread_mutex_lock(&mu);
     go = 1;
     pthread_cond_broadcast(&cv);

@@ -189,15 +189,37 @@ static bool range_mapped(struct task *t, uint64_t va, uint64_t pages)
     return false;
 }
 
+/*
+ * The last record t made, if the new mapping continues it (the next pages of the same frame at the next
+ * addresses, with the same rights): a pager that maps page by page as a program touches them then
+ * grows one record instead of making one a page.
+ */
+static struct mapping *continued(struct task *t, struct frame *f, uint64_t vaddr, uint64_t frame_page,
+                                 unsigned max_prot)
+{
+    struct mapping *m;
+
+    if (list_empty(&t->mappings))
+        return NULL;
+    m = list_entry(t->mappings.prev, struct mapping, task_link);
+    return m->frame == f && m->max_prot == max_prot && m->vaddr + m->pages * PAGE_SIZE == vaddr &&
+                   m->frame_page + m->pages == frame_page
+               ? m
+               : NULL;
+}
+
 int vm_map(struct task *t, struct frame *f, uint64_t frame_page, uint64_t vaddr, uint64_t pages,
            unsigned prot, unsigned max_prot)
 {
+    struct mapping *m;
     int st;
 
     /* Mapping over a mapping replaces it; the page-table check spares the record scan when it cannot. */
     if (range_mapped(t, vaddr, pages) && (st = unmap_range(t, vaddr, pages)) != PX_OK)
         return st;
-    if (!new_record(t, f, vaddr, pages, frame_page, max_prot))
+    if ((m = continued(t, f, vaddr, frame_page, max_prot)))
+        m->pages += pages;
+    else if (!new_record(t, f, vaddr, pages, frame_page, max_prot))
         return PX_ERR_NOMEM;
     for (uint64_t p = 0; p < pages; p++) {
         st = arch_aspace_map(t->as, vaddr + p * PAGE_SIZE, f->pa + (frame_page + p) * PAGE_SIZE,

@@ -20,6 +20,7 @@ enum { C_TASK = 1, C_THREAD, C_MEMORY, C_DEBUG, C_MODULE, C_IPC, C_FIRST_FREE = 
 struct spawn_state {
     uint32_t task;
     uint32_t pool; /* the child's memory, split from ours: its pages come from here */
+    uint64_t used; /* pages of the pool its image, stack and start-of-day pages took */
     const char *err;
     bool give_debug;
 };
@@ -42,6 +43,7 @@ static int64_t give_pages(struct spawn_state *s, uint64_t va, uint64_t pages, un
 
     if (!mem)
         return fail(s, "no memory for the child's pages", PX_ERR_NOMEM);
+    s->used += pages;
     if (len)
         memcpy(mem + at, src, len);
     if ((st = px_map_batch(s->task, &child, 1, NULL)) != PX_OK)
@@ -152,7 +154,7 @@ static int64_t start_thread(struct spawn_state *s, const struct libos_spawn *sp,
 
 int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const char **err)
 {
-    struct spawn_state s = {libos_slot_alloc(), libos_slot_alloc(), NULL, sp->give_debug};
+    struct spawn_state s = {libos_slot_alloc(), libos_slot_alloc(), 0, NULL, sp->give_debug};
     uint32_t thread = libos_slot_alloc(), ipc;
     static uint8_t page[PX_PAGE_SIZE];
     struct px_bootinfo info = {0};
@@ -191,7 +193,7 @@ int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const
         .cap_ipc_frame = C_IPC,
         .cap_first_free = C_FIRST_FREE + sp->ngrants,
         .cap_slots = libos_bootinfo->cap_slots,
-        .memory_pages = sp->memory_pages,
+        .memory_pages = sp->memory_pages - s.used - 1, /* what is left in its pool (less this page) */
         .kmem_quota = sp->quota,
     };
     memset(page, 0, sizeof(page));

@@ -27,7 +27,7 @@ struct px_bootinfo {
     uint32_t reserved0;     /* zero */
     uint32_t cap_first_free; /* first empty slot */
     uint32_t cap_slots;     /* size of the cap table */
-    uint64_t memory_pages;  /* pages in cap_memory */
+    uint64_t memory_pages;  /* pages free in cap_memory when the task starts */
     uint64_t module_size;   /* bytes in cap_module */
     uint64_t kmem_quota;    /* bytes of kernel memory the root task may use */
     char cmdline[256];      /* the kernel command line, NUL-terminated */

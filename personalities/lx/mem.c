@@ -6,12 +6,18 @@
  * writer a page of its own, copied, in that region's `own` array. A run is counted by the regions that
  * use it (not by page): one whose count is 1 belongs to its region alone and is written in place.
  *
+ * Anonymous memory (mmap, brk) is demand-zero: its region has no run (base NULL), and each page comes
+ * into being, zeroed, at the process's first touch (a fault) or lx's first write to it; until then it
+ * reads as zero. A region made with its bytes (a program's segments, the stack) has a run from the start.
+ *
  * Single pages come from a pool of chunks (frames of up to 256 pages that lx keeps while any page of
  * them is in use), so a copy costs a bit in a bitmap rather than a frame object and a cap slot.
  *
- * Copies are promised, not hoped for: every writable page of every process is charged against lx's
- * memory (as Linux's strict overcommit mode charges private writable mappings), so a fork whose child
- * could not get all its copies fails with ENOMEM at once rather than a process being killed later.
+ * Pages are promised, not hoped for: every writable page of every process, and every page lx backs
+ * from the start, is charged against lx's memory (as Linux's strict overcommit mode charges private
+ * writable mappings), so a fork or an mmap that could not get all its pages fails with ENOMEM at once.
+ * Should lx's memory still run out (its pool's chunks are fragmented), the process touching a page it
+ * cannot get is killed, as by Linux's OOM killer.
  */
 #include "lx.h"
 #include <stdlib.h>
@@ -40,7 +46,7 @@ static uint64_t pages_held, committed; /* pages lx holds for processes; writable
 
 uint64_t lx_pages_in_use(void) { return pages_held; }
 
-/* Promise pages more writable pages (false if lx's memory, less 1/16 for itself, cannot cover them). */
+/* Promise pages more pages (false if lx's free memory, less 1/16 for itself, cannot cover them). */
 static bool commit(uint64_t pages)
 {
     uint64_t limit = libos_bootinfo->memory_pages - libos_bootinfo->memory_pages / 16;
@@ -51,9 +57,10 @@ static bool commit(uint64_t pages)
     return true;
 }
 
+/* What a region is charged: all its pages if they are writable or backed from the start. */
 static uint64_t writable(const struct lx_region *r)
 {
-    return r->prot & PX_PROT_WRITE ? (r->end - r->start) / PAGE : 0;
+    return r->prot & PX_PROT_WRITE || r->base ? (r->end - r->start) / PAGE : 0;
 }
 
 uint64_t lx_proc_pages(const struct lx_proc *p)
@@ -143,9 +150,10 @@ static struct lx_mem *page_mem(const struct lx_region *r, uint64_t i)
     return r->own && r->own[i] ? r->own[i] : r->base;
 }
 
+/* The page's bytes in lx; NULL for a demand-zero page not yet touched. */
 static uint8_t *page_bytes(const struct lx_region *r, uint64_t i)
 {
-    return r->own && r->own[i] ? r->own[i]->alias : r->base->alias + (r->base_page + i) * PAGE;
+    return r->own && r->own[i] ? r->own[i]->alias : r->base ? r->base->alias + (r->base_page + i) * PAGE : NULL;
 }
 
 uint8_t *lx_region_bytes(const struct lx_region *r) { return page_bytes(r, 0); }
@@ -153,7 +161,7 @@ uint8_t *lx_region_bytes(const struct lx_region *r) { return page_bytes(r, 0); }
 /* Does any other region use a page of r? Then writes to r must fault first. */
 static bool shared(const struct lx_region *r)
 {
-    if (r->base->refs > 1)
+    if (r->base && r->base->refs > 1)
         return true;
     for (uint64_t i = 0; r->own && i < npages(r); i++)
         if (r->own[i] && r->own[i]->refs > 1)
@@ -193,7 +201,8 @@ static void emit(struct ops *o, uint32_t op, const struct lx_mem *m, uint64_t fr
 /* Map all of r into the process with protection prot (not 0). */
 static void map_region(struct ops *o, const struct lx_region *r, unsigned prot)
 {
-    emit(o, PX_MAP_OP_MAP, r->base, r->base->first + r->base_page, r->start, npages(r), prot);
+    if (r->base)
+        emit(o, PX_MAP_OP_MAP, r->base, r->base->first + r->base_page, r->start, npages(r), prot);
     for (uint64_t i = 0; r->own && i < npages(r); i++)
         if (r->own[i])
             emit(o, PX_MAP_OP_MAP, r->own[i], r->own[i]->first, r->start + i * PAGE, 1, prot);
@@ -206,7 +215,8 @@ static void drop_region(struct lx_region *r)
         if (r->own[i])
             mem_put(r->own[i]);
     free(r->own);
-    mem_put(r->base);
+    if (r->base)
+        mem_put(r->base);
     r->own = NULL;
 }
 
@@ -230,12 +240,12 @@ struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len,
 {
     struct lx_mem *m;
 
-    if (p->leader->nregions == LX_MAX_REGIONS || !commit(prot & PX_PROT_WRITE ? len / PAGE : 0))
+    if (p->leader->nregions == LX_MAX_REGIONS || !commit(len / PAGE)) /* backed: charged whatever its prot */
         return NULL;
     struct lx_region *r = &p->leader->regions[p->leader->nregions];
     *r = (struct lx_region){start, start + len, prot, NULL, 0, NULL};
     if (!(m = mem_new(len / PAGE))) {
-        committed -= writable(r);
+        committed -= len / PAGE;
         return NULL;
     }
     r->base = m;
@@ -245,7 +255,7 @@ struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len,
         flush(&o);
     }
     if (o.status < 0) {
-        committed -= writable(r);
+        committed -= len / PAGE;
         mem_put(m);
         return NULL;
     }
@@ -271,7 +281,8 @@ static int split(struct lx_proc *p, uint64_t va)
         memcpy(t->own, r->own + k, (n - k) * sizeof(*t->own));
         memset(r->own + k, 0, (n - k) * sizeof(*t->own));
     }
-    r->base->refs++;
+    if (r->base)
+        r->base->refs++;
     r->end = va;
     p->leader->nregions++;
     return 0;
@@ -281,7 +292,33 @@ int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
 {
     if (prot & PX_PROT_WRITE)
         prot &= ~PX_PROT_EXEC; /* W^X: a writable mapping is never executable here */
-    return lx_region_new(p, start, len, prot) ? 0 : -LX_ENOMEM;
+    if (p->leader->nregions == LX_MAX_REGIONS || !commit(prot & PX_PROT_WRITE ? len / PAGE : 0))
+        return -LX_ENOMEM;
+    p->leader->regions[p->leader->nregions++] = (struct lx_region){start, start + len, prot, NULL, 0, NULL};
+    return 0; /* demand-zero: nothing is mapped until it is touched */
+}
+
+/* A demand-zero page of r comes into being: zeroed, the process's own, mapped as r allows. */
+static int materialize(struct lx_proc *p, struct lx_region *r, uint64_t i)
+{
+    struct ops o = {p->leader->task, 0, 0, {{0}}};
+    struct lx_mem *n;
+
+    if (!r->own && !(r->own = calloc(npages(r), sizeof(*r->own))))
+        return -LX_ENOMEM;
+    if (!(n = page_new()))
+        return -LX_ENOMEM;
+    memset(n->alias, 0, PAGE);
+    if (r->prot) {
+        emit(&o, PX_MAP_OP_MAP, n, n->first, r->start + i * PAGE, 1, r->prot);
+        flush(&o);
+    }
+    if (o.status < 0) {
+        mem_put(n);
+        return o.status;
+    }
+    r->own[i] = n;
+    return 0;
 }
 
 int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len)
@@ -379,11 +416,17 @@ static int unshare(struct lx_proc *p, struct lx_region *r, uint64_t i)
 int lx_mem_fault(struct lx_proc *p, uint64_t addr, uint64_t access)
 {
     struct lx_region *r = region_at(p, addr);
+    uint64_t i = r ? (addr - r->start) / PAGE : 0;
 
-    /* Only a write to a present page of a writable region is copy-on-write; anything else is a signal. */
+    if (r && !page_mem(r, i)) { /* a demand-zero page's first touch, if the region allows the access */
+        bool allowed = r->prot && (!(access & PX_ACCESS_WRITE) || (r->prot & PX_PROT_WRITE)) &&
+                       (!(access & PX_ACCESS_EXEC) || (r->prot & PX_PROT_EXEC));
+        return !allowed ? 0 : materialize(p, r, i) < 0 ? -LX_ENOMEM : 1;
+    }
+    /* Otherwise only a write to a present page of a writable region is copy-on-write: the rest are signals. */
     if (!r || !(access & PX_ACCESS_WRITE) || !(access & PX_ACCESS_PRESENT) || !(r->prot & PX_PROT_WRITE))
         return 0;
-    return unshare(p, r, (addr - r->start) / PAGE) < 0 ? -LX_ENOMEM : 1;
+    return unshare(p, r, i) < 0 ? -LX_ENOMEM : 1;
 }
 
 int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
@@ -408,7 +451,8 @@ int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
                 if (n->own[i])
                     n->own[i]->refs++;
         }
-        n->base->refs++;
+        if (n->base)
+            n->base->refs++;
         committed += writable(n);
         c->leader->nregions++;
         if (!r->prot)
@@ -442,10 +486,21 @@ int lx_mem_zero(struct lx_proc *p, uint64_t start, uint64_t len)
             return -LX_ENOMEM;
         va = r->end;
     }
+    struct ops o = {p->leader->task, 0, 0, {{0}}};
     for (uint64_t va = start; va < start + len; va += PAGE) {
         struct lx_region *r = region_at(p, va);
         uint64_t i = (va - r->start) / PAGE;
-        if (page_mem(r, i)->refs > 1 && unshare(p, r, i) < 0)
+        struct lx_mem *m = page_mem(r, i);
+        if (!m)
+            continue; /* never touched: zero already */
+        if (!r->base) { /* demand-zero: the page goes, and comes back zeroed at the next touch */
+            emit(&o, PX_MAP_OP_UNMAP, NULL, 0, va, 1, 0);
+            flush(&o);
+            mem_put(m);
+            r->own[i] = NULL;
+            continue;
+        }
+        if (m->refs > 1 && unshare(p, r, i) < 0)
             return -LX_ENOMEM;
         memset(page_bytes(r, i), 0, PAGE);
     }
@@ -464,12 +519,15 @@ static int copy(struct lx_proc *p, uint64_t va, void *buf, uint64_t len, bool ou
             return -LX_EFAULT;
         for (; len && va < r->end;) {
             uint64_t i = (va - r->start) / PAGE, off = va % PAGE, n = PAGE - off < len ? PAGE - off : len;
-            if (out && page_mem(r, i)->refs > 1 && unshare(p, r, i) < 0)
+            struct lx_mem *m = page_mem(r, i);
+            if (out && (m ? m->refs > 1 && unshare(p, r, i) < 0 : materialize(p, r, i) < 0))
                 return -LX_EFAULT;
             if (out)
                 memcpy(page_bytes(r, i) + off, b, n);
-            else
+            else if (m)
                 memcpy(b, page_bytes(r, i) + off, n);
+            else
+                memset(b, 0, n); /* not touched yet: zero */
             va += n, b += n, len -= n;
         }
     }

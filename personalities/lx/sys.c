@@ -839,7 +839,11 @@ static int64_t sys_mremap(struct lx_proc *p, uint64_t old, uint64_t old_len, uin
         uint64_t k = o - done < sizeof(chunk) ? o - done : sizeof(chunk);
         if (lx_copy_in(p, chunk, old + done, k) < 0)
             memset(chunk, 0, k); /* a page the process could not read: it reads as zero there too */
-        lx_copy_out(p, at + done, chunk, k);
+        bool zero = true;
+        for (uint64_t i = 0; i < k && zero; i += 8)
+            zero = *(uint64_t *)(chunk + i) == 0;
+        if (!zero) /* the new pages are demand-zero: zeros need no copy (nor memory) */
+            lx_copy_out(p, at + done, chunk, k);
     }
     lx_unmap(p, old, o);
     return (int64_t)at;

@@ -498,6 +498,17 @@ static void test_batch_map(void)
     check(st == PX_OK && done == 512, "512 maps in one call (%llu done)", (unsigned long long)done);
     for (int i = 0; i < 512; i++)
         *(volatile uint64_t *)(uintptr_t)(MAP_VA + i * 4096ull) = 0xabc000 + i;
+    /* Those maps continue one another (the kernel keeps them as one record): cut one page out of the
+       middle and map another page of the frame there; its neighbours stay as they were. */
+    ops[0] = (struct px_map_op){PX_MAP_OP_UNMAP, 0, MAP_VA + 100 * 4096ull, 0, 1, 0, 0};
+    ops[1] = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA + 100 * 4096ull, 300, 1, PX_PROT_READ, 0};
+    st = px_map_batch(bi()->cap_task, ops, 2, &done);
+    check(st == PX_OK && *(volatile uint64_t *)(uintptr_t)(MAP_VA + 99 * 4096ull) == 0xabc000ull + 99 &&
+              *(volatile uint64_t *)(uintptr_t)(MAP_VA + 100 * 4096ull) == 0xabc000ull + 300 &&
+              *(volatile uint64_t *)(uintptr_t)(MAP_VA + 101 * 4096ull) == 0xabc000ull + 101,
+          "a page cut out of pages mapped one by one, another put in its place");
+    ops[0] = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA + 100 * 4096ull, 100, 1, PX_PROT_READ | PX_PROT_WRITE, 0};
+    px_map_batch(bi()->cap_task, ops, 1, &done);
     ops[0] = (struct px_map_op){PX_MAP_OP_MAP, f, MAP_VA2, 0, 512, PX_PROT_READ, 0};
     check(px_map_batch(bi()->cap_task, ops, 1, &done) == PX_OK,
           "the same frame again, as one 512-page range");

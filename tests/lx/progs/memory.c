@@ -43,5 +43,29 @@ int main(void)
     unsigned char *fixed = mmap((void *)0x70000000, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     printf("MAP_FIXED at its address %d\n", fixed == (void *)0x70000000);
     fixed[8191] = 1;
+
+    /* Anonymous memory is zero until written, wherever it is touched first; MADV_DONTNEED zeroes it. */
+    size_t sparse_len = 32u << 20;
+    unsigned char *sparse = mmap(NULL, sparse_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    sparse[sparse_len - 1] = 9;
+    sparse[12345678] = 8;
+    unsigned zeros = 0;
+    for (size_t i = 0; i < sparse_len; i += 1 << 20)
+        zeros += sparse[i] == 0;
+    printf("sparse 32 MiB: far ends written %d %d, untouched pages zero %u\n", sparse[sparse_len - 1], sparse[12345678], zeros);
+    memset(sparse + 4096, 0x5a, 8192);
+    int advised = madvise(sparse + 4096, 8192, MADV_DONTNEED);
+    printf("madvise DONTNEED %d; reads zero after %d %d; others kept %d\n", advised, sparse[4096] == 0,
+           sparse[4096 + 8191] == 0, sparse[12345678] == 8);
+    munmap(sparse, sparse_len);
+
+    /* A large reservation without access, then a part of it opened: only that part is usable. */
+    size_t reserve = 256u << 20;
+    unsigned char *res = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    printf("reserve 256 MiB PROT_NONE %d\n", res != MAP_FAILED);
+    printf("open 1 MiB of it %d\n", mprotect(res + (64u << 20), 1 << 20, PROT_READ | PROT_WRITE));
+    memset(res + (64u << 20), 3, 1 << 20);
+    printf("it holds what was written %d\n", res[(64u << 20) + 777] == 3);
+    munmap(res, reserve);
     return 0;
 }

@@ -38,6 +38,7 @@
 #define LX_ECHILD 10
 #define LX_ELOOP 40
 #define LX_ETIMEDOUT 110
+#define LX_ENODEV 19
 
 #define LX_O_WRONLY 01
 #define LX_O_RDWR 02

@@ -78,6 +78,7 @@ struct lx_region {
     struct lx_mem *base;   /* the region's pages are base's from base_page on... */
     uint64_t base_page;
     struct lx_mem **own;   /* ...but for those a write found shared: a page of its own (NULL: none yet) */
+    bool shared;           /* MAP_SHARED: fork shares it writable, no copy-on-write (always has a base) */
 };
 
 enum lx_fd_kind { FD_NONE, FD_CONSOLE, FD_FILE, FD_DIR, FD_NULL, FD_ZERO, FD_RANDOM, FD_PIPE_READ, FD_PIPE_WRITE };
@@ -193,6 +194,8 @@ uint64_t lx_proc_pages(const struct lx_proc *p); /* pages p's regions span */
 struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot); /* fresh zero pages */
 uint8_t *lx_region_bytes(const struct lx_region *r); /* a fresh region's pages, in lx */
 int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
+int lx_map_shared(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot); /* MAP_SHARED|MAP_ANONYMOUS */
+bool lx_region_shared(struct lx_proc *p, uint64_t va);
 int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len);
 int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
 bool lx_range_free(const struct lx_proc *p, uint64_t start, uint64_t len);

@@ -169,10 +169,10 @@ static bool shared(const struct lx_region *r)
     return false;
 }
 
-/* The protection r's pages get in the process: without write while any is shared. */
+/* The protection r's pages get in the process: without write while any is shared copy-on-write. */
 static unsigned hw_prot(const struct lx_region *r)
 {
-    return shared(r) ? r->prot & ~PX_PROT_WRITE : r->prot;
+    return !r->shared && shared(r) ? r->prot & ~PX_PROT_WRITE : r->prot;
 }
 
 /* Operations, sent in batches as they fill. */
@@ -243,7 +243,7 @@ struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len,
     if (p->leader->nregions == LX_MAX_REGIONS || !commit(len / PAGE)) /* backed: charged whatever its prot */
         return NULL;
     struct lx_region *r = &p->leader->regions[p->leader->nregions];
-    *r = (struct lx_region){start, start + len, prot, NULL, 0, NULL};
+    *r = (struct lx_region){start, start + len, prot, NULL, 0, NULL, false};
     if (!(m = mem_new(len / PAGE))) {
         committed -= len / PAGE;
         return NULL;
@@ -274,7 +274,7 @@ static int split(struct lx_proc *p, uint64_t va)
         return -LX_ENOMEM;
     uint64_t k = (va - r->start) / PAGE, n = npages(r);
     struct lx_region *t = &p->leader->regions[p->leader->nregions];
-    *t = (struct lx_region){va, r->end, r->prot, r->base, r->base_page + k, NULL};
+    *t = (struct lx_region){va, r->end, r->prot, r->base, r->base_page + k, NULL, r->shared};
     if (r->own) {
         if (!(t->own = malloc((n - k) * sizeof(*t->own))))
             return -LX_ENOMEM;
@@ -294,8 +294,27 @@ int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
         prot &= ~PX_PROT_EXEC; /* W^X: a writable mapping is never executable here */
     if (p->leader->nregions == LX_MAX_REGIONS || !commit(prot & PX_PROT_WRITE ? len / PAGE : 0))
         return -LX_ENOMEM;
-    p->leader->regions[p->leader->nregions++] = (struct lx_region){start, start + len, prot, NULL, 0, NULL};
+    p->leader->regions[p->leader->nregions++] = (struct lx_region){start, start + len, prot, NULL, 0, NULL, false};
     return 0; /* demand-zero: nothing is mapped until it is touched */
+}
+
+int lx_map_shared(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
+{
+    struct lx_region *r;
+
+    if (prot & PX_PROT_WRITE)
+        prot &= ~PX_PROT_EXEC;
+    if (!(r = lx_region_new(p, start, len, prot))) /* backed: every process that shares it sees one page */
+        return -LX_ENOMEM;
+    r->shared = true;
+    return 0;
+}
+
+bool lx_region_shared(struct lx_proc *p, uint64_t va)
+{
+    struct lx_region *r = region_at(p, va);
+
+    return r && r->shared;
 }
 
 /* A demand-zero page of r comes into being: zeroed, the process's own, mapped as r allows. */
@@ -423,8 +442,9 @@ int lx_mem_fault(struct lx_proc *p, uint64_t addr, uint64_t access)
                        (!(access & PX_ACCESS_EXEC) || (r->prot & PX_PROT_EXEC));
         return !allowed ? 0 : materialize(p, r, i) < 0 ? -LX_ENOMEM : 1;
     }
-    /* Otherwise only a write to a present page of a writable region is copy-on-write: the rest are signals. */
-    if (!r || !(access & PX_ACCESS_WRITE) || !(access & PX_ACCESS_PRESENT) || !(r->prot & PX_PROT_WRITE))
+    /* Otherwise only a write to a present page of a writable private region is copy-on-write: the rest
+       are signals. */
+    if (!r || r->shared || !(access & PX_ACCESS_WRITE) || !(access & PX_ACCESS_PRESENT) || !(r->prot & PX_PROT_WRITE))
         return 0;
     return unshare(p, r, i) < 0 ? -LX_ENOMEM : 1;
 }
@@ -457,6 +477,10 @@ int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
         c->leader->nregions++;
         if (!r->prot)
             continue;
+        if (r->shared) { /* both keep writing the same pages */
+            map_region(&child, n, r->prot);
+            continue;
+        }
         map_region(&child, n, r->prot & ~PX_PROT_WRITE);
         if (r->prot & PX_PROT_WRITE)
             emit(&self, PX_MAP_OP_PROTECT, NULL, 0, r->start, npages(r), r->prot & ~PX_PROT_WRITE);
@@ -491,8 +515,8 @@ int lx_mem_zero(struct lx_proc *p, uint64_t start, uint64_t len)
         struct lx_region *r = region_at(p, va);
         uint64_t i = (va - r->start) / PAGE;
         struct lx_mem *m = page_mem(r, i);
-        if (!m)
-            continue; /* never touched: zero already */
+        if (!m || r->shared)
+            continue; /* never touched: zero already; shared: its pages stay, as shmem's do */
         if (!r->base) { /* demand-zero: the page goes, and comes back zeroed at the next touch */
             emit(&o, PX_MAP_OP_UNMAP, NULL, 0, va, 1, 0);
             flush(&o);
@@ -520,7 +544,7 @@ static int copy(struct lx_proc *p, uint64_t va, void *buf, uint64_t len, bool ou
         for (; len && va < r->end;) {
             uint64_t i = (va - r->start) / PAGE, off = va % PAGE, n = PAGE - off < len ? PAGE - off : len;
             struct lx_mem *m = page_mem(r, i);
-            if (out && (m ? m->refs > 1 && unshare(p, r, i) < 0 : materialize(p, r, i) < 0))
+            if (out && (m ? !r->shared && m->refs > 1 && unshare(p, r, i) < 0 : materialize(p, r, i) < 0))
                 return -LX_EFAULT;
             if (out)
                 memcpy(page_bytes(r, i) + off, b, n);

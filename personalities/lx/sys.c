@@ -17,6 +17,7 @@
 #define AT_FDCWD_ (-100)
 #define AT_EMPTY_PATH_ 0x1000
 #define AT_SYMLINK_NOFOLLOW_ 0x100
+#define MAP_SHARED_ 0x01
 #define MAP_PRIVATE_ 0x02
 #define MAP_FIXED_ 0x10
 #define MAP_ANONYMOUS_ 0x20
@@ -397,15 +398,19 @@ static int64_t sys_mmap(struct lx_proc *p, struct px_regs *r)
     uint64_t len = (A1 + PX_PAGE_SIZE - 1) & ~(uint64_t)(PX_PAGE_SIZE - 1), addr = A0;
     int64_t e;
 
-    if (!len || !(r->r10 & MAP_PRIVATE_))
-        return -LX_EINVAL; /* shared mappings are for a later version */
+    bool shared = (r->r10 & 3) == MAP_SHARED_;
+    if (!len || (r->r10 & 3) == 0 || (r->r10 & 3) == 3)
+        return -LX_EINVAL; /* exactly one of MAP_SHARED and MAP_PRIVATE */
+    if (shared && !(r->r10 & MAP_ANONYMOUS_))
+        return -LX_ENODEV; /* a shared file mapping: the tmpfs keeps files in lx's heap, not in frames */
     if (!(r->r10 & MAP_FIXED_) || addr % PX_PAGE_SIZE) {
         p->leader->mmap_next -= len;
         addr = p->leader->mmap_next;
     } else {
         lx_unmap(p, addr, len);
     }
-    if ((e = lx_map_anon(p, addr, len, prot_of(A2) | PX_PROT_READ)) < 0)
+    if ((e = shared ? lx_map_shared(p, addr, len, prot_of(A2) | PX_PROT_READ)
+                    : lx_map_anon(p, addr, len, prot_of(A2) | PX_PROT_READ)) < 0)
         return e;
     if (!(r->r10 & MAP_ANONYMOUS_)) { /* a private file mapping: a copy of the file's bytes */
         struct lx_fd *f = fd_of(p, r->r8);
@@ -817,6 +822,8 @@ static int64_t sys_mremap(struct lx_proc *p, uint64_t old, uint64_t old_len, uin
         return -LX_EINVAL; /* MREMAP_FIXED and MREMAP_DONTUNMAP: not in this version */
     if (!o || lx_range_free(p, old, o))
         return -LX_EFAULT;
+    if (n > o && lx_region_shared(p, old))
+        return -LX_EINVAL; /* growing or moving a shared mapping: not in this version */
     if (n <= o) {
         if (n < o)
             lx_unmap(p, old + n, o - n);
@@ -1046,7 +1053,7 @@ static int futex_requeue(struct lx_proc *p, uint64_t uaddr, int n, uint64_t more
  * FUTEX_CLOCK_REALTIME, CLOCK_REALTIME) block until a WAKE of the same address in the same process, the
  * timeout or a signal; WAKE and WAKE_BITSET wake up to val waiters; REQUEUE and CMP_REQUEUE also move
  * waiters to another futex (musl's condition variables). A futex is per process: shared memory between
- * processes is not in this version, so FUTEX_PRIVATE_FLAG changes nothing.
+ * processes (MAP_SHARED) is not looked through, so FUTEX_PRIVATE_FLAG changes nothing.
  */
 static int64_t sys_futex(struct lx_proc *p, uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime,
                          uint64_t uaddr2, uint64_t val3, bool *handled)

@@ -188,6 +188,9 @@ unsigned lx_proc_count(void);
 uint64_t lx_pages_in_use(void); /* pages of memory the processes hold (a shared page once) */
 /* CPU time (ns) p's process has run in user space: its threads', as the kernel counts them. */
 uint64_t lx_proc_utime(const struct lx_proc *p);
+void lx_proc_ended_times(uint64_t *user, uint64_t *sys); /* of every process that has ended (ns) */
+#define LX_UNAME_RELEASE "6.1.0-proteus-lx"
+#define LX_UNAME_VERSION "#1 Proteus lx"
 uint64_t lx_proc_pages(const struct lx_proc *p); /* pages p's regions span */
 
 /* Memory of a process (mem.c). */

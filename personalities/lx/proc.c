@@ -477,11 +477,16 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
     return load(p, path, file, argv, envp, regs) < 0 ? 1 : 0;
 }
 
+static uint64_t ended_user, ended_system;
+
+void lx_proc_ended_times(uint64_t *user, uint64_t *sys) { *user = ended_user, *sys = ended_system; }
+
 void lx_proc_exit(struct lx_proc *p, int wait_status)
 {
     p = p->leader;
     only_thread(p);
     release(p);
+    ended_user += p->utime_ended, ended_system += p->stime;
     p->state = LX_ZOMBIE;
     lx_wake_pending = true;
     struct lx_proc *parent = lx_proc_find(p->ppid);

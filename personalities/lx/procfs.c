@@ -1,9 +1,10 @@
 /*
- * /proc, enough for ps and for programs that find themselves: /proc/self (a symlink to the caller's
- * pid), and for each process /proc/<pid>/{stat,status,cmdline,comm} and the symlink exe. Each lookup
- * makes a node with the file's text as it is now (a snapshot, as a read of a small /proc file gives on
- * Linux); the node belongs to whoever asked and is freed with lx_procfs_free. CPU times are not
- * measured in this version: they read as 0.
+ * /proc, enough for ps, top, free and uptime and for programs that find themselves: /proc/self (a
+ * symlink to the caller's pid), for each process /proc/<pid>/{stat,status,cmdline,comm} and the symlink
+ * exe, and the system's meminfo, stat, uptime and version. Each lookup makes a node with the file's text
+ * as it is now (a snapshot, as a read of a small /proc file gives on Linux); the node belongs to whoever
+ * asked and is freed with lx_procfs_free. What lx cannot know it does not make up: there is no page
+ * cache or swap (their lines read 0), and idle time is the time lx's processes have not used.
  */
 #include "lx.h"
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 enum { P_ROOT = 1, P_PID, P_FILE, P_LINK };
 static const char *const files[] = {"cmdline", "comm", "exe", "stat", "status"};
+static const char *const system_files[] = {"meminfo", "stat", "uptime", "version"};
 
 static struct lx_node *node(int kind, uint32_t mode, uint32_t ino, const char *text, size_t len)
 {
@@ -73,6 +75,54 @@ static struct lx_node *file(struct lx_proc *t, const char *name)
     return node(P_FILE, S_IFREG | 0444, (uint32_t)(0x70000000 + t->pid * 8 + 3), text, (size_t)n);
 }
 
+/* The CPU time (ns) every process has used, those that have ended included: user, then system. */
+static void cpu_totals(uint64_t *user, uint64_t *sys)
+{
+    lx_proc_ended_times(user, sys);
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *t = lx_proc_at(i);
+        if (t->state != LX_FREE && t->state != LX_ZOMBIE && t->leader == t)
+            *user += lx_proc_utime(t), *sys += t->stime;
+    }
+}
+
+static struct lx_node *system_file(const char *name)
+{
+    static char text[1024];
+    uint64_t now = libos_monotonic_ns(), user, sys, total = libos_bootinfo->memory_pages * 4,
+             free_kib = total - lx_pages_in_use() * 4;
+    int n = 0;
+
+    cpu_totals(&user, &sys);
+    uint64_t idle = now > user + sys ? now - user - sys : 0;
+    if (strcmp(name, "meminfo") == 0)
+        n = snprintf(text, sizeof(text),
+                     "MemTotal:       %8llu kB\nMemFree:        %8llu kB\nMemAvailable:   %8llu kB\n"
+                     "Buffers:               0 kB\nCached:                0 kB\nSwapCached:            0 kB\n"
+                     "SwapTotal:             0 kB\nSwapFree:              0 kB\nShmem:                 0 kB\n",
+                     (unsigned long long)total, (unsigned long long)free_kib, (unsigned long long)free_kib);
+    else if (strcmp(name, "stat") == 0) {
+        unsigned running = 0;
+        unsigned long long u = user / 10000000, s = sys / 10000000, i = idle / 10000000;
+        for (unsigned k = 0; k < LX_MAX_PROCS; k++)
+            running += lx_proc_at(k)->state == LX_RUNNING;
+        /* the total, then cpu0 (the same: one CPU); waiting in a blocked call is sleeping, not I/O wait */
+        n = snprintf(text, sizeof(text),
+                     "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\ncpu0 %llu 0 %llu %llu 0 0 0 0 0 0\n"
+                     "btime %llu\nprocs_running %u\nprocs_blocked 0\n",
+                     u, s, i, u, s, i, (unsigned long long)((libos_wallclock_ns() - (int64_t)now) / 1000000000), running);
+    } else if (strcmp(name, "uptime") == 0)
+        n = snprintf(text, sizeof(text), "%llu.%02llu %llu.%02llu\n", (unsigned long long)(now / 1000000000),
+                     (unsigned long long)(now / 10000000 % 100), (unsigned long long)(idle / 1000000000),
+                     (unsigned long long)(idle / 10000000 % 100));
+    else if (strcmp(name, "version") == 0)
+        n = snprintf(text, sizeof(text), "Linux version %s (lx, a Proteus personality) %s\n", LX_UNAME_RELEASE,
+                     LX_UNAME_VERSION);
+    else
+        return NULL;
+    return node(P_FILE, S_IFREG | 0444, (uint32_t)(0x6ff00000 + (unsigned char)name[0]), text, (size_t)n);
+}
+
 struct lx_node *lx_procfs_lookup(struct lx_proc *self, const char *path, bool follow, int *err)
 {
     char parts[3][32];
@@ -106,6 +156,10 @@ struct lx_node *lx_procfs_lookup(struct lx_proc *self, const char *path, bool fo
             return node(P_LINK, S_IFLNK | 0777, 0x70000001, pid, (size_t)snprintf(pid, sizeof(pid), "%d", self->leader->pid));
         snprintf(parts[1], sizeof(parts[1]), "%d", self->leader->pid);
     }
+    if (n == 2)
+        for (unsigned i = 0; i < sizeof(system_files) / sizeof(system_files[0]); i++)
+            if (strcmp(parts[1], system_files[i]) == 0)
+                return system_file(parts[1]);
     char *end;
     long pid = strtol(parts[1], &end, 10);
     struct lx_proc *t = *end || pid <= 0 ? NULL : lx_proc_find((int)pid);
@@ -139,7 +193,12 @@ bool lx_procfs_child(const struct lx_node *dir, unsigned idx, char *name, size_t
         *type = 10;
         return true;
     }
-    for (unsigned i = 0, seen = 1; i < LX_MAX_PROCS; i++) {
+    if (idx - 1 < sizeof(system_files) / sizeof(system_files[0])) {
+        snprintf(name, len, "%s", system_files[idx - 1]);
+        *type = 8;
+        return true;
+    }
+    for (unsigned i = 0, seen = 1 + sizeof(system_files) / sizeof(system_files[0]); i < LX_MAX_PROCS; i++) {
         struct lx_proc *t = lx_proc_at(i);
         if (t->state != LX_FREE && t->leader == t && seen++ == idx) {
             snprintf(name, len, "%d", t->pid);

@@ -440,7 +440,7 @@ static int64_t sys_brk(struct lx_proc *p, uint64_t want)
 
 static int64_t sys_uname(struct lx_proc *p, uint64_t buf)
 {
-    static const char fields[6][65] = {"Linux", "proteus", "6.1.0-proteus-lx", "#1 Proteus lx", "x86_64", "(none)"};
+    static const char fields[6][65] = {"Linux", "proteus", LX_UNAME_RELEASE, LX_UNAME_VERSION, "x86_64", "(none)"};
 
     return lx_copy_out(p, buf, fields, sizeof(fields)) < 0 ? -LX_EFAULT : 0;
 }

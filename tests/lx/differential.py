@@ -39,7 +39,9 @@ LX_ONLY = [
                   "malloc ran out: 1\nfork with no memory left fails: 1\nstill working\n"),
     (["sh", "shell/procfs.sh"],
      "PID   PPID  USER     COMMAND\n    1     0 root     sh\n    2     1 root     sleep\n"
-     "    3     1 root     ps\n/bin/busybox\n/bin/sh|shell/procfs.sh|\n(cut) R\n"),
+     "    3     1 root     ps\n/bin/busybox\n/bin/sh|shell/procfs.sh|\n(cut) R\n"
+     "Linux version 6.1.0-proteus-lx (lx, a Proteus personality) #1 Proteus lx\n1\ncpu  \n"
+     " total used free shared buff/cache available\nMem:\n5\n"),
 ]
 
 

@@ -5,3 +5,9 @@ wait
 readlink /proc/self/exe
 tr '\0' '|' < /proc/1/cmdline; echo
 cut -d ' ' -f 2,3 /proc/self/stat
+cat /proc/version
+grep -c '^MemTotal:' /proc/meminfo
+head -c 5 /proc/stat; echo
+free | head -n 1 | tr -s ' '
+top -b -n 1 | head -n 1 | cut -c 1-4
+ls /proc | grep -c -v '^[0-9]'

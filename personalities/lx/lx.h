@@ -238,6 +238,8 @@ int lx_sigreturn(struct lx_proc *p, struct px_regs *r);
 int64_t lx_sigaction(struct lx_proc *p, uint64_t sig, uint64_t uact, uint64_t uold, uint64_t size);
 int64_t lx_sigprocmask(struct lx_proc *p, uint64_t how, uint64_t uset, uint64_t uold, uint64_t size);
 int64_t lx_sigsuspend(struct lx_proc *p, uint64_t uset, uint64_t size);
+/* ppoll and pselect6: the signal mask the call runs with (as rt_sigsuspend swaps it); 0 or -LX_E*. */
+int64_t lx_sigmask_swap(struct lx_proc *p, uint64_t uset, uint64_t size);
 int64_t lx_sigaltstack(struct lx_proc *p, uint64_t uss, uint64_t uold, uint64_t rsp);
 void lx_signal_exec(struct lx_proc *p); /* handlers go back to SIG_DFL (SIG_IGN stays) */
 

@@ -36,7 +36,9 @@ static int finish(struct lx_proc *p, struct px_regs *r)
 static void interrupt(struct lx_proc *p, struct px_regs *r)
 {
     uint64_t nr = p->call.rax;
-    bool restartable = nr != 7 && nr != 271 && nr != 35 && nr != 230 && nr != 130 && nr != 202 && nr != 34;
+    /* poll, ppoll, select, pselect6, the sleeps, sigsuspend, futex and pause fail with EINTR (man 7 signal) */
+    bool restartable = nr != 7 && nr != 271 && nr != 23 && nr != 270 && nr != 35 && nr != 230 && nr != 130 &&
+                       nr != 202 && nr != 34;
 
     *r = p->call;
     if (restartable && lx_signal_restarts(p))
@@ -217,6 +219,11 @@ int main(void)
         } else if (kind == PX_EXC_FOREIGN_SYSCALL) {
             struct px_regs at_call = r;
             enum lx_outcome o = lx_syscall(p, &r, &status);
+            if (o == LX_BLOCK && lx_signal_deliverable(p)) { /* a signal is there already: no wait */
+                p->call = at_call;
+                interrupt(p, &r);
+                o = LX_RESUME;
+            }
             switch (o) {
             case LX_RESUME:
                 if ((d = finish(p, &r)) >= 0) {

@@ -286,6 +286,22 @@ int64_t lx_sigprocmask(struct lx_proc *p, uint64_t how, uint64_t uset, uint64_t 
     return 0;
 }
 
+int64_t lx_sigmask_swap(struct lx_proc *p, uint64_t uset, uint64_t size)
+{
+    uint64_t set;
+
+    if (!uset || p->state == LX_BLOCKED) /* none given, or done already (the call is being done again) */
+        return 0;
+    if (size != 8)
+        return -LX_EINVAL;
+    if (lx_copy_in(p, &set, uset, 8) < 0)
+        return -LX_EFAULT;
+    p->saved_blocked = p->blocked;
+    p->sigsuspended = true; /* the mask goes back as the call returns (finish), or at the handler's end */
+    p->blocked = set & ~UNBLOCKABLE;
+    return 0;
+}
+
 int64_t lx_sigsuspend(struct lx_proc *p, uint64_t uset, uint64_t size)
 {
     uint64_t set;

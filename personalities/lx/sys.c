@@ -1289,8 +1289,13 @@ static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
     case 35: return sys_nanosleep(p, 1, 0, A0);    /* nanosleep: CLOCK_MONOTONIC */
     case 230: return sys_nanosleep(p, A0, A1, A2); /* clock_nanosleep */
     case 7: return sys_poll(p, A0, A1, (int32_t)A2 < 0 ? -1 : (int64_t)(int32_t)A2 * 1000000);
-    case 23: case 270: {                           /* select (timeval), pselect6 (timespec) */
+    case 23: case 270: {                           /* select (timeval), pselect6 (timespec, a signal mask) */
         int64_t t[2];
+        uint64_t mask[2] = {0, 0}, e;              /* pselect6's sixth: {const sigset_t *, size} */
+        if (r->rax == 270 && r->r9 && lx_copy_in(p, mask, r->r9, sizeof(mask)) < 0)
+            return -LX_EFAULT;
+        if ((e = (uint64_t)lx_sigmask_swap(p, mask[0], mask[1])) != 0)
+            return (int64_t)e;
         if (!r->r8)
             return sys_select(p, A0, A1, A2, A3, -1);
         if (lx_copy_in(p, t, r->r8, sizeof(t)) < 0)
@@ -1300,8 +1305,10 @@ static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
             return -LX_EINVAL;
         return sys_select(p, A0, A1, A2, A3, t[0] * 1000000000 + t[1] * unit);
     }
-    case 271: {                                    /* ppoll (the signal mask is not swapped in this version) */
-        int64_t ts[2];
+    case 271: {                                    /* ppoll, with the signal mask it runs with */
+        int64_t ts[2], e;
+        if ((e = lx_sigmask_swap(p, A3, A4)) != 0)
+            return e;
         if (!A2)
             return sys_poll(p, A0, A1, -1);
         if (lx_copy_in(p, ts, A2, sizeof(ts)) < 0)

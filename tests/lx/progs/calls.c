@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t got_usr1;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    got_usr1 = 1;
+}
 
 static double cpu_seconds(clockid_t clock)
 {
@@ -108,6 +117,30 @@ int main(void)
     FD_SET(60, &bad);
     ret = select(61, &bad, NULL, NULL, &tv);
     printf("select on a closed fd: %d EBADF %d\n", ret, errno == EBADF);
+
+    /* ppoll and pselect run with the mask they are given: a blocked, pending signal it lets through ends
+       them with EINTR (its handler ran), and the old mask is back afterwards */
+    sigset_t usr1, none, now_mask;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigemptyset(&none);
+    signal(SIGUSR1, on_usr1);
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
+    for (int round = 0; round < 2; round++) {
+        got_usr1 = 0;
+        raise(SIGUSR1); /* pending: blocked */
+        struct pollfd pf = {p[0], POLLIN, 0};
+        struct timespec second = {1, 0};
+        FD_ZERO(&r);
+        FD_SET(p[0], &r);
+        errno = 0;
+        ret = round == 0 ? ppoll(&pf, 1, &second, &none) : pselect(p[0] + 1, &r, NULL, NULL, &second, &none);
+        int was_eintr = errno == EINTR;
+        sigprocmask(SIG_BLOCK, NULL, &now_mask);
+        printf("%s with a mask letting SIGUSR1 in: %d EINTR %d handler ran %d; blocked again after %d\n",
+               round == 0 ? "ppoll" : "pselect", ret, was_eintr, got_usr1, sigismember(&now_mask, SIGUSR1));
+    }
+    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
 
     /* RLIMIT_NOFILE: lowered, it bounds new descriptors; a soft limit above the hard one is refused */
     struct rlimit low = {8, 8}, bad_lim = {9, 8};

@@ -370,6 +370,23 @@ static void test_exceptions(void)
           "a running thread's goes on (its current turn counts)");
     px_obj_destroy(t.thread);
 
+    /* Suspended while its foreign system call's message waits in the queue, it takes the call again. */
+    uint32_t idle = new_endpoint();
+    check(libos_thread_create(foreign_thread, NULL, 20, idle, PX_THREAD_FOREIGN_ABI, &t) == PX_OK,
+          "a foreign-ABI thread whose handler endpoint nobody receives on");
+    libos_sleep_ns(2000000); /* it runs meanwhile, and its syscall's message waits on the endpoint */
+    struct px_regs at_suspend;
+    check(px_thread_suspend(t.thread) == PX_OK && px_thread_read_regs(t.thread, &at_suspend) == PX_OK &&
+              at_suspend.rax == 39,
+          "suspended with the call pending");
+    check(px_thread_set_handler(t.thread, h, PX_THREAD_FOREIGN_ABI) == PX_OK && px_thread_resume(t.thread) == PX_OK &&
+              take_exception(h, &m, &r, &kind) && kind == PX_EXC_FOREIGN_SYSCALL && r.rax == 39 &&
+              r.rip == at_suspend.rip + 2,
+          "resumed, it makes the same call from the same instruction");
+    m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+    px_reply(&m);
+    px_obj_destroy(t.thread);
+
     /* Its FPU state, read and written by the handler while the thread waits for the reply. */
     struct px_fpu_state f;
     uint64_t xmm0[2], mxcsr_mask = 0;

@@ -286,6 +286,9 @@ void ipc_exception(uint64_t kind, uint64_t code, uint64_t addr, uint64_t access)
 
 void ipc_cancel(struct thread *t)
 {
+    /* A foreign system call whose message nobody has received yet is taken again when t resumes. */
+    if (t->state == TS_BLOCKED_SEND && t->exc_pending && t->exc_kind == PX_EXC_FOREIGN_SYSCALL)
+        ctx_retake_syscall(&t->ctx);
     switch (t->state) {
     case TS_BLOCKED_SEND:
     case TS_BLOCKED_RECV:

@@ -37,6 +37,8 @@ static inline uint64_t *ctx_mr(struct arch_context *c, unsigned i)
 static inline uint64_t *ctx_info(struct arch_context *c) { return &c->frame.rsi; }
 static inline uint64_t *ctx_badge(struct arch_context *c) { return &c->frame.rdi; }
 static inline uint64_t ctx_pc(const struct arch_context *c) { return c->frame.rip; }
+/* Back onto the system call instruction just taken (syscall: 2 bytes), to take it again. */
+static inline void ctx_retake_syscall(struct arch_context *c) { c->frame.rip -= 2; }
 static inline uint64_t ctx_syscall_nr(const struct arch_context *c) { return c->frame.rax; }
 
 void ctx_init_user(struct arch_context *c);

@@ -57,6 +57,9 @@
 #define LX_SIGINT 2
 #define LX_SIGQUIT 3
 #define LX_SIGKILL 9
+#define LX_SIGCONT 18
+#define LX_SIGSTOP 19
+#define LX_SIGTSTP 20
 #define LX_SIGPIPE 13
 #define LX_SIGCHLD 17
 #define LX_NSIG 64

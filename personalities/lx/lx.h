@@ -117,9 +117,10 @@ struct lx_sigaction {
 
 /*
  * A leader whose thread ended while other threads of its process run on (LX_ENDED): it stays, as the
- * holder of what they share, until the last ends.
+ * holder of what they share, until the last ends. A thread of a stopped process (SIGSTOP, Ctrl-Z) is
+ * LX_STOPPED, its registers in `call`, unless it was blocked in a call (it stays LX_BLOCKED, not retried).
  */
-enum lx_state { LX_FREE, LX_RUNNING, LX_BLOCKED, LX_ZOMBIE, LX_ENDED };
+enum lx_state { LX_FREE, LX_RUNNING, LX_BLOCKED, LX_ZOMBIE, LX_ENDED, LX_STOPPED };
 
 /*
  * A thread (a task, in Linux's words): a Proteus thread whose exceptions reach lx badged with its id.
@@ -162,6 +163,9 @@ struct lx_proc {
     size_t cmdline_len;
     struct lx_sigaction act[LX_NSIG + 1];
     uint64_t rlim[LX_RLIMITS][2]; /* getrlimit/setrlimit: soft and hard (RLIMIT_NOFILE is enforced) */
+    bool stopped;          /* job control: stopped by stop_sig until a SIGCONT */
+    int stop_sig;
+    bool stop_report, cont_report; /* a stop or a continue its parent's wait has not been told of */
     uint64_t utime_ended;  /* CPU time (ns) of its threads that have ended */
     uint64_t stime;        /* lx's time on its system calls and faults (ns): its "system" time */
     uint64_t cutime, cstime; /* the same, of its reaped children (and theirs) */
@@ -182,6 +186,11 @@ bool lx_thread_exit(struct lx_proc *t, int code);
 /* Wake up to n threads of p's process waiting on the futex at uaddr (with a bit of bits); how many. */
 int lx_futex_wake(struct lx_proc *p, uint64_t uaddr, int n, uint32_t bits);
 void lx_proc_reap(struct lx_proc *p);
+/* Job control: p's process stops (every thread: the one lx is serving, lx_current, as it is answered)
+ * or continues; its parent gets SIGCHLD (unless SA_NOCLDSTOP) and its wait can tell. */
+void lx_proc_stop(struct lx_proc *p, int sig);
+bool lx_proc_continue(struct lx_proc *p); /* true if a signal pending for it ended it instead */
+extern struct lx_proc *lx_current; /* the thread whose message lx is serving, if any */
 struct lx_proc *lx_proc_find(int pid);
 struct lx_proc *lx_proc_at(unsigned i); /* the i-th slot, for walks over every process */
 unsigned lx_proc_count(void);

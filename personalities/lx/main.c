@@ -61,7 +61,7 @@ static void wake_blocked(void)
         lx_wake_pending = false;
         for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
             struct lx_proc *p = lx_proc_at(i);
-            if (p->state != LX_BLOCKED)
+            if (p->state != LX_BLOCKED || p->leader->stopped)
                 continue;
             struct px_regs r = p->call;
             enum lx_outcome o = lx_syscall(p, &r, &status);
@@ -79,6 +79,8 @@ static void wake_blocked(void)
                 p->futex = 0, p->futex_woken = false;
                 if ((d = finish(p, &r)) < 0)
                     lx_proc_exit(p, -d);
+                else if (p->leader->stopped) /* stopped meanwhile (its call's signal did it): it waits */
+                    p->call = r, p->state = LX_STOPPED;
                 else if (px_thread_write_regs(p->thread, &r) != PX_OK || px_thread_resume(p->thread) != PX_OK)
                     lx_proc_exit(p, LX_SIGKILL);
                 break;
@@ -212,6 +214,13 @@ int main(void)
         uint64_t kind = PX_MSGINFO_LABEL(m.info) - PX_LABEL_EXCEPTION;
         struct px_regs r = regs_of(&m);
         bool replied = false;
+        lx_current = p;
+        if (p && p->state == LX_RUNNING && p->leader->stopped) { /* its process is stopped: it waits */
+            if (kind == PX_EXC_FOREIGN_SYSCALL)
+                r.rip -= 2; /* the call is made when it continues */
+            p->call = r;
+            p->state = LX_STOPPED;
+        }
         if (!p || p->state != LX_RUNNING) {
             m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
             px_reply(&m);
@@ -269,13 +278,20 @@ int main(void)
                 lx_proc_exit(p, sig);
             }
         }
+        if (!replied && p->state == LX_RUNNING && p->leader->stopped) { /* stopped while served: parked */
+            p->call = r;
+            p->state = LX_STOPPED;
+            m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+        }
         if (!replied && p->state == LX_RUNNING && !lx_wake_pending) {
+            lx_current = NULL;
             px_reply_recv(lx_endpoint, &m); /* the fast path: nothing another process waits for changed */
             continue;
         }
         if (!replied)
             px_reply(&m);
 done:
+        lx_current = NULL;
         wake_blocked();
         struct lx_proc *f = lx_proc_find(first_pid);
         if (!f || f->state == LX_ZOMBIE) {

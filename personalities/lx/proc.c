@@ -498,6 +498,61 @@ void lx_proc_exit(struct lx_proc *p, int wait_status)
             procs[i].ppid = 1; /* orphans go to the first process, as to init */
 }
 
+struct lx_proc *lx_current;
+
+#define SA_NOCLDSTOP 1
+
+static void tell_parent(struct lx_proc *l)
+{
+    struct lx_proc *parent = lx_proc_find(l->ppid);
+
+    if (parent && !(parent->leader->act[LX_SIGCHLD].flags & SA_NOCLDSTOP))
+        lx_signal_send(parent, LX_SIGCHLD);
+    lx_wake_pending = true;
+}
+
+void lx_proc_stop(struct lx_proc *p, int sig)
+{
+    struct lx_proc *l = p->leader;
+
+    if (l->stopped || l->state == LX_ZOMBIE)
+        return;
+    l->stopped = true, l->stop_sig = sig, l->stop_report = true, l->cont_report = false;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *t = &procs[i];
+        /* A thread in user space (or with a call not yet received: the kernel puts it back onto the
+           syscall instruction) is suspended where it is; lx_current is parked as it is answered. */
+        if (t->leader == l && t->state == LX_RUNNING && t != lx_current && px_thread_suspend(t->thread) == PX_OK &&
+            px_thread_read_regs(t->thread, &t->call) == PX_OK)
+            t->state = LX_STOPPED;
+    }
+    tell_parent(l);
+}
+
+bool lx_proc_continue(struct lx_proc *p)
+{
+    struct lx_proc *l = p->leader;
+    int d;
+
+    if (!l->stopped)
+        return false;
+    l->stopped = false, l->stop_report = false, l->cont_report = true;
+    tell_parent(l);
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *t = &procs[i];
+        if (t->leader != l || t->state != LX_STOPPED)
+            continue;
+        t->state = LX_RUNNING;
+        if ((d = lx_signal_deliver(t, &t->call, 0, 0)) < 0) { /* a pending signal (SIGCONT's handler) */
+            lx_proc_exit(t, -d);
+            return true;
+        }
+        px_thread_write_regs(t->thread, &t->call);
+        px_thread_resume(t->thread);
+    }
+    return false;
+}
+
 void lx_proc_reap(struct lx_proc *p)
 {
     struct lx_proc *parent = lx_proc_find(p->ppid);

@@ -43,7 +43,7 @@ static struct lx_node *file(struct lx_proc *t, const char *name)
 {
     static char text[1024];
     int n = 0;
-    char state = t->state == LX_ZOMBIE ? 'Z' : t->state == LX_BLOCKED ? 'S' : 'R';
+    char state = t->state == LX_ZOMBIE ? 'Z' : t->leader->stopped ? 'T' : t->state == LX_BLOCKED ? 'S' : 'R';
     uint64_t pages = lx_proc_pages(t);
     unsigned threads = 0;
 

@@ -18,7 +18,7 @@
 #define SIG_DFL 0
 #define SIG_IGN 1
 #define BIT(sig) (1ull << ((sig) - 1))
-#define UNBLOCKABLE (BIT(LX_SIGKILL) | BIT(19))
+#define UNBLOCKABLE (BIT(LX_SIGKILL) | BIT(LX_SIGSTOP))
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
 #define SS_AUTODISARM (1u << 31)
@@ -60,11 +60,14 @@ _Static_assert(sizeof(struct siginfo) == 128, "siginfo_t on x86_64 Linux");
 /* The FPU state a handler starts with: FCW 0x37f, MXCSR 0x1f80, the rest clear (FXSAVE layout). */
 static const struct px_fpu_state fpu_init = {{[0] = 0x7f, [1] = 0x03, [24] = 0x80, [25] = 0x1f}};
 
-/* What a signal does with SIG_DFL: true for those ignored (job-control stops are ignored too: no stops yet). */
+/* What a signal does with SIG_DFL: true for those ignored (SIGCONT's continuing is done as it is sent). */
 static bool ignored_by_default(int sig)
 {
-    return sig == LX_SIGCHLD || sig == 18 || sig == 23 || sig == 28 || (sig >= 19 && sig <= 22);
+    return sig == LX_SIGCHLD || sig == LX_SIGCONT || sig == 23 || sig == 28;
 }
+
+/* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: with SIG_DFL, they stop the process. */
+static bool stops(int sig) { return sig >= LX_SIGSTOP && sig <= 22; }
 
 static bool discarded(const struct lx_proc *p, int sig)
 {
@@ -75,18 +78,52 @@ static bool discarded(const struct lx_proc *p, int sig)
 
 bool lx_signal_kills(const struct lx_proc *t, int sig)
 {
-    return sig == LX_SIGKILL || (!discarded(t, sig) && t->leader->act[sig].handler == SIG_DFL && !(t->blocked & BIT(sig)));
+    return sig == LX_SIGKILL || (!discarded(t, sig) && !stops(sig) && t->leader->act[sig].handler == SIG_DFL &&
+                                 !(t->blocked & BIT(sig)));
 }
 
-static bool live(const struct lx_proc *t) { return t->state == LX_RUNNING || t->state == LX_BLOCKED; }
+/* Is p's process group orphaned: no member's parent in another group of the same session? */
+static bool orphaned(const struct lx_proc *p)
+{
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *q = lx_proc_at(i), *parent;
+        if (q->state == LX_FREE || q->state == LX_ZOMBIE || q->leader != q || q->pgid != p->pgid)
+            continue;
+        if ((parent = lx_proc_find(q->ppid)) && parent->leader->pgid != p->pgid && parent->leader->sid == q->sid)
+            return false;
+    }
+    return true;
+}
+
+static bool live(const struct lx_proc *t)
+{
+    return t->state == LX_RUNNING || t->state == LX_BLOCKED || t->state == LX_STOPPED;
+}
 
 bool lx_signal_send_thread(struct lx_proc *t, int sig)
 {
-    if (!live(t) || sig < 1 || sig > LX_NSIG || discarded(t, sig))
+    if (!live(t) || sig < 1 || sig > LX_NSIG)
+        return false;
+    if (sig == LX_SIGCONT || stops(sig)) /* each cancels the other's pending instances, in every thread */
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+            if (lx_proc_at(i)->leader == t->leader)
+                lx_proc_at(i)->pending &= sig == LX_SIGCONT ? ~(BIT(19) | BIT(20) | BIT(21) | BIT(22)) : ~BIT(LX_SIGCONT);
+    if (sig == LX_SIGCONT) { /* whatever its action the process continues; a handler runs as it does */
+        if (!discarded(t, sig))
+            t->pending |= BIT(sig);
+        lx_wake_pending = true;
+        return lx_proc_continue(t);
+    }
+    if (discarded(t, sig))
         return false;
     if (lx_signal_kills(t, sig)) {
         lx_proc_exit(t, sig); /* the default action: the process ends */
         return true;
+    }
+    if (stops(sig) && t->leader->act[sig].handler == SIG_DFL && (sig == LX_SIGSTOP || !(t->blocked & BIT(sig)))) {
+        if (sig == LX_SIGSTOP || !orphaned(t->leader))
+            lx_proc_stop(t, sig);
+        return false; /* SIGTSTP, SIGTTIN, SIGTTOU to an orphaned group: discarded (nobody could continue it) */
     }
     t->pending |= BIT(sig);
     lx_wake_pending = true;
@@ -152,6 +189,11 @@ int lx_signal_deliver(struct lx_proc *p, struct px_regs *r, int fault_sig, uint6
     struct lx_sigaction *a = &p->leader->act[sig];
     if (a->handler == SIG_IGN && !fault_sig)
         return 0;
+    if (stops(sig) && a->handler == SIG_DFL && !fault_sig) { /* a stop that was blocked, now let through */
+        if (!orphaned(p->leader))
+            lx_proc_stop(p, sig);
+        return 0;
+    }
     if (a->handler == SIG_DFL || a->handler == SIG_IGN || (fault_sig && (p->blocked & BIT(sig))))
         return discarded(p, sig) && !fault_sig ? 0 : -sig; /* the process ends with sig */
     if (!(a->flags & SA_RESTORER))

@@ -1497,6 +1497,15 @@ static int64_t sys_wait4(struct lx_proc *p, int64_t pid, uint64_t ustatus, uint6
         if (c->state == LX_FREE || c->leader != c || c->ppid != p->leader->pid || (pid > 0 && c->pid != pid))
             continue; /* pid 0 and < -1 name process groups: each process is its own group, so any child */
         any = true;
+        int32_t told = (options & 2) && c->stop_report ? c->stop_sig << 8 | 0x7f /* WUNTRACED: stopped */
+                       : (options & 8) && c->cont_report ? 0xffff                 /* WCONTINUED */
+                                                         : -1;
+        if (told >= 0 && c->state != LX_ZOMBIE) {
+            if (ustatus && lx_copy_out(p, ustatus, &told, 4) < 0)
+                return -LX_EFAULT;
+            c->stop_report = c->cont_report = false;
+            return c->pid;
+        }
         if (c->state != LX_ZOMBIE)
             continue;
         if ((ustatus && lx_copy_out(p, ustatus, &c->wait_status, 4) < 0) ||
@@ -1516,7 +1525,8 @@ static int64_t sys_waitid(struct lx_proc *p, uint64_t idtype, uint64_t id, uint6
 {
     bool any = false;
 
-    if (idtype > 2 || !(options & 4 /* WEXITED */) || (options & ~(uint64_t)(LX_WNOHANG | 4 | 2 | 8 | 0x1000000 | 0x40000000)))
+    if (idtype > 2 || !(options & (4 | 2 | 8)) /* WEXITED, WSTOPPED, WCONTINUED: one at least */ ||
+        (options & ~(uint64_t)(LX_WNOHANG | 4 | 2 | 8 | 0x1000000 | 0x40000000)))
         return -LX_EINVAL;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
         struct lx_proc *c = lx_proc_at(i);
@@ -1524,7 +1534,16 @@ static int64_t sys_waitid(struct lx_proc *p, uint64_t idtype, uint64_t id, uint6
             (idtype == 2 && c->leader->pgid != (int)(int32_t)id))
             continue;
         any = true;
-        if (c->state != LX_ZOMBIE)
+        bool stop = (options & 2) && c->stop_report, cont = (options & 8) && c->cont_report;
+        if (c->state != LX_ZOMBIE && (stop || cont)) { /* WSTOPPED, WCONTINUED */
+            int32_t info[32] = {LX_SIGCHLD, 0, stop ? 5 : 6, 0, c->pid, 0, stop ? c->stop_sig : LX_SIGCONT};
+            if (uinfo && lx_copy_out(p, uinfo, info, sizeof(info)) < 0)
+                return -LX_EFAULT;
+            if (!(options & 0x1000000))
+                c->stop_report = c->cont_report = false;
+            return 0;
+        }
+        if (c->state != LX_ZOMBIE || !(options & 4))
             continue;
         int32_t info[32] = {0};
         bool killed = (c->leader->wait_status & 0x7f) != 0;

@@ -1,10 +1,12 @@
 /*
  * The console as a Linux terminal. The console server hands lx raw bytes and echoes nothing, so lx keeps
  * the termios state and is the line discipline. Input is taken as it arrives (a thread of lx's signals
- * its notification, main.c calls lx_tty_input): Ctrl-C and Ctrl-\ send SIGINT and SIGQUIT to the
- * foreground process group (ISIG); in canonical mode (ICANON) a line is edited with erase and kill,
- * echoed when ECHO is set, and becomes readable at its end; otherwise bytes are readable as they come (a
- * shell's line editor does its own echo). A read of the console with nothing to read blocks like a pipe's.
+ * its notification, main.c calls lx_tty_input): Ctrl-C, Ctrl-\ and Ctrl-Z send SIGINT, SIGQUIT and
+ * SIGTSTP to the foreground process group at once (ISIG). Other bytes wait until a program reads or
+ * polls the console and are cooked then, in the mode it has set (cook_typed): in canonical mode
+ * (ICANON) a line is edited with erase and kill, echoed when ECHO is set, and becomes readable at its
+ * end; otherwise bytes are readable as they come (a shell's line editor does its own echo). A read with
+ * nothing to read blocks like a pipe's.
  */
 #include "lx.h"
 #include <string.h>
@@ -29,6 +31,7 @@
 #define VERASE 2
 #define VKILL 3
 #define VEOF 4
+#define VSUSP 10
 
 struct termios {
     uint32_t iflag, oflag, cflag, lflag;
@@ -132,12 +135,12 @@ void lx_tty_input(void)
     while ((n = libos_console_read_nowait(buf, sizeof(buf))))
         for (size_t i = 0; i < n; i++) {
             uint8_t c = buf[i];
-            if ((tio.lflag & ISIG) && (c == tio.cc[VINTR] || c == tio.cc[VQUIT])) { /* at once */
+            if ((tio.lflag & ISIG) && (c == tio.cc[VINTR] || c == tio.cc[VQUIT] || c == tio.cc[VSUSP])) { /* at once */
                 if (tio.lflag & ECHOCTL)
                     echo((uint8_t[]){'^', (uint8_t)(c + '@')}, 2);
                 if (!(tio.lflag & NOFLSH))
                     typed_len = line_len = queue_len = 0;
-                signal_foreground(c == tio.cc[VINTR] ? LX_SIGINT : LX_SIGQUIT);
+                signal_foreground(c == tio.cc[VINTR] ? LX_SIGINT : c == tio.cc[VQUIT] ? LX_SIGQUIT : LX_SIGTSTP);
             } else if (typed_len < sizeof(typed)) {
                 typed[typed_len++] = c;
             }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """lx's console as a terminal: text typed on the serial console once the system is up reaches programs
 through lx's line discipline (canonical mode, erase, end of file), busybox sh runs interactively (it
-sees a terminal), and Ctrl-C sends SIGINT to the foreground process group. Prints TAP.
+sees a terminal), Ctrl-C sends SIGINT to the foreground process group and Ctrl-Z stops it. Prints TAP.
 
 Usage: terminal.py --lx LX.PY --kernel ELF --image DTB
 """
@@ -22,6 +22,9 @@ CASES = [
      [("ready", r"\x03")]),
     ("Ctrl-C ends an interactive sh's foreground job, not the sh", r"sh -c 'echo ready; exec sleep 100'\n",
      ["/bin/sh"], "after 130", 0, [("ready", r"\x03"), ("^C", r"echo after $?\nexit\n")]),
+    ("Ctrl-Z stops the foreground job, fg continues it, Ctrl-C ends it", r"sh -c 'echo ready; exec sleep 100'\n",
+     ["/bin/sh"], "after 130", 0,
+     [("ready", r"\x1a"), ("Stopped", r"fg\n"), ('sh -c "echo', r"\x03"), ("^C", r"echo after $?; exit\n")]),
 ]
 
 

@@ -8,7 +8,8 @@
  *
  * Anonymous memory (mmap, brk) is demand-zero: its region has no run (base NULL), and each page comes
  * into being, zeroed, at the process's first touch (a fault) or lx's first write to it; until then it
- * reads as zero. A region made with its bytes (a program's segments, the stack) has a run from the start.
+ * reads as zero. A region made with its bytes (a program's segments, the stack) has a run from the start,
+ * and so has MAP_SHARED memory (`shared`), which fork shares writable, with no copy-on-write.
  *
  * Single pages come from a pool of chunks (frames of up to 256 pages that lx keeps while any page of
  * them is in use), so a copy costs a bit in a bitmap rather than a frame object and a cap slot.

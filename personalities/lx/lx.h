@@ -146,7 +146,10 @@ struct lx_proc {
     uint64_t ss_sp, ss_size;   /* the alternate signal stack (sigaltstack); size 0: none */
     bool ss_autodisarm;
     uint64_t thread_stime;     /* lx's time on this thread's system calls (ns) */
+    int vfork_child;           /* the vfork child this thread waits for in clone (0: none) */
+    bool new_thread;           /* execve gave it a thread of its own (it was a vfork child's) */
     /* ---- the process's: in the leader ---- */
+    struct lx_proc *mm;   /* whose memory and task it runs in: itself, or (vfork) its parent's until execve */
     int ppid, pgid, sid;
     int wait_status;      /* a zombie's, as wait4 reports it */
     uint32_t task;
@@ -173,7 +176,8 @@ struct lx_proc {
 
 struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err);
 /* A copy of p (memory, descriptors, directory) whose thread starts from regs; NULL with *err set. */
-struct lx_proc *lx_proc_fork(struct lx_proc *p, const struct px_regs *regs, int *err);
+/* share_memory (vfork): the child runs in p's memory and task until it execs or ends. */
+struct lx_proc *lx_proc_fork(struct lx_proc *p, const struct px_regs *regs, bool share_memory, int *err);
 /* Replace p's program with the file at path; on success *regs is the new program's first state. */
 int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *const envp[], struct px_regs *regs);
 /* End p's process with a wait status: its threads, task, memory and descriptors go; its leader stays a
@@ -260,7 +264,8 @@ int64_t lx_tty_read(uint8_t *buf, size_t len, bool nonblock);
 int64_t lx_tty_ioctl(struct lx_proc *p, uint64_t cmd, uint64_t arg);
 
 /* ---- system calls (sys.c) ---- */
-enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK, LX_THREAD_EXIT };
+/* LX_DETACHED: the calling thread is gone (a vfork child's execve started the program in a new one). */
+enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK, LX_THREAD_EXIT, LX_DETACHED };
 /* Do the system call in r (number in rax); the result goes into r->rax. */
 enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_status);
 void lx_unimplemented_report(void);

@@ -65,12 +65,12 @@ static void wake_blocked(void)
                 continue;
             struct px_regs r = p->call;
             enum lx_outcome o = lx_syscall(p, &r, &status);
-            if (o == LX_BLOCK && lx_signal_deliverable(p)) {
+            if (o == LX_BLOCK && lx_signal_deliverable(p) && !p->vfork_child) { /* vfork's wait: not */
                 interrupt(p, &r);
                 o = LX_RESUME;
             }
             switch (o) {
-            case LX_BLOCK: break;
+            case LX_BLOCK: case LX_DETACHED: break; /* (a call done again never execs) */
             case LX_EXIT: lx_proc_exit(p, status); break;
             case LX_THREAD_EXIT: lx_thread_exit(p, status); break;
             case LX_RESUME:
@@ -228,7 +228,7 @@ int main(void)
         } else if (kind == PX_EXC_FOREIGN_SYSCALL) {
             struct px_regs at_call = r;
             enum lx_outcome o = lx_syscall(p, &r, &status);
-            if (o == LX_BLOCK && lx_signal_deliverable(p)) { /* a signal is there already: no wait */
+            if (o == LX_BLOCK && lx_signal_deliverable(p) && !p->vfork_child) { /* a signal is there: no wait */
                 p->call = at_call;
                 interrupt(p, &r);
                 o = LX_RESUME;
@@ -248,6 +248,9 @@ int main(void)
                 p->call = at_call;
                 p->state = LX_BLOCKED;
                 m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
+                break;
+            case LX_DETACHED: /* its thread is gone: nothing to answer */
+                replied = true;
                 break;
             case LX_EXIT:
             case LX_THREAD_EXIT:

@@ -68,8 +68,8 @@ uint64_t lx_proc_pages(const struct lx_proc *p)
 {
     uint64_t pages = 0;
 
-    for (unsigned j = 0; j < p->leader->nregions; j++)
-        pages += (p->leader->regions[j].end - p->leader->regions[j].start) / PAGE;
+    for (unsigned j = 0; j < p->leader->mm->nregions; j++)
+        pages += (p->leader->mm->regions[j].end - p->leader->mm->regions[j].start) / PAGE;
     return pages;
 }
 
@@ -223,16 +223,16 @@ static void drop_region(struct lx_region *r)
 
 static struct lx_region *region_at(struct lx_proc *p, uint64_t va)
 {
-    for (unsigned i = 0; i < p->leader->nregions; i++)
-        if (va >= p->leader->regions[i].start && va < p->leader->regions[i].end)
-            return &p->leader->regions[i];
+    for (unsigned i = 0; i < p->leader->mm->nregions; i++)
+        if (va >= p->leader->mm->regions[i].start && va < p->leader->mm->regions[i].end)
+            return &p->leader->mm->regions[i];
     return NULL;
 }
 
 bool lx_range_free(const struct lx_proc *p, uint64_t start, uint64_t len)
 {
-    for (unsigned i = 0; i < p->leader->nregions; i++)
-        if (start < p->leader->regions[i].end && p->leader->regions[i].start < start + len)
+    for (unsigned i = 0; i < p->leader->mm->nregions; i++)
+        if (start < p->leader->mm->regions[i].end && p->leader->mm->regions[i].start < start + len)
             return false;
     return true;
 }
@@ -241,16 +241,16 @@ struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len,
 {
     struct lx_mem *m;
 
-    if (p->leader->nregions == LX_MAX_REGIONS || !commit(len / PAGE)) /* backed: charged whatever its prot */
+    if (p->leader->mm->nregions == LX_MAX_REGIONS || !commit(len / PAGE)) /* backed: charged whatever its prot */
         return NULL;
-    struct lx_region *r = &p->leader->regions[p->leader->nregions];
+    struct lx_region *r = &p->leader->mm->regions[p->leader->mm->nregions];
     *r = (struct lx_region){start, start + len, prot, NULL, 0, NULL, false};
     if (!(m = mem_new(len / PAGE))) {
         committed -= len / PAGE;
         return NULL;
     }
     r->base = m;
-    struct ops o = {p->leader->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
     if (prot) {
         map_region(&o, r, prot);
         flush(&o);
@@ -260,7 +260,7 @@ struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len,
         mem_put(m);
         return NULL;
     }
-    p->leader->nregions++;
+    p->leader->mm->nregions++;
     return r;
 }
 
@@ -271,10 +271,10 @@ static int split(struct lx_proc *p, uint64_t va)
 
     if (!r || r->start == va)
         return 0;
-    if (p->leader->nregions == LX_MAX_REGIONS)
+    if (p->leader->mm->nregions == LX_MAX_REGIONS)
         return -LX_ENOMEM;
     uint64_t k = (va - r->start) / PAGE, n = npages(r);
-    struct lx_region *t = &p->leader->regions[p->leader->nregions];
+    struct lx_region *t = &p->leader->mm->regions[p->leader->mm->nregions];
     *t = (struct lx_region){va, r->end, r->prot, r->base, r->base_page + k, NULL, r->shared};
     if (r->own) {
         if (!(t->own = malloc((n - k) * sizeof(*t->own))))
@@ -285,7 +285,7 @@ static int split(struct lx_proc *p, uint64_t va)
     if (r->base)
         r->base->refs++;
     r->end = va;
-    p->leader->nregions++;
+    p->leader->mm->nregions++;
     return 0;
 }
 
@@ -293,9 +293,9 @@ int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
 {
     if (prot & PX_PROT_WRITE)
         prot &= ~PX_PROT_EXEC; /* W^X: a writable mapping is never executable here */
-    if (p->leader->nregions == LX_MAX_REGIONS || !commit(prot & PX_PROT_WRITE ? len / PAGE : 0))
+    if (p->leader->mm->nregions == LX_MAX_REGIONS || !commit(prot & PX_PROT_WRITE ? len / PAGE : 0))
         return -LX_ENOMEM;
-    p->leader->regions[p->leader->nregions++] = (struct lx_region){start, start + len, prot, NULL, 0, NULL, false};
+    p->leader->mm->regions[p->leader->mm->nregions++] = (struct lx_region){start, start + len, prot, NULL, 0, NULL, false};
     return 0; /* demand-zero: nothing is mapped until it is touched */
 }
 
@@ -321,7 +321,7 @@ bool lx_region_shared(struct lx_proc *p, uint64_t va)
 /* A demand-zero page of r comes into being: zeroed, the process's own, mapped as r allows. */
 static int materialize(struct lx_proc *p, struct lx_region *r, uint64_t i)
 {
-    struct ops o = {p->leader->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
     struct lx_mem *n;
 
     if (!r->own && !(r->own = calloc(npages(r), sizeof(*r->own))))
@@ -343,17 +343,17 @@ static int materialize(struct lx_proc *p, struct lx_region *r, uint64_t i)
 
 int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len)
 {
-    struct ops o = {p->leader->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
 
     if (split(p, start) < 0 || split(p, start + len) < 0)
         return -LX_ENOMEM;
     emit(&o, PX_MAP_OP_UNMAP, NULL, 0, start, len / PAGE, 0);
     flush(&o);
-    for (unsigned i = 0; i < p->leader->nregions; i++) {
-        struct lx_region *r = &p->leader->regions[i];
+    for (unsigned i = 0; i < p->leader->mm->nregions; i++) {
+        struct lx_region *r = &p->leader->mm->regions[i];
         if (r->start >= start && r->end <= start + len) {
             drop_region(r);
-            *r = p->leader->regions[--p->leader->nregions];
+            *r = p->leader->mm->regions[--p->leader->mm->nregions];
             i--;
         }
     }
@@ -362,7 +362,7 @@ int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len)
 
 int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
 {
-    struct ops o = {p->leader->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
 
     if ((prot & PX_PROT_WRITE) && (prot & PX_PROT_EXEC))
         return -LX_EACCES;
@@ -374,8 +374,8 @@ int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
     }
     if (split(p, start) < 0 || split(p, start + len) < 0)
         return -LX_ENOMEM;
-    for (unsigned i = 0; i < p->leader->nregions; i++) {
-        struct lx_region *r = &p->leader->regions[i];
+    for (unsigned i = 0; i < p->leader->mm->nregions; i++) {
+        struct lx_region *r = &p->leader->mm->regions[i];
         if (r->start < start || r->end > start + len)
             continue;
         unsigned was = r->prot;
@@ -404,7 +404,7 @@ int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
  */
 static int unshare(struct lx_proc *p, struct lx_region *r, uint64_t i)
 {
-    struct ops o = {p->leader->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
     struct lx_mem *m = page_mem(r, i), *n;
 
     if (m->refs == 1) {
@@ -452,17 +452,17 @@ int lx_mem_fault(struct lx_proc *p, uint64_t addr, uint64_t access)
 
 int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
 {
-    struct ops child = {c->leader->task, 0, 0, {{0}}}, self = {parent->leader->task, 0, 0, {{0}}};
+    struct ops child = {c->leader->mm->task, 0, 0, {{0}}}, self = {parent->leader->mm->task, 0, 0, {{0}}};
     uint64_t charge = 0;
 
-    for (unsigned j = 0; j < parent->leader->nregions; j++)
-        charge += writable(&parent->leader->regions[j]);
+    for (unsigned j = 0; j < parent->leader->mm->nregions; j++)
+        charge += writable(&parent->leader->mm->regions[j]);
     if (!commit(charge))
         return -LX_ENOMEM;
     committed -= charge; /* each region is charged as the child gets it */
-    for (unsigned j = 0; j < parent->leader->nregions; j++) {
-        const struct lx_region *r = &parent->leader->regions[j];
-        struct lx_region *n = &c->leader->regions[c->leader->nregions];
+    for (unsigned j = 0; j < parent->leader->mm->nregions; j++) {
+        const struct lx_region *r = &parent->leader->mm->regions[j];
+        struct lx_region *n = &c->leader->mm->regions[c->leader->mm->nregions];
         *n = *r;
         if (r->own) {
             if (!(n->own = malloc(npages(r) * sizeof(*n->own))))
@@ -475,7 +475,7 @@ int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
         if (n->base)
             n->base->refs++;
         committed += writable(n);
-        c->leader->nregions++;
+        c->leader->mm->nregions++;
         if (!r->prot)
             continue;
         if (r->shared) { /* both keep writing the same pages */
@@ -493,14 +493,14 @@ int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
 
 void lx_mem_free(struct lx_proc *p)
 {
-    struct ops o = {p->leader->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
 
-    for (unsigned i = 0; p->leader->task && i < p->leader->nregions; i++)
-        emit(&o, PX_MAP_OP_UNMAP, NULL, 0, p->leader->regions[i].start, npages(&p->leader->regions[i]), 0);
+    for (unsigned i = 0; p->leader->mm->task && i < p->leader->mm->nregions; i++)
+        emit(&o, PX_MAP_OP_UNMAP, NULL, 0, p->leader->mm->regions[i].start, npages(&p->leader->mm->regions[i]), 0);
     flush(&o);
-    for (unsigned i = 0; i < p->leader->nregions; i++)
-        drop_region(&p->leader->regions[i]);
-    p->leader->nregions = 0;
+    for (unsigned i = 0; i < p->leader->mm->nregions; i++)
+        drop_region(&p->leader->mm->regions[i]);
+    p->leader->mm->nregions = 0;
 }
 
 int lx_mem_zero(struct lx_proc *p, uint64_t start, uint64_t len)
@@ -511,7 +511,7 @@ int lx_mem_zero(struct lx_proc *p, uint64_t start, uint64_t len)
             return -LX_ENOMEM;
         va = r->end;
     }
-    struct ops o = {p->leader->task, 0, 0, {{0}}};
+    struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
     for (uint64_t va = start; va < start + len; va += PAGE) {
         struct lx_region *r = region_at(p, va);
         uint64_t i = (va - r->start) / PAGE;

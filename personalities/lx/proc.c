@@ -125,7 +125,7 @@ static struct lx_proc *new_proc(void)
             memset(&procs[i], 0, sizeof(procs[i]));
             procs[i].state = LX_RUNNING;
             procs[i].pid = next_pid++;
-            procs[i].leader = &procs[i];
+            procs[i].leader = procs[i].mm = &procs[i];
             procs[i].start_ns = libos_monotonic_ns();
             return &procs[i];
         }
@@ -189,6 +189,11 @@ uint64_t lx_proc_utime(const struct lx_proc *p)
 static void release(struct lx_proc *p)
 {
     charge(p);
+    if (p->mm != p) { /* a vfork child: its thread runs in its parent's task, in its parent's memory */
+        if (p->thread)
+            px_obj_destroy(p->thread);
+        p->mm = p;
+    }
     if (p->task)
         px_obj_destroy(p->task);
     p->task = p->task ? (px_cap_delete(p->task), libos_slot_free(p->task), 0) : 0;
@@ -262,15 +267,22 @@ struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const 
     return p;
 }
 
-struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs, int *err)
+struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs, bool share_memory, int *err)
 {
-    struct lx_proc *c = new_task();
+    struct lx_proc *c = share_memory ? new_proc() : new_task();
 
     *err = LX_EAGAIN;
     if (!c)
         return NULL;
     c->ppid = parent->leader->pid;
-    if (lx_mem_fork(parent, c) < 0) {
+    if (share_memory) { /* vfork: a thread in the parent's task until it execs or ends */
+        c->mm = parent->leader->mm;
+        if (!(c->thread = libos_slot_alloc()) || px_thread_create(c->mm->task, c->thread) != PX_OK) {
+            release(c);
+            c->state = LX_FREE;
+            return NULL;
+        }
+    } else if (lx_mem_fork(parent, c) < 0) {
         release(c);
         c->state = LX_FREE;
         *err = LX_ENOMEM;
@@ -357,7 +369,7 @@ struct lx_proc *lx_thread_new(struct lx_proc *p, const struct px_regs *regs, int
         return NULL;
     t->leader = p->leader;
     t->blocked = p->blocked;
-    if (!(t->thread = libos_slot_alloc()) || px_thread_create(p->leader->task, t->thread) != PX_OK ||
+    if (!(t->thread = libos_slot_alloc()) || px_thread_create(p->leader->mm->task, t->thread) != PX_OK ||
         (*err = -start(t, regs)) != 0) {
         if (t->thread)
             libos_slot_free(t->thread), t->thread = 0;
@@ -391,6 +403,9 @@ static struct lx_proc *take_leader(struct lx_proc *t)
         return t;
     *t = *l;
     t->leader = t;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) /* itself, and vfork children running in its memory */
+        if (procs[i].mm == l)
+            procs[i].mm = t;
     t->state = LX_RUNNING;
     t->thread = mine.thread;
     t->blocked = mine.blocked, t->pending = mine.pending, t->thread_stime = mine.thread_stime;
@@ -404,6 +419,30 @@ static struct lx_proc *take_leader(struct lx_proc *t)
     if (badged)
         px_cap_delete(badged), libos_slot_free(badged);
     return t;
+}
+
+/*
+ * A vfork child's execve: a task and thread of its own, the thread it ran in (in its parent's task)
+ * ended; the parent, waiting in clone, goes on. The caller starts the new thread (lx_proc_exec says so).
+ */
+static int own_task(struct lx_proc *p)
+{
+    uint32_t task = libos_slot_alloc(), thread = libos_slot_alloc();
+
+    if (!task || !thread || px_task_create(libos_bootinfo->cap_memory, task, 1 << 20) != PX_OK) {
+        libos_slot_free(task), libos_slot_free(thread);
+        return -LX_ENOMEM;
+    }
+    if (px_thread_create(task, thread) != PX_OK) {
+        px_obj_destroy(task), px_cap_delete(task), libos_slot_free(task), libos_slot_free(thread);
+        return -LX_ENOMEM;
+    }
+    charge(p);
+    px_obj_destroy(p->thread), px_cap_delete(p->thread), libos_slot_free(p->thread);
+    p->task = task, p->thread = thread, p->mm = p;
+    p->new_thread = true;
+    lx_wake_pending = true; /* its parent's clone can return */
+    return 0;
 }
 
 /* "#!interpreter [one argument]" at the start of a script: the argv that runs it, in args (strings in buf). */
@@ -467,6 +506,8 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
     /* The point of no return: the other threads and the old program's memory go. */
     only_thread(p);
     p = take_leader(p);
+    if (p->mm != p && (e = own_task(p)) < 0)
+        return 1; /* a vfork child that cannot have a task of its own: it ends (SIGSEGV, as below) */
     lx_mem_free(p);
     for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
         if (p->fds[fd] && (p->cloexec >> fd & 1))
@@ -474,7 +515,9 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
     p->cloexec = 0;
     p->tid_address = 0;
     lx_signal_exec(p);
-    return load(p, path, file, argv, envp, regs) < 0 ? 1 : 0;
+    if (load(p, path, file, argv, envp, regs) < 0)
+        return 1;
+    return p->new_thread && start(p, regs) < 0 ? 1 : 0;
 }
 
 static uint64_t ended_user, ended_system;

@@ -1396,11 +1396,20 @@ static int64_t sys_clone(struct lx_proc *p, struct px_regs *r, uint64_t flags, u
     uint64_t known = CLONE_AS_THREAD | CLONE_SYSVSEM | CLONE_DETACHED | CLONE_SETTLS | CLONE_PARENT_SETTID |
                      CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_VFORK | 0xff;
     bool thread = (flags & CLONE_AS_THREAD) == CLONE_AS_THREAD;
+    bool vfork = (flags & (CLONE_AS_THREAD | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK); /* posix_spawn's */
     struct px_regs child = *r;
     struct lx_proc *c;
     int e;
 
-    if ((flags & ~known) || (!thread && (flags & CLONE_AS_THREAD))) {
+    if (p->state == LX_BLOCKED && p->vfork_child) { /* the parent of a vfork child waits for its execve or end */
+        c = lx_proc_find(p->vfork_child);
+        if (c && c->state != LX_ZOMBIE && c->mm != c)
+            return LX_WOULD_BLOCK;
+        e = p->vfork_child;
+        p->vfork_child = 0;
+        return e;
+    }
+    if ((flags & ~known) || (!thread && !vfork && (flags & CLONE_AS_THREAD))) {
         *handled = false; /* namespaces, CLONE_VM alone, ...: not in this version (counted as unimplemented) */
         return 0;
     }
@@ -1411,7 +1420,7 @@ static int64_t sys_clone(struct lx_proc *p, struct px_regs *r, uint64_t flags, u
         child.rsp = newsp;
     if (flags & CLONE_SETTLS)
         child.fs_base = tls;
-    if (!(c = thread ? lx_thread_new(p, &child, &e) : lx_proc_fork(p, &child, &e)))
+    if (!(c = thread ? lx_thread_new(p, &child, &e) : lx_proc_fork(p, &child, vfork, &e)))
         return -e;
     if (flags & CLONE_CHILD_SETTID)
         lx_copy_out(c, ctid, &c->pid, 4);
@@ -1419,6 +1428,10 @@ static int64_t sys_clone(struct lx_proc *p, struct px_regs *r, uint64_t flags, u
         c->tid_address = ctid;
     if (flags & CLONE_PARENT_SETTID)
         lx_copy_out(p, ptid, &c->pid, 4);
+    if (vfork) { /* the parent waits until the child has called execve or ended, as Linux's vfork */
+        p->vfork_child = c->pid;
+        return LX_WOULD_BLOCK;
+    }
     return c->pid;
 }
 
@@ -1480,6 +1493,11 @@ static int64_t sys_execve(struct lx_proc *p, struct px_regs *r, int64_t dirfd, u
     if (e > 0) { /* the old program is gone and the new one could not be set up: Linux sends SIGSEGV */
         *outcome = LX_EXIT;
         return 11;
+    }
+    if (e == 0 && p->new_thread) { /* a vfork child: its program runs in a thread of its own already */
+        p->new_thread = false;
+        *outcome = LX_DETACHED;
+        return 0;
     }
     return e < 0 ? e : (int64_t)r->rax;
 }

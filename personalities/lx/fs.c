@@ -298,10 +298,10 @@ static void unname(struct lx_node *n)
         }
 }
 
-int lx_fs_link(const char *from, const char *to)
+int lx_fs_link(const char *from, const char *to, bool follow)
 {
     int e;
-    struct lx_node *file = lx_fs_lookup(from, false, &e), *name;
+    struct lx_node *file = lx_fs_lookup(from, follow, &e), *name;
 
     if (!file)
         return -e;

@@ -53,7 +53,8 @@ int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen);
 int lx_fs_create(const char *path, uint32_t mode, const void *data, uint64_t size, struct lx_node **out);
 int lx_fs_remove(const char *path, bool dir); /* unlink (dir false) or rmdir (dir true) */
 int lx_fs_rename(const char *from, const char *to);
-int lx_fs_link(const char *from, const char *to); /* a new name for a file (not a directory) */
+/* A new name for a file (not a directory); follow: from a symlink, its target's (AT_SYMLINK_FOLLOW). */
+int lx_fs_link(const char *from, const char *to, bool follow);
 uint32_t lx_fs_nlink(const struct lx_node *n);
 int lx_fs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len);
 int lx_fs_truncate(struct lx_node *n, uint64_t size);

@@ -643,6 +643,7 @@ static int64_t sys_pipe(struct lx_proc *p, uint64_t ufds, uint64_t flags)
 }
 
 #define AT_REMOVEDIR_ 0x200
+#define AT_SYMLINK_FOLLOW_ 0x400
 #define UTIME_NOW_ ((1l << 30) - 1)
 #define UTIME_OMIT_ ((1l << 30) - 2)
 
@@ -687,13 +688,13 @@ static int64_t tree(struct lx_proc *p, struct px_regs *r, bool *handled)
             PATH(A1, A2);
         return lx_fs_create(path, S_IFLNK | 0777, target, strlen(target), NULL);
     }
-    case 86: PATH(AT_FDCWD_, A0); OTHER(AT_FDCWD_, A1); return lx_fs_link(path, other);
-    case 265:                                  /* linkat: AT_SYMLINK_FOLLOW is not in this version */
-        if (A4)
+    case 86: PATH(AT_FDCWD_, A0); OTHER(AT_FDCWD_, A1); return lx_fs_link(path, other, false);
+    case 265:                                  /* linkat */
+        if (A4 & ~(uint64_t)AT_SYMLINK_FOLLOW_)
             return -LX_EINVAL;
         PATH(A0, A1);
         OTHER(A2, A3);
-        return lx_fs_link(path, other);
+        return lx_fs_link(path, other, A4 & AT_SYMLINK_FOLLOW_);
     case 92: case 93: case 94: case 260: {     /* chown, fchown, lchown, fchownat */
         uint64_t uid = r->rax == 260 ? A2 : A1, gid = r->rax == 260 ? A3 : A2;
         if (r->rax == 93) {
@@ -809,41 +810,52 @@ static int64_t files(struct lx_proc *p, struct px_regs *r, bool *handled)
 }
 
 #define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
 
-/* mremap: shrink in place, grow in place when the pages after are free, or move (MREMAP_MAYMOVE). */
+/*
+ * mremap: shrink in place, grow in place when the pages after are free, or move (MREMAP_MAYMOVE): to
+ * where lx chooses, or to `to` (MREMAP_FIXED, replacing what was there).
+ */
 static int64_t sys_mremap(struct lx_proc *p, uint64_t old, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t to)
 {
     uint64_t page = PX_PAGE_SIZE, o = (old_len + page - 1) & ~(page - 1), n = (new_len + page - 1) & ~(page - 1);
     static uint8_t chunk[65536];
+    bool fixed = flags & MREMAP_FIXED;
     int e = 0;
 
-    (void)to;
-    if (old % page || !n || (flags & ~(uint64_t)MREMAP_MAYMOVE))
-        return -LX_EINVAL; /* MREMAP_FIXED and MREMAP_DONTUNMAP: not in this version */
+    if (old % page || !n || (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)) || (fixed && !(flags & MREMAP_MAYMOVE)))
+        return -LX_EINVAL; /* MREMAP_DONTUNMAP: not in this version */
+    if (fixed && (to % page || (to < old + o && old < to + n) || to < PX_USER_BASE || to >= LX_MMAP_TOP ||
+                  n > LX_MMAP_TOP - to))
+        return -LX_EINVAL;
     if (!o || lx_range_free(p, old, o))
         return -LX_EFAULT;
-    if (n > o && lx_region_shared(p, old))
+    if ((n > o || fixed) && lx_region_shared(p, old))
         return -LX_EINVAL; /* growing or moving a shared mapping: not in this version */
-    if (n <= o) {
+    if (fixed)
+        lx_unmap(p, to, n);
+    if (n <= o && !fixed) {
         if (n < o)
             lx_unmap(p, old + n, o - n);
         return (int64_t)old;
     }
-    if (lx_range_free(p, old + o, n - o)) {
+    if (!fixed && lx_range_free(p, old + o, n - o)) {
         if ((e = lx_map_anon(p, old + o, n - o, PX_PROT_READ | PX_PROT_WRITE)) < 0)
             return e;
         return (int64_t)old;
     }
     if (!(flags & MREMAP_MAYMOVE))
         return -LX_ENOMEM;
-    if (n > p->leader->mmap_next || p->leader->mmap_next - n < p->leader->brk)
+    if (!fixed && (n > p->leader->mmap_next || p->leader->mmap_next - n < p->leader->brk))
         return -LX_ENOMEM;
-    uint64_t at = p->leader->mmap_next - n;
+    uint64_t at = fixed ? to : p->leader->mmap_next - n;
     if (!lx_range_free(p, at, n) || (e = lx_map_anon(p, at, n, PX_PROT_READ | PX_PROT_WRITE)) < 0)
         return e ? e : -LX_ENOMEM;
-    p->leader->mmap_next = at;
-    for (uint64_t done = 0; done < o; done += sizeof(chunk)) { /* what the old pages hold moves */
-        uint64_t k = o - done < sizeof(chunk) ? o - done : sizeof(chunk);
+    if (!fixed)
+        p->leader->mmap_next = at;
+    uint64_t keep = o < n ? o : n; /* moving and shrinking: what fits moves, the rest goes */
+    for (uint64_t done = 0; done < keep; done += sizeof(chunk)) { /* what the old pages hold moves */
+        uint64_t k = keep - done < sizeof(chunk) ? keep - done : sizeof(chunk);
         if (lx_copy_in(p, chunk, old + done, k) < 0)
             memset(chunk, 0, k); /* a page the process could not read: it reads as zero there too */
         bool zero = true;
@@ -1303,7 +1315,14 @@ static int64_t misc(struct lx_proc *p, struct px_regs *r, bool *handled)
         int64_t unit = r->rax == 23 ? 1000 : 1, limit = r->rax == 23 ? 1000000 : 1000000000;
         if (t[0] < 0 || t[1] < 0 || t[1] >= limit)
             return -LX_EINVAL;
-        return sys_select(p, A0, A1, A2, A3, t[0] * 1000000000 + t[1] * unit);
+        int64_t ret = sys_select(p, A0, A1, A2, A3, t[0] * 1000000000 + t[1] * unit);
+        if (ret >= 0 && p->state == LX_BLOCKED && p->deadline) { /* both say how long they did not wait */
+            uint64_t now = libos_monotonic_ns(), left = p->deadline > now ? p->deadline - now : 0;
+            int64_t tv[2] = {(int64_t)(left / 1000000000), (int64_t)(left % 1000000000 / (uint64_t)unit)};
+            if (lx_copy_out(p, r->r8, tv, sizeof(tv)) < 0)
+                return -LX_EFAULT;
+        }
+        return ret;
     }
     case 271: {                                    /* ppoll, with the signal mask it runs with */
         int64_t ts[2], e;

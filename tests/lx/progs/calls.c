@@ -1,4 +1,5 @@
-/* waitid, statx, mremap, select and pselect: each checked against what Linux does. */
+/* waitid, statx, mremap, select, pselect and ppoll, linkat, resource limits, CPU time: each checked
+ * against what Linux does. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
@@ -6,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -141,6 +143,40 @@ int main(void)
                round == 0 ? "ppoll" : "pselect", ret, was_eintr, got_usr1, sigismember(&now_mask, SIGUSR1));
     }
     sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+
+    /* select writes back the time it did not wait (none, when it times out) */
+    struct timeval hundred = {0, 100000};
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    ret = select(p[0] + 1, &r, NULL, NULL, &hundred);
+    printf("select times out: %d, time left written back %ld %ld\n", ret, (long)hundred.tv_sec, (long)hundred.tv_usec);
+
+    /* mremap to a given address (MREMAP_FIXED), replacing what was there */
+    char *from = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *there = mmap(NULL, 16384, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    strcpy(from + 4096, "moved");
+    there[0] = 'x';
+    char *moved = mremap(from, 8192, 16384, MREMAP_MAYMOVE | MREMAP_FIXED, there);
+    printf("MREMAP_FIXED: at the address %d, contents %s, rest zero %d\n", moved == there, moved + 4096,
+           moved[0] == 0 && moved[16383] == 0);
+    void *refused = mremap(moved, 4096, 4096, MREMAP_FIXED, from);
+    printf("MREMAP_FIXED without MAYMOVE: %d EINVAL %d\n", refused == MAP_FAILED, errno == EINVAL);
+    munmap(moved, 16384);
+
+    /* linkat with AT_SYMLINK_FOLLOW links the symlink's target, without it the symlink itself */
+    char dir[] = "/tmp/lxcallsXXXXXX", a[64], l[64], h1[64], h2[64];
+    if (mkdtemp(dir)) {
+        snprintf(a, sizeof(a), "%s/a", dir), snprintf(l, sizeof(l), "%s/l", dir);
+        snprintf(h1, sizeof(h1), "%s/h1", dir), snprintf(h2, sizeof(h2), "%s/h2", dir);
+        close(open(a, O_CREAT | O_WRONLY, 0644));
+        symlink("a", l);
+        struct stat s1, s2;
+        int r1 = linkat(AT_FDCWD, l, AT_FDCWD, h1, AT_SYMLINK_FOLLOW), r2 = linkat(AT_FDCWD, l, AT_FDCWD, h2, 0);
+        lstat(h1, &s1), lstat(h2, &s2);
+        printf("linkat: following %d a file %d; not following %d a symlink %d\n", r1, S_ISREG(s1.st_mode), r2,
+               S_ISLNK(s2.st_mode));
+        unlink(h1), unlink(h2), unlink(l), unlink(a), rmdir(dir);
+    }
 
     /* RLIMIT_NOFILE: lowered, it bounds new descriptors; a soft limit above the hard one is refused */
     struct rlimit low = {8, 8}, bad_lim = {9, 8};

@@ -60,6 +60,8 @@
 #define LX_SIGCONT 18
 #define LX_SIGSTOP 19
 #define LX_SIGTSTP 20
+#define LX_SIGTTIN 21
+#define LX_EIO 5
 #define LX_SIGPIPE 13
 #define LX_SIGCHLD 17
 #define LX_NSIG 64

@@ -239,6 +239,8 @@ bool lx_signal_send_thread(struct lx_proc *t, int sig);
 /* The thread of p's process a process-directed sig goes to (p itself if it takes it); NULL if none. */
 struct lx_proc *lx_signal_target(struct lx_proc *p, int sig);
 bool lx_signal_kills(const struct lx_proc *t, int sig); /* sending sig to thread t now would end its process */
+/* A background reader of the terminal: true if SIGTTIN would stop it (not ignored, blocked or orphaned). */
+bool lx_signal_stops_reader(struct lx_proc *p);
 bool lx_signal_deliverable(const struct lx_proc *p);
 bool lx_signal_restarts(const struct lx_proc *p); /* the next signal's handler has SA_RESTART */
 /*
@@ -260,6 +262,7 @@ void lx_signal_exec(struct lx_proc *p); /* handlers go back to SIG_DFL (SIG_IGN 
 /* ---- the console as a terminal (tty.c) ---- */
 void lx_tty_input(void); /* take the console's input: edit lines, echo, send SIGINT and SIGQUIT */
 bool lx_tty_readable(void);
+bool lx_tty_foreground(const struct lx_proc *p); /* p's process group is the terminal's foreground */
 /* Bytes read (0 at end of file), or LX_WOULD_BLOCK (-LX_EAGAIN if nonblock) when there is nothing. */
 int64_t lx_tty_read(uint8_t *buf, size_t len, bool nonblock);
 int64_t lx_tty_ioctl(struct lx_proc *p, uint64_t cmd, uint64_t arg);

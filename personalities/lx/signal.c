@@ -95,6 +95,11 @@ static bool orphaned(const struct lx_proc *p)
     return true;
 }
 
+bool lx_signal_stops_reader(struct lx_proc *p)
+{
+    return !discarded(p, LX_SIGTTIN) && !(p->blocked & BIT(LX_SIGTTIN)) && !orphaned(p->leader);
+}
+
 static bool live(const struct lx_proc *t)
 {
     return t->state == LX_RUNNING || t->state == LX_BLOCKED || t->state == LX_STOPPED;

@@ -191,6 +191,16 @@ static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
         len = sizeof(tmp);
     switch (f->kind) {
     case FD_CONSOLE: {
+        if (!lx_tty_foreground(p)) { /* a background job reading the terminal: SIGTTIN stops its group */
+            if (!lx_signal_stops_reader(p))
+                return -LX_EIO;
+            for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+                struct lx_proc *q = lx_proc_at(i);
+                if (q->leader == q && q->state != LX_FREE && q->state != LX_ZOMBIE && q->pgid == p->leader->pgid)
+                    lx_signal_send(q, LX_SIGTTIN);
+            }
+            return LX_WOULD_BLOCK; /* read again when it is continued (in the foreground, it reads) */
+        }
         int64_t got = lx_tty_read(tmp, len, f->flags & LX_O_NONBLOCK);
         if (got < 0)
             return got;

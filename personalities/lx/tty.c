@@ -148,6 +148,8 @@ void lx_tty_input(void)
     lx_wake_pending = true;
 }
 
+bool lx_tty_foreground(const struct lx_proc *p) { return p->leader->pgid == foreground; }
+
 bool lx_tty_readable(void)
 {
     cook_typed(1);

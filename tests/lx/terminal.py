@@ -25,6 +25,10 @@ CASES = [
     ("Ctrl-Z stops the foreground job, fg continues it, Ctrl-C ends it", r"sh -c 'echo ready; exec sleep 100'\n",
      ["/bin/sh"], "after 130", 0,
      [("ready", r"\x1a"), ("Stopped", r"fg\n"), ('sh -c "echo', r"\x03"), ("^C", r"echo after $?; exit\n")]),
+    ("a background job reading the terminal stops (SIGTTIN); in the foreground it reads", r"cat &\n",
+     ["/bin/sh"], "after 0", 0,
+     [("cat &", r"sleep 1\n"), ("Stopped (tty input)", r"fg\n"), ("cat", r"from fg\n"),
+      ("from fg", r"\x04echo after $?; exit\n")]),
 ]
 
 

@@ -25,6 +25,12 @@
 #define PX_EXC_DEBUG 5          /* breakpoint (int3) or single step: code = vector */
 #define PX_EXC_FOREIGN_SYSCALL 6 /* a foreign-ABI thread's syscall: rip points after the instruction */
 #define PX_EXC_OTHER 7          /* any other CPU exception: code = vector */
+#define PX_EXC_KINDS 8          /* kinds are below this */
+
+/* The kinds' names, for reports: an initializer for a table indexed by kind (0: "?"). */
+#define PX_EXC_NAMES                                                                                   \
+    {"?", "page fault", "general protection fault", "invalid opcode", "divide error", "debug trap",      \
+     "foreign syscall", "exception"}
 
 #define PX_ACCESS_READ 1u
 #define PX_ACCESS_WRITE 2u

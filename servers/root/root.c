@@ -12,6 +12,7 @@
 #include "manifest.h"
 #include "module.h"
 #include <libos/libos.h>
+#include <proteus/exception.h>
 #include <proteus/io/console.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,21 +144,14 @@ static void maybe_end_system(void)
 
 static void report(struct child *c, uint64_t state, int64_t value, uint64_t addr)
 {
-    static const char *const kinds[] = {"?",
-                                        "page fault",
-                                        "general protection fault",
-                                        "invalid opcode",
-                                        "divide error",
-                                        "debug trap",
-                                        "foreign syscall",
-                                        "exception"};
+    static const char *const kinds[PX_EXC_KINDS] = PX_EXC_NAMES;
     struct px_regs r;
 
     if (state == PX_TASK_EXITED) {
         printf("root: %s exited with status %lld\n", c->task->path, (long long)value);
         return;
     }
-    printf("root: %s stopped: %s", c->task->path, kinds[value > 0 && value < 8 ? value : 0]);
+    printf("root: %s stopped: %s", c->task->path, kinds[value > 0 && value < PX_EXC_KINDS ? value : 0]);
     if (value == PX_EXC_PAGE_FAULT)
         printf(" at %#llx", (unsigned long long)addr);
     if (px_thread_read_regs(c->child.thread, &r) == PX_OK) {

@@ -17,6 +17,7 @@
 #include <proteus/abi.h>
 #include <proteus/bootinfo.h>
 #include <proteus/caps.h>
+#include <proteus/exception.h>
 #include <proteus/status.h>
 
 #define ROOT_STACK_TOP 0x00007ffe00000000ull
@@ -222,14 +223,7 @@ void task_exit_current(int64_t status)
 
 void thread_exit_current(void) { kobj_destroy(&current->obj); }
 
-static const char *const exc_names[] = {"?",
-                                        "page fault",
-                                        "general protection fault",
-                                        "invalid opcode",
-                                        "divide error",
-                                        "debug trap",
-                                        "foreign syscall",
-                                        "exception"};
+static const char *const exc_names[PX_EXC_KINDS] = PX_EXC_NAMES;
 
 void exception_unhandled(struct thread *t)
 {

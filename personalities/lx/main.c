@@ -95,30 +95,6 @@ static void wake_blocked(void)
     px_timer_set(timer, next, 0); /* 0 disarms */
 }
 
-static struct px_regs regs_of(const struct px_msg *m)
-{
-    struct px_regs r;
-    uint64_t *w = (uint64_t *)&r;
-    struct px_ipc_buffer *ib = libos_ipc_buffer();
-
-    for (int i = 0; i < PX_REGS_WORDS; i++)
-        w[i] = i < 4 ? m->mr[i] : ib->mr[i];
-    return r;
-}
-
-static void put_regs(struct px_msg *m, const struct px_regs *r)
-{
-    const uint64_t *w = (const uint64_t *)r;
-    struct px_ipc_buffer *ib = libos_ipc_buffer();
-
-    m->info = PX_MSGINFO(PX_EXC_REPLY_RESUME, PX_REGS_WORDS);
-    for (int i = 0; i < PX_REGS_WORDS; i++)
-        if (i < 4)
-            m->mr[i] = w[i];
-        else
-            ib->mr[i] = w[i];
-}
-
 /* The signal Linux sends for an exception. */
 static int signal_of(uint64_t kind)
 {
@@ -212,7 +188,9 @@ int main(void)
         }
         struct lx_proc *p = lx_proc_find((int)m.badge);
         uint64_t kind = PX_MSGINFO_LABEL(m.info) - PX_LABEL_EXCEPTION;
-        struct px_regs r = regs_of(&m);
+        struct px_exception exc;
+        libos_exception_get(&m, &exc);
+        struct px_regs r = exc.regs;
         bool replied = false;
         lx_current = p;
         if (p && p->state == LX_RUNNING && p->leader->stopped) { /* its process is stopped: it waits */
@@ -236,7 +214,7 @@ int main(void)
             switch (o) {
             case LX_RESUME:
                 if ((d = finish(p, &r)) >= 0) {
-                    put_regs(&m, &r);
+                    libos_exception_resume(&m, &r);
                     break;
                 }
                 m.info = PX_MSGINFO(PX_EXC_REPLY_STOP, 0);
@@ -265,13 +243,13 @@ int main(void)
             }
         } else {
             int sig = signal_of(kind), cow = 0;
-            uint64_t addr = libos_ipc_buffer()->mr[22], access = libos_ipc_buffer()->mr[23], rip = r.rip;
+            uint64_t addr = exc.addr, access = exc.access, rip = r.rip;
             if (kind == PX_EXC_PAGE_FAULT && (cow = lx_mem_fault(p, addr, access)) < 0)
                 sig = LX_SIGKILL, printf("lx: pid %d is out of memory\n", p->pid);
             if (cow > 0) { /* a write to a page it shared with a fork: its own copy now */
-                put_regs(&m, &r);
+                libos_exception_resume(&m, &r);
             } else if (cow == 0 && lx_signal_deliver(p, &r, sig, addr) > 0) { /* its handler runs */
-                put_regs(&m, &r);
+                libos_exception_resume(&m, &r);
             } else {
                 printf("lx: pid %d killed by signal %d (exception %llu at rip %#llx, address %#llx)\n", p->pid, sig,
                        (unsigned long long)kind, (unsigned long long)rip, (unsigned long long)addr);

@@ -303,29 +303,20 @@ static void fpu_thread(void *unused)
 
 static bool take_exception(uint32_t h, struct px_msg *m, struct px_regs *r, uint64_t *kind)
 {
-    struct px_ipc_buffer *ib = libos_ipc_buffer();
-    uint64_t *w = (uint64_t *)r;
+    struct px_exception e;
 
     *m = (struct px_msg){0};
     if (px_recv(h, m) != PX_OK || PX_MSGINFO_LABEL(m->info) < PX_LABEL_EXCEPTION)
         return false;
+    libos_exception_get(m, &e);
     *kind = PX_MSGINFO_LABEL(m->info) - PX_LABEL_EXCEPTION;
-    for (int i = 0; i < PX_REGS_WORDS; i++)
-        w[i] = i < 4 ? m->mr[i] : ib->mr[i];
-    return true;
+    *r = e.regs;
+    return e.kind == *kind; /* the message says its kind twice: label and word 20 */
 }
 
 static int64_t resume_with(struct px_msg *m, const struct px_regs *r)
 {
-    struct px_ipc_buffer *ib = libos_ipc_buffer();
-    const uint64_t *w = (const uint64_t *)r;
-
-    m->info = PX_MSGINFO(PX_EXC_REPLY_RESUME, PX_REGS_WORDS);
-    for (int i = 0; i < PX_REGS_WORDS; i++)
-        if (i < 4)
-            m->mr[i] = w[i];
-        else
-            ib->mr[i] = w[i];
+    libos_exception_resume(m, r);
     return px_reply(m);
 }
 

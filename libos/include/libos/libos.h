@@ -58,6 +58,14 @@ int64_t libos_thread_create(void (*fn)(void *), void *arg, unsigned prio, uint32
                             struct libos_thread *out);
 
 /*
+ * Exception messages, for a handler (a guest kernel): the exception received in m, words 4 and up
+ * taken from this thread's IPC buffer; and m made the reply that resumes the thread with registers r
+ * (send it with px_reply or px_reply_recv).
+ */
+void libos_exception_get(const struct px_msg *m, struct px_exception *e);
+void libos_exception_resume(struct px_msg *m, const struct px_regs *r);
+
+/*
  * Resources: what a task was given by name (channels, devices, its console), described in a table on its
  * start-of-day page after struct px_bootinfo (at LIBOS_RESOURCES_OFFSET). libos_spawn writes it.
  */

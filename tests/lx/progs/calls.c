@@ -178,6 +178,13 @@ int main(void)
         unlink(h1), unlink(h2), unlink(l), unlink(a), rmdir(dir);
     }
 
+    /* getrandom: bytes (two draws differ), and an unknown flag refused */
+    unsigned char r1[16], r2[16];
+    long g1 = syscall(SYS_getrandom, r1, sizeof(r1), 0), g2 = syscall(SYS_getrandom, r2, sizeof(r2), 0);
+    long gbad = syscall(SYS_getrandom, r1, sizeof(r1), 0x80);
+    printf("getrandom: %ld %ld, the draws differ %d; a bad flag: %ld EINVAL %d\n", g1, g2, memcmp(r1, r2, 16) != 0, gbad,
+           errno == EINVAL);
+
     /* RLIMIT_NOFILE: lowered, it bounds new descriptors; a soft limit above the hard one is refused */
     struct rlimit low = {8, 8}, bad_lim = {9, 8};
     ret = setrlimit(RLIMIT_NOFILE, &bad_lim);

@@ -11,3 +11,4 @@ head -c 5 /proc/stat; echo
 free | head -n 1 | tr -s ' '
 top -b -n 1 | head -n 1 | cut -c 1-4
 ls /proc | grep -c -v '^[0-9]'
+awk '{ print ($1 > 0 && $2 >= 0 && $2 <= $1) }' /proc/uptime

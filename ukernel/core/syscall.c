@@ -517,6 +517,21 @@ static int sys_klog_attach(void)
     return PX_OK;
 }
 
+/* The IPC fast path's switch and counter (ipc.c), for the tests that run scenarios both ways. */
+static int sys_debug_fastpath(void)
+{
+    struct cap *c;
+
+    LOOKUP(ARG(0), PX_OBJ_DEBUG, PX_R_WRITE, c);
+    if (ARG(1) > 2)
+        return PX_ERR_INVAL;
+    if (ARG(1))
+        ipc_fastpath_enabled = ARG(1) == 1;
+    RESULT(0) = ipc_fastpath_hits;
+    RESULT(1) = ipc_fastpath_enabled;
+    return PX_OK;
+}
+
 static int sys_debug_write(void)
 {
     struct cap *c;
@@ -621,6 +636,8 @@ static int dispatch(uint64_t nr)
         return sys_ioport(nr);
     case PX_SYS_DEBUG_WRITE:
         return sys_debug_write();
+    case PX_SYS_DEBUG_FASTPATH:
+        return sys_debug_fastpath();
     case PX_SYS_KLOG_ATTACH:
         return sys_klog_attach();
     default:

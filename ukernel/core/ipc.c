@@ -463,9 +463,7 @@ struct thread *ipc_fastpath(void)
         next = fast_foreign(self);
     else if (ctx_syscall_nr(&self->ctx) == PX_SYS_CALL)
         next = fast_call(self);
-    else if (ctx_syscall_nr(&self->ctx) == PX_SYS_REPLY_RECV)
-        next = fast_reply_recv(self);
-    else
-        return NULL;
+    else /* PX_SYS_REPLY_RECV, or not ours: it checks */
+        next = ctx_syscall_nr(&self->ctx) == PX_SYS_REPLY_RECV ? fast_reply_recv(self) : NULL;
     return next;
 }

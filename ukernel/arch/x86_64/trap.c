@@ -266,7 +266,7 @@ static inline struct trap_frame *trap_exit_to_user(void)
 /* syscall_entry's way in: the frame is the current thread's, and only a system call needs decoding. */
 struct trap_frame *syscall_trap(struct trap_frame *f)
 {
-    struct thread *next = ipc_fastpath();
+    struct thread *next = ipc_fastpath_wants(current) ? ipc_fastpath() : NULL;
 
     (void)f;
     if (next)

@@ -363,15 +363,17 @@ static int sys_map_batch(void)
         return PX_ERR_INVAL;
     if (!arch_user_access_ok(ops, count * sizeof(struct px_map_op), false))
         return PX_ERR_FAULT;
-    for (uint64_t i = 0; i < count; i++) {
+    struct vm_batch b = {.task = t, .caps = CAPS};
+    int st = PX_OK;
+    for (uint64_t i = 0; i < count && st == PX_OK; i++) {
         struct px_map_op op;
         memcpy(&op, (const void *)(ops + i * sizeof(op)), sizeof(op));
-        int st = vm_map_op(t, CAPS, &op);
-        if (st != PX_OK)
-            return st;
-        RESULT(0) = i + 1;
+        st = vm_batch_add(&b, &op);
     }
-    return PX_OK;
+    if (st == PX_OK)
+        st = vm_batch_finish(&b);
+    RESULT(0) = b.done;
+    return st;
 }
 
 static int sys_timer(uint64_t nr)

@@ -240,6 +240,46 @@ int arch_aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned prot, s
     return PX_OK;
 }
 
+/*
+ * Consecutive pages, a page table at a time: stops at the first that cannot be mapped (its status), the
+ * ones before it mapped. An entry that was not present needs no invlpg: the CPU caches no translation
+ * for a not-present entry (Intel SDM vol. 3, 4.10.4.3).
+ */
+int arch_aspace_map_range(struct aspace *as, uint64_t va, paddr_t pa, uint64_t pages, unsigned prot,
+                          struct quota *q)
+{
+    uint64_t flags = prot_flags(prot);
+
+    if (va < USER_BASE || va >= USER_TOP || pages > (USER_TOP - va) / PAGE_SIZE)
+        return PX_ERR_INVAL;
+    while (pages) {
+        uint64_t *pte = user_pte(as, va, q), n = MIN(pages, 512 - idx(va, 0));
+        if (!pte)
+            return PX_ERR_NOMEM;
+        for (uint64_t j = 0; j < n; j++, va += PAGE_SIZE, pa += PAGE_SIZE) {
+            bool was = pte[j] & PTE_P;
+            pte[j] = pa | flags;
+            if (was)
+                flush(as, va);
+        }
+        pages -= n;
+    }
+    return PX_OK;
+}
+
+bool arch_aspace_any_mapped(struct aspace *as, uint64_t va, uint64_t pages)
+{
+    while (pages) {
+        uint64_t *pte = user_pte(as, va, NULL), n = MIN(pages, 512 - idx(va, 0));
+        for (uint64_t j = 0; pte && j < n; j++)
+            if (pte[j] & PTE_P)
+                return true;
+        va += n * PAGE_SIZE;
+        pages -= n;
+    }
+    return false;
+}
+
 void arch_aspace_unmap(struct aspace *as, uint64_t va)
 {
     uint64_t *pte = user_pte(as, va, NULL);

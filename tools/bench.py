@@ -2,10 +2,13 @@
 """Run a benchmark image in QEMU and collect its results (docs/benchmarks.md).
 
 Usage: bench.py --kernel ELF --module TASK.elf --suite NAME --json OUT [--icount] [--timeout S]
+                [--expect-results N]
 
 The image prints `bench <suite>.<name> median=<n> min=<n> unit=<u> n=<iterations>` lines; they are
-echoed, written to OUT as JSON and summarised in a table. Exits non-zero if the run failed or printed
-no results.
+echoed, written to OUT as JSON and summarised in a table. Lines `bench-info <text>` (what a benchmark
+counted besides time) are echoed too. Exits non-zero if the run failed or printed no results, or, with
+--expect-results, not exactly N distinct results (ratios included): the test suite's check that a
+benchmark still produces every line.
 """
 import argparse
 import json
@@ -19,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner  # noqa: E402
 
 LINE = re.compile(r"^(?:\S*\[[^\]]*\]\S* )?bench (\S+)\.(\S+) median=([\d.]+) min=([\d.]+) unit=(\w+) n=(\d+)$")
+INFO = re.compile(r"^(?:\S*\[[^\]]*\]\S* )?(bench-info .*)$")
 
 
 def ratios(results):
@@ -45,6 +49,7 @@ def main():
     p.add_argument("--timeout", type=float, default=570)
     p.add_argument("--cmdline", default="")
     p.add_argument("--scratch-disk", help="attach a fresh disk image of this size (e.g. 128M)")
+    p.add_argument("--expect-results", type=int, help="fail unless exactly this many distinct results came")
     a = p.parse_args()
     cmdline = " ".join(x for x in [a.cmdline, "bench.unit=insn" if a.icount else ""] if x)
     args = argparse.Namespace(kernel=a.kernel, module=a.module, accel=a.accel, memory="256M", icount=a.icount,
@@ -58,6 +63,9 @@ def main():
     boot.kill()
     results = []
     for line in boot.lines:
+        info = INFO.match(line)
+        if info:
+            print(info.group(1))
         m = LINE.match(line)
         if m:
             print(line[m.start(0):] if not line.startswith("bench") else line)
@@ -69,6 +77,9 @@ def main():
         if r["unit"] == "ratio":
             print(f"bench {r['suite']}.{r['name']} median={r['median']} min={r['min']} unit=ratio n={r['n']}")
     reason = runner.judge(status, boot.lines, a.timeout, True)
+    names = {r["name"] for r in results}
+    if not reason and a.expect_results is not None and len(names) != a.expect_results:
+        reason = f"{len(names)} distinct results, expected {a.expect_results}"
     if reason or not results:
         print(f"bench: {a.suite} failed: {reason or 'no results'}", file=sys.stderr)
         for line in boot.lines[-runner.TAIL_LINES:]:

@@ -57,7 +57,7 @@ int main(void)
         for (int i = 0; i < repeat; i++)
             r[i] = run(&d, w, quick);
         double reqs = (double)blk_workload_count(w, quick) * repeat;
-        printf("blk: %s: %.2f signals to the server and %.2f waits per request\n", w->name,
+        printf("bench-info blk.server_%s: %.2f signals to the server and %.2f waits per request\n", w->name,
                (double)(d.signals - signals) / reqs, (double)(d.waits - waits) / reqs);
         blk_bench_report("server", w, r, repeat);
     }

@@ -20,7 +20,8 @@ static uint64_t next_sector(const struct blk_workload *w, unsigned i, uint64_t *
     return ((*rng >> 33) % (SPAN_SECTORS / n)) * n;
 }
 
-static double run(struct vblk *dev, const struct blk_workload *w, uint64_t buf_pa, void (*wait)(void), bool quick)
+static double run(struct vblk *dev, const struct blk_workload *w, uint64_t buf_pa, void (*wait)(void),
+                  bool quick)
 {
     unsigned issued = 0, done = 0, inflight = 0, count = blk_workload_count(w, quick);
     uint64_t rng = 12345, t0 = libos_monotonic_ns();

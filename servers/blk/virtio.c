@@ -220,7 +220,8 @@ void vblk_kick(struct vblk *b)
     if (idx == b->kicked)
         return;
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* avail->idx is visible before we read avail_event */
-    if (!b->event_idx || need_event(__atomic_load_n(&b->used->avail_event, __ATOMIC_ACQUIRE), idx, b->kicked)) {
+    if (!b->event_idx ||
+        need_event(__atomic_load_n(&b->used->avail_event, __ATOMIC_ACQUIRE), idx, b->kicked)) {
         wr(b->regs, R_QUEUE_NOTIFY, 0);
         b->kicks++;
     }

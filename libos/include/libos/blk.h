@@ -17,8 +17,8 @@ struct libos_blk {
     uint32_t generation;
     uint64_t sectors;
     uint64_t next_id;
-    unsigned restarts; /* server restarts seen */
-    uint32_t req_notified; /* req_prod when the server was last told (or chose not to be) */
+    unsigned restarts;       /* server restarts seen */
+    uint32_t req_notified;   /* req_prod when the server was last told (or chose not to be) */
     uint64_t signals, waits; /* signals sent to the server, waits for it: what batching saves */
     struct {
         bool busy;

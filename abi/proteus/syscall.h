@@ -89,6 +89,7 @@
 #define PX_SYS_DEBUG_WRITE 0x301 /* (debug cap, const char *buf, uint64 len <= 4096) -> rdx = written */
 #define PX_SYS_KLOG_ATTACH 0x302 /* (debug cap, frame, notification): the kernel's console output goes to
                                   * the struct px_console_out at the start of the frame from now on */
+#define PX_SYS_ASPACE_SWITCHES 0x305 /* () -> rdx = address-space switches (CR3 loads) since boot */
 
 #define PX_SYS_RANGE_END 0x400
 

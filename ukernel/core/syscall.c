@@ -5,6 +5,7 @@
  * the caller.
  */
 #include <arch/memlayout.h>
+#include <arch/mmu.h>
 #include <core/device.h>
 #include <core/ipc.h>
 #include <core/kernel.h>
@@ -552,6 +553,9 @@ static int dispatch(uint64_t nr)
     switch (nr) {
     case PX_SYS_ABI_VERSION:
         RESULT(0) = PX_ABI_VERSION;
+        return PX_OK;
+    case PX_SYS_ASPACE_SWITCHES:
+        RESULT(0) = mmu_cr3_loads();
         return PX_OK;
     case PX_SYS_TASK_EXIT:
         task_exit_current((int64_t)ARG(0));

@@ -125,6 +125,10 @@ static inline int64_t px_thread_cpu_time(uint32_t th, uint64_t *ns)
     *ns = r.r[0];
     return r.status;
 }
+static inline uint64_t px_aspace_switches(void)
+{
+    return px_syscall(PX_SYS_ASPACE_SWITCHES, 0, 0, 0, 0, 0, 0).r[0];
+}
 static inline int64_t px_thread_resume(uint32_t th) { return PX1(PX_SYS_THREAD_RESUME, th); }
 static inline int64_t px_thread_suspend(uint32_t th) { return PX1(PX_SYS_THREAD_SUSPEND, th); }
 static inline int64_t px_thread_set_sched(uint32_t th, unsigned prio, uint32_t slice_us)

@@ -5,9 +5,10 @@ Usage: bench.py --kernel ELF --module TASK.elf --suite NAME --json OUT [--icount
                 [--quick] [--expect NAME]...
 
 The image prints `bench <suite>.<name> median=<n> min=<n> unit=<u> n=<iterations>` lines; they are
-echoed, written to OUT as JSON and summarised in a table. Exits non-zero if the run failed or printed
-no results. --quick puts bench.quick on the command line (few iterations: the test suite's run), and
-each --expect NAME (suite.name) must be among the results, or the run fails naming the missing ones.
+echoed, written to OUT as JSON and summarised in a table. Lines `bench-info <text>` (what a benchmark
+counted besides time) are echoed too. Exits non-zero if the run failed or printed no results.
+--quick puts bench.quick on the command line (few iterations: the test suite's run), and each --expect
+NAME (suite.name) must be among the results, or the run fails naming the missing ones.
 """
 import argparse
 import json
@@ -21,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner  # noqa: E402
 
 LINE = re.compile(r"^(?:\S*\[[^\]]*\]\S* )?bench (\S+)\.(\S+) median=([\d.]+) min=([\d.]+) unit=(\w+) n=(\d+)$")
+INFO = re.compile(r"^(?:\S*\[[^\]]*\]\S* )?(bench-info .*)$")
 
 
 def ratios(results):
@@ -63,6 +65,9 @@ def main():
     boot.kill()
     results = []
     for line in boot.lines:
+        info = INFO.match(line)
+        if info:
+            print(info.group(1))
         m = LINE.match(line)
         if m:
             print(line[m.start(0):] if not line.startswith("bench") else line)

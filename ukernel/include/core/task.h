@@ -16,6 +16,7 @@
 #include <core/cap.h>
 #include <core/list.h>
 #include <core/object.h>
+#include <proteus/caps.h>
 #include <proteus/ipc.h>
 #include <proteus/thread.h>
 
@@ -24,7 +25,7 @@ struct endpoint;
 struct notification;
 struct frame;
 
-#define TASK_CAP_SLOTS 1024
+#define TASK_CAP_SLOTS PX_CAP_SLOTS_INITIAL
 #define TASK_NAME_MAX 16
 
 struct task {
@@ -88,9 +89,14 @@ struct thread {
 
 extern struct thread *current;
 
-/* A task with quota_bytes of kernel memory taken from parent's quota (NULL: the kernel's). */
-struct task *task_create(struct task *parent, uint64_t quota_bytes, const char *name);
+/*
+ * A task with quota_bytes of kernel memory taken from parent's quota (NULL: the kernel's) and a cap table
+ * of at least `slots` slots (rounded up to fill its last page; 1 <= slots <= PX_CAP_SLOTS_MAX).
+ */
+struct task *task_create(struct task *parent, uint64_t quota_bytes, uint32_t slots, const char *name);
 struct thread *thread_create(struct task *t);
+/* Grow t's cap table to at least `slots` (PX_CAP_SLOTS_MAX at most): PX_OK, PX_ERR_INVAL, PX_ERR_NOMEM. */
+int task_cap_table_grow(struct task *t, uint64_t slots);
 void thread_set_sched(struct thread *th, unsigned prio, uint32_t timeslice_us);
 void thread_stop(struct thread *t); /* leave whatever it waits in; it becomes inactive */
 void task_destroy(struct task *t);

@@ -1432,7 +1432,6 @@ static void test_endpoint_destroy(void)
     STOP_AND_RUNS(r2, NULL);
 }
 
-
 /* ---- The fast path against the general path ---- */
 
 /*

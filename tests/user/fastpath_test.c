@@ -76,7 +76,10 @@ static void foreign_thread(void *unused)
         register uint64_t rsi __asm__("rsi") = 8;
         register uint64_t rdx __asm__("rdx") = 9;
         register uint64_t r10 __asm__("r10") = 10;
-        __asm__ volatile("syscall" : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10) : : "rcx", "r11", "memory");
+        __asm__ volatile("syscall"
+                         : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10)
+                         :
+                         : "rcx", "r11", "memory");
         foreign_results[i] = rax;
     }
     register uint64_t rax __asm__("rax") = 60;
@@ -187,11 +190,11 @@ static void scenarios(void)
     px_cap_mint(ep, writeonly, PX_R_WRITE, BADGE);
     px_notification_create(ntfn);
     libos_thread_create(echo_thread, (void *)(uintptr_t)ep, PRIO, PX_CAP_NULL, 0, &t);
-    px_thread_yield(); /* it waits in receive */
+    px_thread_yield();                      /* it waits in receive */
     for (unsigned len = 0; len <= 6; len++) /* 5 and 6: longer than the registers */
         record_call(badged, len);
-    put((uint64_t)px_call(1000, &(struct px_msg){PX_MSGINFO(1, 0), 0, {0}})); /* an empty slot: CAP */
-    put((uint64_t)px_call(ntfn, &(struct px_msg){PX_MSGINFO(1, 0), 0, {0}})); /* a notification: TYPE */
+    put((uint64_t)px_call(1000, &(struct px_msg){PX_MSGINFO(1, 0), 0, {0}}));     /* an empty slot: CAP */
+    put((uint64_t)px_call(ntfn, &(struct px_msg){PX_MSGINFO(1, 0), 0, {0}}));     /* a notification: TYPE */
     put((uint64_t)px_call(readonly, &(struct px_msg){PX_MSGINFO(1, 0), 0, {0}})); /* no WRITE: RIGHTS */
     put((uint64_t)px_reply_recv(writeonly, &(struct px_msg){PX_MSGINFO(1, 0), 0, {0}})); /* no READ: RIGHTS */
     px_obj_destroy(ep); /* the server's receive fails: it returns */
@@ -218,12 +221,14 @@ static void test_equivalence(void)
     run = 0;
     scenarios();
     check(px_debug_fastpath(debug, 2, &hits1, &on) == PX_OK && on == 0, "the fast path is off");
-    check(hits1 - hits0 >= 12, "the scenarios took the fast path (%llu times)", (unsigned long long)(hits1 - hits0));
+    check(hits1 - hits0 >= 12, "the scenarios took the fast path (%llu times)",
+          (unsigned long long)(hits1 - hits0));
     run = 1;
     scenarios();
     check(px_debug_fastpath(debug, 1, &hits2, &on) == PX_OK && on == 1, "and on again");
     check(hits2 == hits1, "with it off, nothing took it");
-    check(nrec[0] == nrec[1] && nrec[0] > 60, "both ways recorded as many results (%u, %u)", nrec[0], nrec[1]);
+    check(nrec[0] == nrec[1] && nrec[0] > 60, "both ways recorded as many results (%u, %u)", nrec[0],
+          nrec[1]);
     unsigned first = 0;
     while (first < nrec[0] && rec[0][first] == rec[1][first])
         first++;
@@ -308,7 +313,6 @@ static void test_sysret_safety(void)
     return_to(0x00007fffffffd000ull, 0x00007fffffffd000ull, "an unmapped user RIP");
 }
 
-
 /* ---- a map batch folds runs of one-page maps; failures and replacements come out as without folding ---- */
 
 #define FOLD_VA 0x0000320000000000ull
@@ -328,30 +332,33 @@ static void test_batch_fold(void)
     *(volatile uint64_t *)(uintptr_t)(FOLD_VA + 3 * 4096ull) = 0x9999;
     /* Pages 0..9 of an 8-page frame, one operation a page: the 9th is out of the frame. */
     for (int i = 0; i < 10; i++)
-        ops[i] = (struct px_map_op){PX_MAP_OP_MAP, f, FOLD_VA + i * 4096ull, (uint64_t)i, 1,
-                                    PX_PROT_READ | PX_PROT_WRITE, 0};
+        ops[i] = (struct px_map_op){
+            PX_MAP_OP_MAP, f, FOLD_VA + i * 4096ull, (uint64_t)i, 1, PX_PROT_READ | PX_PROT_WRITE, 0};
     int64_t st = px_map_batch(task, ops, 10, &done);
-    check(st == PX_ERR_INVAL && done == 8, "ten one-page maps, the 9th past the frame: INVAL after 8 (%lld, %llu)",
-          (long long)st, (unsigned long long)done);
+    check(st == PX_ERR_INVAL && done == 8,
+          "ten one-page maps, the 9th past the frame: INVAL after 8 (%lld, %llu)", (long long)st,
+          (unsigned long long)done);
     for (int i = 0; i < 8; i++)
         *(volatile uint64_t *)(uintptr_t)(FOLD_VA + i * 4096ull) = 0x100 + i;
     for (int i = 0; i < 8; i++)
         ok &= *(volatile uint64_t *)(uintptr_t)(FOLD_VA + i * 4096ull) == 0x100ull + i;
     check(ok, "the eight before it are mapped, page 3 replaced by the 8-page frame's");
-    px_map_batch(task, &(struct px_map_op){PX_MAP_OP_MAP, g, FOLD_VA + 20 * 4096ull, 0, 1, PX_PROT_READ, 0}, 1,
-                 &done);
+    px_map_batch(task, &(struct px_map_op){PX_MAP_OP_MAP, g, FOLD_VA + 20 * 4096ull, 0, 1, PX_PROT_READ, 0},
+                 1, &done);
     check(*(volatile uint64_t *)(uintptr_t)(FOLD_VA + 20 * 4096ull) == 0x9999,
           "the 1-page frame kept its own page");
     /* A run broken by another kind of operation, and a wrong right in the middle of one. */
     ops[0] = (struct px_map_op){PX_MAP_OP_UNMAP, 0, FOLD_VA, 0, 32, 0, 0};
     for (int i = 1; i < 6; i++)
         ops[i] = (struct px_map_op){PX_MAP_OP_MAP, f, FOLD_VA + (i - 1) * 4096ull, (uint64_t)(i - 1), 1,
-                                    PX_PROT_READ, 0};
-    ops[6] = (struct px_map_op){PX_MAP_OP_MAP, f, FOLD_VA + 5 * 4096ull, 5, 1, PX_PROT_READ | PX_PROT_EXEC, 0};
+                                    PX_PROT_READ,  0};
+    ops[6] =
+        (struct px_map_op){PX_MAP_OP_MAP, f, FOLD_VA + 5 * 4096ull, 5, 1, PX_PROT_READ | PX_PROT_EXEC, 0};
     ops[7] = (struct px_map_op){PX_MAP_OP_MAP, f, FOLD_VA + 6 * 4096ull, 6, 1, PX_PROT_READ, 0};
     st = px_map_batch(task, ops, 8, &done);
-    check(st == PX_OK && done == 8, "an unmap, five read-only maps, one executable, one more: all 8 (%lld, %llu)",
-          (long long)st, (unsigned long long)done);
+    check(st == PX_OK && done == 8,
+          "an unmap, five read-only maps, one executable, one more: all 8 (%lld, %llu)", (long long)st,
+          (unsigned long long)done);
     ok = true;
     for (int i = 0; i < 7; i++)
         ok &= *(volatile uint64_t *)(uintptr_t)(FOLD_VA + i * 4096ull) == 0x100ull + i;

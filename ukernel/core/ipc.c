@@ -417,7 +417,8 @@ static bool fast_reply_fits(struct thread *self, const struct thread *caller)
     if (!caller->exc_pending)
         return PX_MSGINFO_LENGTH(info) <= PX_MSG_REG_WORDS;
     /* A RESUME reply; anything else leaves the caller stopped: the general path's business. */
-    return PX_MSGINFO_LABEL(info) == PX_EXC_REPLY_RESUME && PX_MSGINFO_LENGTH(info) >= PX_REGS_WORDS && self->ipcbuf;
+    return PX_MSGINFO_LABEL(info) == PX_EXC_REPLY_RESUME && PX_MSGINFO_LENGTH(info) >= PX_REGS_WORDS &&
+           self->ipcbuf;
 }
 
 static struct thread *fast_reply_recv(struct thread *self)

@@ -321,8 +321,8 @@ static int apply_run(struct vm_batch *b)
     }
     run = b->run;
     b->run.pages = 0;
-    if ( check_range(run.vaddr, run.pages) == PX_OK &&
-        !range_mapped(b->task, run.vaddr, run.pages) && vm_map_op(b->task, b->caps, &run) == PX_OK) {
+    if (check_range(run.vaddr, run.pages) == PX_OK && !range_mapped(b->task, run.vaddr, run.pages) &&
+        vm_map_op(b->task, b->caps, &run) == PX_OK) {
         b->done += run.pages;
         return PX_OK;
     }

@@ -37,7 +37,8 @@ _Static_assert(offsetof(struct trap_frame, vector) == 15 * 8, "isr.S pushes the 
 _Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "the CPU frame follows the error code");
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "trap_dispatch must be called on an aligned stack");
 _Static_assert(offsetof(struct trap_frame, cs) == TRAP_FRAME_CS, "isr.S tests the CS of the frame");
-_Static_assert(offsetof(struct trap_frame, r11) == TRAP_FRAME_R11 && offsetof(struct trap_frame, rcx) == TRAP_FRAME_RCX &&
+_Static_assert(offsetof(struct trap_frame, r11) == TRAP_FRAME_R11 &&
+                   offsetof(struct trap_frame, rcx) == TRAP_FRAME_RCX &&
                    offsetof(struct trap_frame, rip) == TRAP_FRAME_RIP &&
                    offsetof(struct trap_frame, rflags) == TRAP_FRAME_RFLAGS,
                "isr.S compares these before it returns with sysretq");

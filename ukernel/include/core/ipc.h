@@ -46,7 +46,7 @@ static inline bool ipc_fastpath_wants(const struct thread *t)
 
     return (t->flags & PX_THREAD_FOREIGN_ABI) || nr == PX_SYS_CALL || nr == PX_SYS_REPLY_RECV;
 }
-extern bool ipc_fastpath_enabled; /* on by default; PX_SYS_DEBUG_FASTPATH turns it off for tests */
+extern bool ipc_fastpath_enabled;  /* on by default; PX_SYS_DEBUG_FASTPATH turns it off for tests */
 extern uint64_t ipc_fastpath_hits; /* calls it has taken */
 
 /* Leave any queue or IPC relation a thread is in, waking partners with PX_ERR_REVOKED where needed. */

@@ -68,7 +68,10 @@ static int64_t spawn(int (*entry)(uint64_t), uint64_t arg, uint32_t handler, uin
                             .thread_flags = flags,
                             .start_stopped = true,
                             .give_debug = true};
-    return libos_spawn(&s, c, &err);
+    int64_t st = libos_spawn(&s, c, &err);
+    if (st != PX_OK)
+        printf("# bench ipc: spawn: %s (status %lld)\n", err ? err : "?", (long long)st);
+    return st;
 }
 
 /* ---- call + reply between two tasks ---- */

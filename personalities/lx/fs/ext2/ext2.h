@@ -31,7 +31,12 @@
 #define LX_EUCLEAN 117 /* "structure needs cleaning": what Linux's file systems return for corruption */
 #endif
 
+#ifndef LX_EMLINK
+#define LX_EMLINK 31 /* too many links */
+#endif
+
 #define EXT2_ROOT_INO 2
+#define EXT2_LINK_MAX 32000 /* the most links an inode may have (Linux's EXT2_LINK_MAX) */
 #define EXT2_NAME_MAX 255
 #define EXT2_MAX_HELD 3 /* rule 2: the most blocks the engine holds at once */
 

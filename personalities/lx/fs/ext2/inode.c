@@ -167,7 +167,7 @@ static int bad_pointer(struct ext2_fs *fs, uint32_t ino, uint32_t nr, const uint
 int ext2_map(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t fblock, int alloc, uint32_t *out)
 {
     uint64_t p = fs->ptrs, idx[4];
-    uint32_t path[4], nr;
+    uint32_t path[4] = {0}, nr;
     int depth, slot, fresh = 0, err;
 
     if (fblock < EXT2_NDIR_BLOCKS) {
@@ -468,7 +468,7 @@ static int free_tree(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, ui
 static int free_from(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t first)
 {
     uint64_t p = fs->ptrs, base = EXT2_NDIR_BLOCKS, span = p;
-    uint32_t path[4];
+    uint32_t path[4] = {0};
     int err = 0;
 
     for (uint64_t i = first; i < EXT2_NDIR_BLOCKS && !err; i++) {

@@ -910,6 +910,35 @@ static long stat_field(const char *field)
     return p ? strtol(p + strlen(field), NULL, 0) : -1;
 }
 
+/* readdir that stops after every third entry (as a full getdents buffer does) and resumes. */
+struct stopper {
+    int seen, budget;
+};
+
+static int stop_often(void *arg, const char *name, size_t len, uint32_t ino, unsigned type, uint64_t next)
+{
+    struct stopper *st = arg;
+
+    (void)name, (void)len, (void)ino, (void)type, (void)next;
+    if (st->budget-- == 0)
+        return 1;
+    st->seen++;
+    return 0;
+}
+
+static int count_resumed(struct ext2_fs *fs, uint32_t dir)
+{
+    struct stopper st = {0, 0};
+    uint64_t pos = 0, last = 1;
+
+    while (pos != last) {
+        last = pos;
+        st.budget = 3;
+        CU_ASSERT_EQUAL_FATAL(ext2_readdir(fs, dir, &pos, stop_often, &st), 0);
+    }
+    return st.seen;
+}
+
 static void write_test(uint32_t bsize, uint32_t isize)
 {
     char src[PATH_MAX], img[PATH_MAX], out[PATH_MAX], hp[PATH_MAX], name[64];
@@ -1013,6 +1042,16 @@ static void write_test(uint32_t bsize, uint32_t isize)
 
         CU_ASSERT_EQUAL(ext2_setattr(m.fs, many, &sa), 0);
     }
+    /* readdir resumed in small steps sees every entry once */
+    {
+        struct listing l;
+
+        CU_ASSERT_EQUAL(resolve(m.fs, "/w/wide", &ino), 0);
+        CU_ASSERT_EQUAL(list_dir(m.fs, ino, &l), 0);
+        CU_ASSERT_EQUAL((size_t)count_resumed(m.fs, ino), l.n);
+        CU_ASSERT_EQUAL(l.n, 2 + 200);
+        free(l.e);
+    }
     /* what the engine reads back before unmount */
     CU_ASSERT_EQUAL(resolve(m.fs, "/devs/big", &ino), 0);
     CU_ASSERT_EQUAL(ext2_stat(m.fs, ino, &st), 0);
@@ -1050,10 +1089,25 @@ static void write_test(uint32_t bsize, uint32_t isize)
     CU_ASSERT(strstr(output, "40751") == NULL && strstr(output, "..") != NULL);
     CU_ASSERT_EQUAL(debugfs(img, "ls -l /w/empty-dir"), 0);
     CU_ASSERT(strstr(output, " file") != NULL);
+    /* statfs's free figures are the ones e2fsprogs reads from the superblock */
+    {
+        struct ext2_statfs sf;
+
+        im = img_open(img);
+        m.fs = mount_img(im, EXT2_MOUNT_RDONLY);
+        CU_ASSERT_EQUAL(ext2_statfs(m.fs, &sf), 0);
+        CU_ASSERT_EQUAL(ext2_unmount(m.fs), 0);
+        img_close(im);
+        CU_ASSERT_EQUAL(debugfs(img, "stats -h"), 0);
+        CU_ASSERT_EQUAL(stat_field("Free blocks:"), (long)sf.bfree);
+        CU_ASSERT_EQUAL(stat_field("Free inodes:"), (long)sf.ffree);
+        CU_ASSERT(sf.blocks > 0 && (long)sf.blocks < stat_field("Block count:")); /* less the overhead */
+    }
     rm_rf(tmpdir);
 }
 
 static void test_write_1k_128(void) { write_test(1024, 128); }
+static void test_write_2k_128(void) { write_test(2048, 128); }
 static void test_write_4k_256(void) { write_test(4096, 256); }
 
 /* ---- full disks ---- */
@@ -1384,6 +1438,7 @@ static const CU_TestInfo ext2_tests[] = {
     {"read mke2fs image, 4 KiB blocks, 256-byte inodes", test_read_4k_256},
     {"read mke2fs image, 4 KiB blocks, 128-byte inodes", test_read_4k_128},
     {"write, 1 KiB blocks, 128-byte inodes: e2fsck clean, debugfs agrees", test_write_1k_128},
+    {"write, 2 KiB blocks, 128-byte inodes: e2fsck clean, debugfs agrees", test_write_2k_128},
     {"write, 4 KiB blocks, 256-byte inodes: e2fsck clean, debugfs agrees", test_write_4k_256},
     {"a full disk is ENOSPC and stays clean", test_enospc_blocks},
     {"a full inode table is ENOSPC and stays clean", test_enospc_inodes},

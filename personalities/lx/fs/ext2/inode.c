@@ -315,8 +315,12 @@ static void need_large_file(struct ext2_fs *fs, uint64_t size)
 {
     if (size > 0x7fffffffu && !(fs->sb.s_feature_ro_compat & EXT2_FEATURE_RO_COMPAT_LARGE_FILE)) {
         fs->sb.s_feature_ro_compat |= EXT2_FEATURE_RO_COMPAT_LARGE_FILE;
-        if (fs->sb.s_rev_level == EXT2_GOOD_OLD_REV)
-            fs->sb.s_rev_level = 1; /* feature fields exist from revision 1 on (first_ino etc. stay valid) */
+        if (fs->sb.s_rev_level == EXT2_GOOD_OLD_REV) {
+            /* feature fields exist from the dynamic revision on, which also names the inode layout */
+            fs->sb.s_rev_level = 1;
+            fs->sb.s_first_ino = EXT2_GOOD_OLD_FIRST_INO;
+            fs->sb.s_inode_size = EXT2_GOOD_OLD_INODE_SIZE;
+        }
         fs->sb_dirty = 1;
     }
 }

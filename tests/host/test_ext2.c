@@ -1191,6 +1191,44 @@ static void test_enospc_inodes(void)
     rm_rf(tmpdir);
 }
 
+/* A revision 0 file system (no features at all): names without file types, and a file past 2 GiB
+ * that turns on large_file (and with it the dynamic revision). */
+static void test_revision_0(void)
+{
+    char img[PATH_MAX];
+    struct img *im;
+    struct ext2_fs *fs;
+    struct listing l;
+    uint32_t ino, dir;
+    char buf[8];
+
+    make_tmpdir();
+    pathf(img, "%s/img", tmpdir);
+    {
+        const char *argv[] = {tool("mke2fs"), "-q", "-F", "-r", "0", "-b", "1024", img, "8192", NULL};
+
+        CU_ASSERT_EQUAL_FATAL(runv(output, sizeof(output), argv), 0);
+    }
+    im = img_open(img);
+    fs = mount_img(im, 0);
+    CU_ASSERT_EQUAL(ext2_create(fs, EXT2_ROOT_INO, "dir", 3, EXT2_S_IFDIR | 0755, 0, 0, 0, 0, &dir), 0);
+    CU_ASSERT_EQUAL(ext2_create(fs, dir, "big", 3, EXT2_S_IFREG | 0644, 0, 0, 0, 0, &ino), 0);
+    CU_ASSERT_EQUAL(ext2_write(fs, ino, 3ull << 30, "past 2G", 7), 7);
+    CU_ASSERT_EQUAL(ext2_read(fs, ino, (3ull << 30) - 1, buf, 8), 8);
+    CU_ASSERT(buf[0] == 0 && memcmp(buf + 1, "past 2G", 7) == 0);
+    CU_ASSERT_EQUAL(list_dir(fs, dir, &l), 0);
+    CU_ASSERT(l.n == 3 && l.e[2].type == EXT2_DT_UNKNOWN); /* no filetype feature: no d_type */
+    free(l.e);
+    CU_ASSERT_EQUAL(ext2_unmount(fs), 0);
+    img_close(im);
+    CU_ASSERT(fsck_clean(img));
+    CU_ASSERT_EQUAL(debugfs(img, "stat /dir/big"), 0);
+    CU_ASSERT_EQUAL(stat_field("Size: "), (3l << 30) + 7);
+    CU_ASSERT_EQUAL(debugfs(img, "stats -h"), 0);
+    CU_ASSERT(strstr(output, "large_file") != NULL);
+    rm_rf(tmpdir);
+}
+
 /* ---- features and the corrupt-image corpus ---- */
 
 static void patch(const char *img, uint64_t off, uint64_t value, int size)
@@ -1440,6 +1478,7 @@ static const CU_TestInfo ext2_tests[] = {
     {"write, 1 KiB blocks, 128-byte inodes: e2fsck clean, debugfs agrees", test_write_1k_128},
     {"write, 2 KiB blocks, 128-byte inodes: e2fsck clean, debugfs agrees", test_write_2k_128},
     {"write, 4 KiB blocks, 256-byte inodes: e2fsck clean, debugfs agrees", test_write_4k_256},
+    {"revision 0: no file types, large_file turned on", test_revision_0},
     {"a full disk is ENOSPC and stays clean", test_enospc_blocks},
     {"a full inode table is ENOSPC and stays clean", test_enospc_inodes},
     {"unsupported features refuse the mount or make it read-only", test_features},

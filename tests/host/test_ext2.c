@@ -47,6 +47,7 @@ struct img {
     uint64_t bytes;
     uint32_t bsize;
     int held, max_held;
+    int fail_after; /* when > 0: that many more gets succeed, then every get fails with EIO */
     uint32_t now;
     char log[16384];
     size_t loglen;
@@ -74,6 +75,10 @@ static int img_get(void *ctx, uint64_t nr, unsigned flags, void **handle, uint8_
     struct hbuf *b;
 
     if ((nr + 1) * im->bsize > im->bytes)
+        return -LX_EIO;
+    if (im->fail_after > 0 && --im->fail_after == 0)
+        im->fail_after = -1;
+    if (im->fail_after < 0)
         return -LX_EIO;
     b = malloc(sizeof(*b) + im->bsize);
     if (!b)
@@ -1229,6 +1234,59 @@ static void test_revision_0(void)
     rm_rf(tmpdir);
 }
 
+/* A device that stops answering at every point of a workload: each call returns 0 or EIO (or ENOENT
+ * for a name an earlier failure kept from being made), never crashes, and never leaves a block held. */
+static void test_device_errors(void)
+{
+    static const char data[3000] = "some bytes";
+    char img[PATH_MAX], copy[PATH_MAX];
+    int eio = 0;
+
+    make_tmpdir();
+    pathf(img, "%s/img", tmpdir);
+    pathf(copy, "%s/copy", tmpdir);
+    mkfs(img, 1024, 128, NULL, 1024, 0);
+    for (int n = 1; n <= 100; n++) {
+        const char *argv[] = {"/bin/cp", img, copy, NULL};
+        struct img *im;
+        struct ext2_fs *fs = NULL;
+        uint32_t d = 0, f = 0, r = 0;
+        int64_t w;
+        int err;
+
+        CU_ASSERT_EQUAL_FATAL(runv(output, sizeof(output), argv), 0);
+        im = img_open(copy);
+        im->fail_after = n;
+        err = ext2_mount(&im->dev, 0, &fs);
+        CU_ASSERT(err == 0 || err == -LX_EIO);
+        if (err == 0) {
+            err = ext2_create(fs, EXT2_ROOT_INO, "d", 1, EXT2_S_IFDIR | 0755, 0, 0, 0, 0, &d);
+            CU_ASSERT(err == 0 || err == -LX_EIO);
+            err = ext2_create(fs, d ? d : EXT2_ROOT_INO, "f", 1, EXT2_S_IFREG | 0644, 0, 0, 0, 0, &f);
+            CU_ASSERT(err == 0 || err == -LX_EIO || err == -LX_ENOENT);
+            if (f) {
+                w = ext2_write(fs, f, 20000, data, sizeof(data));
+                CU_ASSERT(w == (int64_t)sizeof(data) || w == -LX_EIO || (w > 0 && w < (int64_t)sizeof(data)));
+                err = ext2_truncate(fs, f, 100);
+                CU_ASSERT(err == 0 || err == -LX_EIO);
+            }
+            err = ext2_rename(fs, d ? d : EXT2_ROOT_INO, "f", 1, EXT2_ROOT_INO, "g", 1, 0, NULL);
+            CU_ASSERT(err == 0 || err == -LX_EIO || err == -LX_ENOENT);
+            err = ext2_unlink(fs, EXT2_ROOT_INO, "g", 1, &r);
+            CU_ASSERT(err == 0 || err == -LX_EIO || err == -LX_ENOENT);
+            if (r)
+                CU_ASSERT(ext2_evict(fs, r) == 0 || im->fail_after < 0);
+            err = ext2_unmount(fs);
+            CU_ASSERT(err == 0 || err == -LX_EIO);
+        }
+        eio += im->fail_after < 0;
+        img_close(im); /* checks that nothing is held */
+    }
+    printf("# %d of the runs met a failing device\n", eio);
+    CU_ASSERT(eio > 60); /* the failures did happen, at every point of the workload */
+    rm_rf(tmpdir);
+}
+
 /* ---- features and the corrupt-image corpus ---- */
 
 static void patch(const char *img, uint64_t off, uint64_t value, int size)
@@ -1479,6 +1537,7 @@ static const CU_TestInfo ext2_tests[] = {
     {"write, 2 KiB blocks, 128-byte inodes: e2fsck clean, debugfs agrees", test_write_2k_128},
     {"write, 4 KiB blocks, 256-byte inodes: e2fsck clean, debugfs agrees", test_write_4k_256},
     {"revision 0: no file types, large_file turned on", test_revision_0},
+    {"a device failing at any point gives EIO and holds nothing", test_device_errors},
     {"a full disk is ENOSPC and stays clean", test_enospc_blocks},
     {"a full inode table is ENOSPC and stays clean", test_enospc_inodes},
     {"unsupported features refuse the mount or make it read-only", test_features},

@@ -115,18 +115,22 @@ class Rows(unittest.TestCase):
 
 
 class Charts(unittest.TestCase):
-    def test_ratio_chart_is_a_png(self):
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            self.skipTest("python3-matplotlib is not installed")
+    def test_the_ratio_and_hot_path_charts_are_pngs(self):
+        import json
         import tempfile
         with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "r.png")
-            self.assertTrue(bc.ratio_chart(bc.rows(bc.parse(LINUX)[0], bc.parse(LX)[0]), path, "test"))
-            with open(path, "rb") as f:
-                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
-            self.assertFalse(bc.ratio_chart(bc.rows({}, {}), path, "none"))
+            doc = {"icount": True, "linux": "6.1", "date": "2026-12-02T00:00:00Z",
+                   "results": bc.rows(bc.parse(LINUX)[0], bc.parse(LX)[0])}
+            with open(os.path.join(tmp, "compare-icount.json"), "w") as f:
+                json.dump(doc, f)
+            with open(os.path.join(tmp, "ipc-icount.json"), "w") as f:
+                json.dump({"icount": True, "date": "2026-12-02", "results": [
+                    {"name": "call_reply_empty", "median": 845, "min": 845, "unit": "insn", "n": 1}]}, f)
+            said = bc.charts(os.path.join(tmp, "compare-icount.json"))
+            self.assertEqual(said, [f"chart: {tmp}/compare-icount-ratios.png", f"chart: {tmp}/ipc-icount-hotpaths.png"])
+            for png in ("compare-icount-ratios.png", "ipc-icount-hotpaths.png"):
+                with open(os.path.join(tmp, png), "rb") as f:
+                    self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
 
 if __name__ == "__main__":

@@ -114,6 +114,21 @@ class Rows(unittest.TestCase):
         self.assertEqual(bc.check(bc.rows(full, lx)), ["unix_lat: lx: not reported"])
 
 
+class LinuxSteps(unittest.TestCase):
+    def test_a_missing_kernel_names_the_step(self):
+        with self.assertRaises(bc.StepFailed) as e:
+            bc.find_kernel("/nonexistent/vmlinuz")
+        self.assertIn("find Debian's kernel: /nonexistent/vmlinuz: no such file", e.exception.args[0])
+
+    def test_no_vmlinux_in_a_file_without_one(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            fake = os.path.join(tmp, "vmlinuz-0")
+            with open(fake, "wb") as f:
+                f.write(b"MZ" + b"\0" * 100 + b"\xfd7zXZ\0" + b"not xz at all" + b"\x1f\x8b\x08" + b"nor gzip")
+            self.assertIsNone(bc.extract_vmlinux(fake, os.path.join(tmp, "cache")))
+
+
 class Charts(unittest.TestCase):
     def test_the_ratio_and_hot_path_charts_are_pngs(self):
         import json

@@ -136,37 +136,44 @@ static bool take(struct libos_blk *b, uint64_t *id, int *status)
     return false;
 }
 
-bool libos_blk_poll(struct libos_blk *b, uint64_t *id, int *status)
-{
-    notify(b, false); /* requests posted and not pushed would otherwise never finish */
-    if (take(b, id, status))
-        return true;
-    if (restarted(b))
-        resubmit_all(b);
-    return false;
-}
-
-int libos_blk_complete(struct libos_blk *b, uint64_t *id, int *status)
+/*
+ * A response if there is one; if not, ask the server for a signal at the next one (the final check of
+ * io/blk.h) and return false: the caller may then wait on the disk's notification.
+ */
+static bool take_or_arm(struct libos_blk *b, uint64_t *id, int *status)
 {
     struct px_blk_shared *sh = b->sh;
-    uint64_t bits;
 
-    notify(b, false);
     for (;;) {
         if (take(b, id, status))
-            return PX_BLK_OK;
+            return true;
         if (restarted(b)) {
             resubmit_all(b);
             continue;
         }
-        /* Going idle: ask for a signal at the next response, then look once more (blk.h). */
         __atomic_store_n(&sh->rsp_event, sh->resp_cons + 1, __ATOMIC_RELEASE);
         fence();
-        if (sh->resp_cons != __atomic_load_n(&sh->resp_prod, __ATOMIC_ACQUIRE))
-            continue;
+        if (sh->resp_cons == __atomic_load_n(&sh->resp_prod, __ATOMIC_ACQUIRE))
+            return false;
+    }
+}
+
+bool libos_blk_poll(struct libos_blk *b, uint64_t *id, int *status)
+{
+    notify(b, false); /* requests posted and not pushed would otherwise never finish */
+    return take_or_arm(b, id, status);
+}
+
+int libos_blk_complete(struct libos_blk *b, uint64_t *id, int *status)
+{
+    uint64_t bits;
+
+    notify(b, false);
+    while (!take_or_arm(b, id, status)) {
         px_wait(b->wait, &bits);
         b->waits++;
     }
+    return PX_BLK_OK;
 }
 
 int libos_blk_io(struct libos_blk *b, uint32_t op, uint64_t sector, uint32_t count, void *buf)

@@ -59,8 +59,14 @@ void bench_direct(struct vblk *dev, void (*wait)(void), bool quick)
     for (unsigned k = 0; k < BLK_NWORKLOADS; k++) {
         double r[BLK_BENCH_REPEAT];
         int n = blk_bench_repeat(quick);
+        uint64_t switches = px_aspace_switches(), kicks = dev->kicks, irqs = dev->interrupts;
         for (int i = 0; i < n; i++)
             r[i] = run(dev, &blk_workloads[k], pa, wait, quick);
+        double reqs = (double)blk_workload_count(&blk_workloads[k], quick) * n;
+        printf("bench-info blk.direct_%s: per request %.2f kicks, %.2f interrupts, %.2f address-space "
+               "switches\n",
+               blk_workloads[k].name, (double)(dev->kicks - kicks) / reqs,
+               (double)(dev->interrupts - irqs) / reqs, (double)(px_aspace_switches() - switches) / reqs);
         blk_bench_report("direct", &blk_workloads[k], r, n);
     }
 }

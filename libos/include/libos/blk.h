@@ -40,7 +40,12 @@ int libos_blk_post(struct libos_blk *b, uint32_t op, uint64_t sector, uint32_t c
 void libos_blk_push(struct libos_blk *b);
 /* Wait for any submitted request to finish: its id and status. */
 int libos_blk_complete(struct libos_blk *b, uint64_t *id, int *status);
-/* A finished request's id and status if there is one (true), without waiting (false: none yet). */
+/*
+ * A finished request's id and status if there is one (true), without waiting. False means none yet, and
+ * that the server will signal the disk's notification at the next one: a client with an event loop of
+ * its own calls this until it returns false before it waits on that notification (the disk's `wait`
+ * cap). A client that reads the response ring itself must keep rsp_event as io/blk.h says.
+ */
 bool libos_blk_poll(struct libos_blk *b, uint64_t *id, int *status);
 int libos_blk_io(struct libos_blk *b, uint32_t op, uint64_t sector, uint32_t count, void *buf);
 

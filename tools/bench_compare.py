@@ -329,16 +329,28 @@ def linux_initramfs(a, path):
             raise StepFailed("make the Linux initramfs: lz4 -d: " + unpacked.stderr.strip())
 
 
+def tsc_khz(cmpbench):
+    """The host's TSC rate. Without -icount, TCG's guest TSC is the host's, and Linux on microvm (no HPET,
+    and a PIT calibration that fails on a loaded host) must be told it (tsc_early_khz) or it stops at boot."""
+    done = subprocess.run([cmpbench, "tsckhz"], capture_output=True, text=True, timeout=60)
+    if done.returncode != 0 or not done.stdout.strip().isdigit():
+        raise StepFailed("measure the host's TSC rate (for Linux's tsc_early_khz): " + done.stderr.strip())
+    return int(done.stdout.strip())
+
+
 def run_linux(a, kernel, initrd, prog_args, timeout):
+    append = LINUX_APPEND if a.icount else f"{LINUX_APPEND} tsc_early_khz={tsc_khz(a.cmpbench)}"
     args = argparse.Namespace(kernel=kernel, module=initrd, accel="tcg", memory="512M", icount=a.icount,
-                              cmdline=LINUX_APPEND + " -- " + " ".join(prog_args), qemu_arg=[], gdb=False, disk=[])
+                              cmdline=append + " -- " + " ".join(prog_args), qemu_arg=[], gdb=False, disk=[])
     boot = runner.Boot(runner.qemu_command(args, interactive=False), echo=False)
-    deadline = time.monotonic() + timeout
+    deadline, status = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         status = boot.pump(min(deadline, time.monotonic() + 1))
         if status is not None or any(l.strip().startswith("cmpbench exit") for l in boot.lines):
             break
     boot.kill()
+    if status is not None and not boot.lines:
+        raise StepFailed(f"boot Linux: QEMU exited with status {status}: {boot.stderr()[-500:]}")
     text = "\n".join(boot.lines)
     results, done = parse(text)
     if not done:

@@ -7,7 +7,7 @@
  *   cmpbench <name> failed: <why>
  * and the run ends with "cmpbench done". Arguments: "insn" times with rdtsc (guest instructions under
  * QEMU's -icount), else CLOCK_MONOTONIC in ns; "quick" runs few iterations; "micro" leaves out the
- * macro workloads; "root=DIR" finds their files (bench/shell.sh, bench/storm.sh, bin/sqlbench) under
+ * macro workloads ("tsckhz" alone prints the TSC's rate in kHz and exits); "root=DIR" finds their files (bench/shell.sh, bench/storm.sh, bin/sqlbench) under
  * DIR instead of /. Where /proc/aspace_switches exists (lx), asw= is the number of address-space
  * switches per operation, the reading's own cost taken off.
  */
@@ -615,6 +615,19 @@ static void macro(const char *name, const char *program, const char *script, int
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "tsckhz") == 0) { /* the host's TSC rate, for Linux under TCG */
+        struct timespec a, b, pause = {0, 200000000};
+        uint64_t t0, t1;
+        insn = 1;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        t0 = now();
+        nanosleep(&pause, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        t1 = now();
+        double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
+        printf("%.0f\n", (double)(t1 - t0) / ns * 1e6);
+        return 0;
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "insn") == 0)
             insn = 1;

@@ -2,10 +2,11 @@
  * ext2 names: creating inodes with their first entry (files, directories, device nodes, FIFOs,
  * sockets, symlinks), link, unlink, rmdir and rename.
  *
- * Order of writes, for what a crash can leave (ext2 has no journal): a new inode is written before
- * the entry that names it, and rename adds the new name before it removes the old one. So a crash
- * leaves at worst an inode nobody names or a file with two names and a link count one short, which
- * e2fsck repairs; never an entry naming an unwritten inode.
+ * Order of changes: a new inode is written before the entry that names it, rename adds the new name
+ * before it removes the old one, and link raises the count before it adds the name. Should the blocks
+ * reach the disk in that order, a crash leaves at worst an inode nobody names, two names or a link
+ * count one high, which e2fsck repairs; a write-back cache may reorder them (docs/ext2.md says what
+ * can be left then). Only ext2_sync makes anything durable.
  */
 #include "ext2_int.h"
 #include <string.h>

@@ -2,7 +2,7 @@
  * lx's start and event loop. It unpacks the initramfs from its "image" resource, starts the program the
  * kernel command line names (lx.init=PATH and lx.arg=ARG, repeatable; default /bin/sh), and then serves
  * exception messages: a foreign system call is done and answered with the new registers; a write to a
- * page shared copy-on-write gets the process its own copy (mem.c); any other fault is the signal Linux
+ * page shared copy-on-write gets the process its own copy (mm/mem.c); any other fault is the signal Linux
  * would send. Its bound notification says a deadline passed (the timer) or the console has input. When
  * the first process ends, lx reports the system calls it did not implement and ends with that
  * process's status (a shell's convention: 128 + signal).
@@ -186,7 +186,7 @@ int main(void)
             lx_wake_pending = true;
             goto done;
         }
-        struct lx_proc *p = lx_proc_find((int)m.badge);
+        struct lx_proc *p = lx_proc_by_badge(m.badge);
         uint64_t kind = PX_MSGINFO_LABEL(m.info) - PX_LABEL_EXCEPTION;
         struct px_exception exc;
         libos_exception_get(&m, &exc);
@@ -276,6 +276,7 @@ done:
         wake_blocked();
         struct lx_proc *f = lx_proc_find(first_pid);
         if (!f || f->state == LX_ZOMBIE) {
+            lx_vfs_sync(); /* every mounted disk written back before the system ends */
             lx_unimplemented_report();
             int ws = f ? f->leader->wait_status : 0, code = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
             printf("lx: %s exited with status %d\n", init, code);

@@ -1,8 +1,9 @@
 /*
  * /dev: the devices lx has, by name. They are not nodes of the tree: a path here opens a description of
- * the device's kind (the console is dev/tty.c's; null, zero and the random devices are here).
+ * the device's kind (the console is dev/tty.c's, the disks /dev/vda... the buffer cache's, fs/buffer.c;
+ * null, zero and the random devices are here).
  */
-#include "lx.h"
+#include "dev/blk.h"
 #include <string.h>
 
 void lx_devfs_kind(const char *path, enum lx_fd_kind *kind)
@@ -45,3 +46,20 @@ const struct lx_file_ops lx_null_ops = {.read = null_read, .write = sink_write, 
 const struct lx_file_ops lx_zero_ops = {.read = zero_read, .write = sink_write, .seekable = true};
 const struct lx_file_ops lx_random_ops = {.read = random_read, .write = sink_write};
 
+/* /dev/vda, /dev/vdb...: a description of the disk, or NULL (no such disk: *err 0; or -LX_E*). */
+struct lx_fd *lx_devfs_open_disk(const char *path, int flags, int *err)
+{
+    struct lx_disk *d = strncmp(path, "/dev/", 5) == 0 ? lx_disk_find(path + 5) : NULL;
+    struct lx_fd *f;
+
+    *err = 0;
+    if (!d)
+        return NULL;
+    if ((flags & LX_O_ACCMODE) && d->read_only) {
+        *err = -LX_EROFS;
+        return NULL;
+    }
+    if (!(f = lx_file_new_ops(&lx_disk_file_ops, d, flags)))
+        *err = -LX_ENOMEM;
+    return f;
+}

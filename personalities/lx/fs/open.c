@@ -3,6 +3,7 @@
  * tree, which O_CREAT makes and O_TRUNC empties; the new description goes at the lowest free descriptor.
  */
 #include "kernel/syscall.h"
+#include "dev/blk.h"
 #include <string.h>
 #include <sys/stat.h>
 
@@ -16,6 +17,12 @@ int64_t sys_openat(struct lx_proc *p, struct px_regs *r)
         return e;
     if ((fd = lx_fd_alloc(p, 0)) < 0)
         return -LX_EMFILE;
+    struct lx_fd *disk = lx_devfs_open_disk(path, (int)A2, &e);
+    if (disk || e) {
+        if (disk)
+            lx_fd_install(p, fd, disk, A2 & LX_O_CLOEXEC);
+        return disk ? fd : e;
+    }
     lx_devfs_kind(path, &kind);
     struct lx_node *n = lx_procfs_lookup(p, path, !(A2 & LX_O_NOFOLLOW), &e);
     bool writing = (A2 & LX_O_ACCMODE) != 0;

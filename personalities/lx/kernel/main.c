@@ -7,7 +7,7 @@
  * the first process ends, lx reports the system calls it did not implement and ends with that
  * process's status (a shell's convention: 128 + signal).
  */
-#include "lx.h"
+#include "dev/blk.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +19,7 @@ bool lx_wake_pending;
 static uint32_t timer; /* signals the notification bound to lx's thread: a blocked process's deadline */
 #define TIMER_BIT 1
 #define CONSOLE_BIT 2 /* the console has input */
+#define DISK_BIT 4    /* a disk finished requests */
 
 /* As p goes back to its program with registers r: a pending signal is delivered. <0: p ends with -that. */
 static int finish(struct lx_proc *p, struct px_regs *r)
@@ -174,6 +175,11 @@ int main(void)
     }
     if (libos_console_notify(console, 15) != PX_OK) /* above the processes (10), below lx (20) */
         printf("lx: no console input\n");
+    uint32_t disk_ntfn = libos_slot_alloc();
+    if (!disk_ntfn || px_cap_mint(ntfn, disk_ntfn, PX_R_WRITE, DISK_BIT) != PX_OK)
+        printf("lx: no disks (cannot make their notification)\n");
+    else
+        lx_disks_init(disk_ntfn);
     if (!(first = lx_proc_spawn(init, argv, envp, &e))) {
         printf("lx: cannot start %s (errno %d)\n", init, e);
         return 1;
@@ -182,6 +188,7 @@ int main(void)
     px_recv(lx_endpoint, &m);
     for (;;) {
         if (PX_MSGINFO_LABEL(m.info) == PX_LABEL_NOTIFY) { /* a deadline passed, or the console has input */
+            lx_disk_poll(); /* finished disk requests: their callers' calls are done again */
             lx_tty_input(); /* which may end processes (Ctrl-C) */
             lx_wake_pending = true;
             goto done;
@@ -277,6 +284,7 @@ done:
         struct lx_proc *f = lx_proc_find(first_pid);
         if (!f || f->state == LX_ZOMBIE) {
             lx_vfs_sync(); /* every mounted disk written back before the system ends */
+            lx_buffers_shutdown();
             lx_unimplemented_report();
             int ws = f ? f->leader->wait_status : 0, code = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
             printf("lx: %s exited with status %d\n", init, code);

@@ -77,6 +77,8 @@ int lx_disk_submit(struct lx_disk *d, uint32_t op, uint64_t sector, uint32_t cou
         prepare(arg, data);
     if (libos_blk_submit(&d->blk, op, sector, count, (uint64_t)slot * (PX_BLK_DATA_SIZE / PX_BLK_RING), &id) != PX_BLK_OK)
         return -LX_EIO;
+    /* a response may come before lx looks again: ask for its signal now (lx_disk_poll re-arms it) */
+    __atomic_store_n(&d->blk.sh->rsp_event, d->blk.sh->resp_cons + 1, __ATOMIC_RELEASE);
     d->req[slot].busy = true;
     d->req[slot].id = id;
     d->req[slot].done = done;
@@ -91,7 +93,17 @@ void lx_disk_poll(void)
         struct lx_disk *d = &disks[i];
         uint64_t id;
         int status;
-        while (d->in_flight && libos_blk_poll(&d->blk, &id, &status))
+        struct px_blk_shared *sh = d->blk.sh;
+        while (d->in_flight) {
+            if (!libos_blk_poll(&d->blk, &id, &status)) {
+                /* Going idle (blk.h's event suppression): ask for a signal at the next response, then
+                 * look once more, so a response that came meanwhile is not left waiting. */
+                __atomic_store_n(&sh->rsp_event, sh->resp_cons + 1, __ATOMIC_RELEASE);
+                __atomic_thread_fence(__ATOMIC_SEQ_CST);
+                if (sh->resp_cons != __atomic_load_n(&sh->resp_prod, __ATOMIC_ACQUIRE))
+                    continue;
+                break;
+            }
             for (unsigned s = 0; s < PX_BLK_RING; s++)
                 if (d->req[s].busy && d->req[s].id == id) {
                     d->req[s].busy = false;
@@ -100,6 +112,7 @@ void lx_disk_poll(void)
                     d->req[s].done(d, d->req[s].arg, status, d->blk.data + (size_t)s * (PX_BLK_DATA_SIZE / PX_BLK_RING));
                     break;
                 }
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 """Run a Linux program under lx (tools/proteus lx): boot the lx system in QEMU, show the program's output
 (lx's console) on stdout, and exit with the program's status (128 + signal when it was killed).
 
-Usage: lx.py --kernel ELF --image DTB [--timeout S] [--icount] [--verbose] [--input TEXT] [--then PATTERN TEXT]...
+Usage: lx.py --kernel ELF --image DTB [--timeout S] [--icount] [--disk IMG]... [--verbose] [--input TEXT]
+             [--then PATTERN TEXT]...
              -- PROGRAM [ARGS...]
 """
 import argparse
@@ -34,13 +35,14 @@ def main():
     p.add_argument("--timeout", type=float, default=300)
     p.add_argument("--verbose", action="store_true", help="also show the kernel's and the servers' lines")
     p.add_argument("--icount", action="store_true", help="rdtsc counts guest instructions (QEMU -icount)")
+    p.add_argument("--disk", action="append", default=[], help="a raw disk image for a virtio-blk device")
     p.add_argument("--input", help="text typed on the console (Python escapes: \\n, \\x7f)")
     p.add_argument("--then", nargs=2, action="append", default=[], metavar=("PATTERN", "TEXT"),
                    help="then type TEXT once the program has printed a line holding PATTERN (repeatable)")
     p.add_argument("program", nargs="+")
     a = p.parse_args()
     args = argparse.Namespace(kernel=a.kernel, module=a.image, accel="tcg", memory="512M", icount=a.icount,
-                              cmdline=command_line(a.program), qemu_arg=[], gdb=False, disk=[])
+                              cmdline=command_line(a.program), qemu_arg=[], gdb=False, disk=a.disk)
     def raw(text):
         return text.encode().decode("unicode_escape").encode("latin-1")
     typed = raw(a.input) if a.input else None

@@ -5,6 +5,7 @@
  * A call lx does not implement returns -LX_ENOSYS and is counted for the report at exit: nothing is faked.
  */
 #include "lx.h"
+#include "dev/hostio.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -99,6 +100,11 @@ static void fill_stat(struct linux_stat *st, struct lx_node *n, enum lx_fd_kind 
     memset(st, 0, sizeof(*st));
     st->nlink = 1;
     st->blksize = 4096;
+    if (!n && kind >= FD_HOST_IN) { /* the host's streams: pipes to the program */
+        st->mode = S_IFIFO | 0600;
+        st->ino = 100 + kind;
+        return;
+    }
     if (!n) { /* a device: the console, null, zero, urandom */
         st->mode = S_IFCHR | 0666;
         st->ino = 100 + kind;
@@ -207,6 +213,13 @@ static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
         n = (uint64_t)got;
         break;
     }
+    case FD_HOST_IN: {
+        bool eof;
+        n = lx_hostio_read(tmp, len, &eof);
+        if (!n && !eof && len)
+            return (f->flags & LX_O_NONBLOCK) ? -LX_EAGAIN : LX_WOULD_BLOCK;
+        break;
+    }
     case FD_NULL: n = 0; break;
     case FD_ZERO: memset(tmp, 0, len), n = len; break;
     case FD_RANDOM: lx_random(tmp, len), n = len; break;
@@ -238,8 +251,15 @@ static int64_t sys_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
 /* How much of a write of len bytes to f can be done now: the count, or a negative errno / LX_WOULD_BLOCK. */
 static int64_t writable(struct lx_fd *f, uint64_t len)
 {
-    if (f->kind == FD_DIR || f->kind == FD_PIPE_READ || (f->kind == FD_FILE && !(f->flags & LX_O_ACCMODE)))
+    if (f->kind == FD_DIR || f->kind == FD_PIPE_READ || f->kind == FD_HOST_IN ||
+        (f->kind == FD_FILE && !(f->flags & LX_O_ACCMODE)))
         return -LX_EBADF;
+    if (f->kind == FD_HOST_OUT || f->kind == FD_HOST_ERR) {
+        size_t room = lx_hostio_writable(f->kind == FD_HOST_ERR ? 2 : 1);
+        if (!room && len)
+            return (f->flags & LX_O_NONBLOCK) ? -LX_EAGAIN : LX_WOULD_BLOCK;
+        return (int64_t)(len < room ? len : room);
+    }
     if (f->kind != FD_PIPE_WRITE)
         return (int64_t)len;
     if (!f->pipe->readers)
@@ -259,6 +279,8 @@ static int64_t lx_write_kernel(struct lx_proc *p, struct lx_fd *f, const uint8_t
         return n;
     if (f->kind == FD_CONSOLE)
         libos_console_write(buf, (size_t)n);
+    if (f->kind == FD_HOST_OUT || f->kind == FD_HOST_ERR)
+        return (int64_t)lx_hostio_write(f->kind == FD_HOST_ERR ? 2 : 1, buf, (size_t)n);
     if (f->kind == FD_PIPE_WRITE)
         return lx_pipe_write(f, buf, (uint64_t)n);
     if (f->kind == FD_FILE) {
@@ -1163,6 +1185,13 @@ static int16_t readiness(struct lx_proc *p, int64_t fd)
         return (int16_t)((f->pipe->count < LX_PIPE_SIZE ? POLLOUT : 0) | (!f->pipe->readers ? POLLERR : 0));
     if (f->kind == FD_CONSOLE)
         return (int16_t)((lx_tty_readable() ? POLLIN : 0) | POLLOUT);
+    if (f->kind == FD_HOST_IN) {
+        bool ready;
+        size_t n = lx_hostio_readable(&ready);
+        return (int16_t)((ready ? POLLIN : 0) | (ready && !n ? POLLHUP : 0));
+    }
+    if (f->kind == FD_HOST_OUT || f->kind == FD_HOST_ERR)
+        return lx_hostio_writable(f->kind == FD_HOST_ERR ? 2 : 1) ? POLLOUT : 0;
     return POLLIN | POLLOUT; /* files and devices are always ready */
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """lx's differential test: run each program natively on the build machine and under lx, and require the
-same output and the same exit status, and lx's report of unimplemented calls may name only the calls
+same stdout, the same stderr (each byte for byte, compared separately) and the same exit status, and lx's report of unimplemented calls may name only the calls
 docs/lx.md explains (EXPLAINED). The programs are Debian's busybox applets and small C programs,
 each built twice, with glibc and with musl (tests/lx/progs), and busybox sh scripts (tests/lx/shell).
 Their data is tests/lx/data, found natively from this directory and under lx from / (the initramfs holds
@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -30,6 +31,8 @@ CASES = [
     ["sh", "-c", "for i in 1 2 3; do echo $i $((i * i)); done; exit 5"],
     ["sh", "shell/pipelines.sh"], ["sh", "shell/status.sh"], ["sh", "shell/redirect.sh"], ["sh", "shell/jobs.sh"], ["sh", "shell/applets.sh"],
     ["sh", "-c", "x=builtin; echo ${x}s; cd data/dir && echo * && cd .. && test -L link && echo $?"],
+    ["sh", "-c", "echo x | cat | cat | cat | cat | cat | cat | cat | cat | wc -c"],
+    ["sh", "-c", 'c="echo x"; i=0; while [ $i -lt 1000 ]; do c="$c | cat"; i=$((i+1)); done; eval "$c" | wc -c'],
 ]
 
 
@@ -37,6 +40,7 @@ CASES = [
 LX_ONLY = [
     (["@limits"], "fork failed after some children: 1\nwith EAGAIN or ENOMEM: 1\nevery child reaped: 1\n"
                   "malloc ran out: 1\nfork with no memory left fails: 1\nstill working\n"),
+    (["@many", "children"], "1000 children alive at once, all reaped: 1 1\n"),
     (["sh", "shell/procfs.sh"],
      "PID   PPID  USER     COMMAND\n    1     0 root     sh\n    2     1 root     sleep\n"
      "    3     1 root     ps\n/bin/busybox\n/bin/sh|shell/procfs.sh|\n(cut) R\n"
@@ -63,15 +67,22 @@ def native(argv, progs, libc):
         cmd = [os.path.join(progs, f"{argv[0][1:]}-{libc}")] + argv[1:]
     else:
         cmd = ["/bin/busybox"] + argv
-    r = subprocess.run(cmd, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-    return r.stdout.decode(errors="replace"), r.returncode if r.returncode >= 0 else 128 - r.returncode
+    r = subprocess.run(cmd, cwd=HERE, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+    return (r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace"),
+            r.returncode if r.returncode >= 0 else 128 - r.returncode)
 
 
 def under_lx(argv, a, libc):
+    """stdout, stderr, status and lx's notes (the console's lines, from --report)."""
     guest = [f"/t/{argv[0][1:]}-{libc}" if argv[0].startswith("@") else argv[0]] + argv[1:]
-    r = subprocess.run([sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--timeout", "120", "--"] + guest,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
-    return r.stdout.decode(errors="replace").replace("\r\n", "\n"), r.returncode, r.stderr.decode(errors="replace")
+    with tempfile.TemporaryDirectory() as d:
+        report = os.path.join(d, "report.txt")
+        r = subprocess.run([sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--timeout", "120",
+                            "--report", report, "--"] + guest,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        notes = open(report).read() if os.path.exists(report) else ""
+    return r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace"), r.returncode, notes
 
 
 def main():
@@ -94,10 +105,10 @@ def main():
     failed = 0
     for i, (argv, libc, expected) in enumerate(runs, 1):
         name = f"{libc}: {' '.join(argv).lstrip('@')}" + (" (under lx only)" if expected is not None else "")
-        want_out, want_rc = (expected, 0) if expected is not None else native(argv, a.progs, libc)
-        got_out, got_rc, notes = under_lx(argv, a, libc)
+        want_out, want_err, want_rc = (expected, "", 0) if expected is not None else native(argv, a.progs, libc)
+        got_out, got_err, got_rc, notes = under_lx(argv, a, libc)
         extra = unexplained(notes)
-        if got_out == want_out and got_rc == want_rc and not extra:
+        if got_out == want_out and got_err == want_err and got_rc == want_rc and not extra:
             print(f"ok {i} - {name}")
             continue
         failed += 1
@@ -105,7 +116,8 @@ def main():
         if extra:
             print(f"  # lx reported unimplemented calls docs/lx.md does not explain: {', '.join(extra)}")
         print(f"  # native: status {want_rc}; under lx: status {got_rc}")
-        for label, text in (("native", want_out), ("lx", got_out), ("lx notes", notes)):
+        for label, text in (("native", want_out), ("native stderr", want_err), ("lx", got_out),
+                            ("lx stderr", got_err), ("lx notes", notes)):
             for line in text.splitlines()[-25:]:
                 print(f"  # {label}: {line}")
     return 1 if failed else 0

@@ -4,6 +4,7 @@ in QEMU, pass the caller's standard streams through, and exit with the program's
 when it was killed).
 
 Usage: lx.py --kernel ELF --image DTB [--timeout S] [--icount] [--verbose] [--report FILE] [--terminal]
+             [--disk IMG]...
              [--env NAME=VALUE]... [--input TEXT] [--then PATTERN TEXT]... -- PROGRAM [ARGS...]
 
 Transport: the streams that are not a terminal travel over a second UART (COM2) served by the stdio server
@@ -152,6 +153,7 @@ def main():
     p.add_argument("--terminal", action="store_true", help="give the program lx's terminal for all three streams")
     p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                    help="set a variable in the program's environment (repeatable)")
+    p.add_argument("--disk", action="append", default=[], help="a raw disk image for a virtio-blk device")
     p.add_argument("--input", help="text typed on the console (Python escapes: \\n, \\x7f)")
     p.add_argument("--then", nargs=2, action="append", default=[], metavar=("PATTERN", "TEXT"),
                    help="then type TEXT once the program has printed a line holding PATTERN (repeatable)")
@@ -187,7 +189,7 @@ def main():
         link = HostLink(folder, 0 not in terminal and not stdin_file)
         args = argparse.Namespace(kernel=a.kernel, module=a.image, accel="tcg", memory="2G", icount=a.icount,
                                   cmdline="console.focus=lx lx.hostio", qemu_arg=link.qemu_args(start, stdin_file),
-                                  gdb=False, disk=[])
+                                  gdb=False, disk=a.disk)
         boot = runner.Boot(runner.qemu_command(args, interactive=False), echo=False, typing=bool(typed or then))
         report = open(a.report, "w") if a.report else None
         status, code = run(a, boot, link, typed, then, report, not link.stdin_open)

@@ -34,21 +34,79 @@
 /* A process's first resource limits, as lx can honour them. */
 void lx_rlimits_init(uint64_t rlim[LX_RLIMITS][2]);
 
-/* ---- the file tree (fs.c) ---- */
+/* ---- the file tree: the VFS (fs/vfs.c) and the file systems mounted in it ---- */
+struct lx_mount;
+
+/*
+ * A node (Linux's inode and its name together, for the file systems lx has): a file, directory,
+ * symlink or device entry of a mounted file system. `path` is its name within that file system
+ * ("" its root); lx_node_path gives the absolute one.
+ */
 struct lx_node {
-    char *path;       /* absolute, without the leading '/'; "" is the root */
+    char *path;       /* within its file system, without the leading '/'; "" is its root */
     uint32_t mode;    /* S_IF* | permissions */
-    uint8_t *data;    /* the archive's bytes until the first write (cap 0), then lx's own */
+    uint8_t *data;    /* tmpfs: the archive's bytes until the first write (cap 0), then lx's own */
     uint64_t size, cap;
     uint32_t ino;
     bool gone;        /* unlinked or replaced: open descriptors keep it, lookups no longer find it */
-    uint8_t proc;     /* a /proc node (procfs.c), freed with lx_procfs_free; 0 for the tree's own */
+    uint8_t proc;     /* a /proc node (fs/procfs.c), freed with lx_procfs_free; 0 for the tree's own */
     int64_t mtime_ns;
     struct lx_node *link; /* a hard link: a name of that file (which holds the bytes), not a file */
     uint32_t links;       /* a file's hard links: its names less one */
+    struct lx_mount *mnt; /* the file system it is in (NULL for /proc snapshots) */
 };
 
+/* What statfs reports of a mounted file system (struct statfs's figures). */
+struct lx_statfs {
+    uint64_t type, bsize, blocks, bfree, bavail, files, ffree, namelen;
+};
+
+/*
+ * A file system type's operations (Linux's super, inode and directory operations together). Paths
+ * are within the file system ("" its root), already resolved by the VFS: no ".", "..", or symlink in
+ * them but perhaps the last component's. Results: 0 or -LX_E*.
+ */
+struct lx_fs_ops {
+    const char *type; /* as /proc/mounts names it */
+    /* The entry at path (its own name: neither a last symlink nor a hard link followed); NULL, *err. */
+    struct lx_node *(*lookup)(struct lx_mount *m, const char *path, int *err);
+    /* A new entry at path (its directory exists; it does not): a file, directory, symlink (data). */
+    int (*create)(struct lx_mount *m, const char *path, uint32_t mode, const void *data, uint64_t size,
+                  struct lx_node **out);
+    int (*remove)(struct lx_mount *m, struct lx_node *name, bool dir); /* unlink (dir false) or rmdir */
+    int (*rename)(struct lx_mount *m, struct lx_node *name, const char *to);
+    int (*link)(struct lx_mount *m, struct lx_node *file, const char *to); /* a new name of file */
+    struct lx_node *(*child)(struct lx_node *dir, unsigned idx); /* the idx-th entry of dir, or NULL */
+    int (*write)(struct lx_node *n, uint64_t off, const void *buf, uint64_t len);
+    int (*truncate)(struct lx_node *n, uint64_t size);
+    void (*statfs)(struct lx_mount *m, struct lx_statfs *st);
+    int (*sync)(struct lx_mount *m); /* everything written so far on its disk (0 for memory) */
+};
+
+/* A mounted file system: where it is, what it is. The root's path is "". */
+struct lx_mount {
+    char path[128];  /* absolute, without the leading '/' */
+    char source[64]; /* what /proc/mounts names as the device ("none" for memory) */
+    const struct lx_fs_ops *ops;
+    void *sb;        /* the file system's own state */
+    bool rdonly;
+    uint32_t dev;    /* st_dev of its nodes */
+};
+
+#define LX_MAX_MOUNTS 8
+/* Mount a file system at path (a directory; "/" first, for the root); 0 or -LX_E*. */
+int lx_vfs_mount(const char *path, const struct lx_fs_ops *ops, void *sb, const char *source, bool rdonly,
+                 struct lx_mount **out);
+int lx_vfs_umount(const char *path); /* EBUSY while a file of it is open or a process is in it */
+struct lx_mount *lx_vfs_mount_at(unsigned i); /* the i-th mount, NULL after the last (for /proc/mounts) */
+int lx_vfs_sync(void); /* every mount's sync */
+/* The absolute path of node n into out; the length, or -LX_ENAMETOOLONG. */
+int lx_node_path(const struct lx_node *n, char *out, size_t len);
+
+/* The initramfs as the root's tmpfs (fs/tmpfs.c). */
 int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen);
+extern const struct lx_fs_ops lx_tmpfs_ops;
+/* The VFS's calls on absolute paths, whichever file system they lead into (fs/vfs.c). */
 /* A new node at path (its directory must exist); 0 or -LX_E*. */
 int lx_fs_create(const char *path, uint32_t mode, const void *data, uint64_t size, struct lx_node **out);
 int lx_fs_remove(const char *path, bool dir); /* unlink (dir false) or rmdir (dir true) */
@@ -66,12 +124,12 @@ const char *lx_basename(struct lx_node *n);
 
 struct lx_proc;
 
-/* /proc (procfs.c): a snapshot node for a path under /proc, or NULL with *err 0 when path is not there. */
+/* /proc (fs/procfs.c): a snapshot node for a path under /proc, or NULL with *err 0 when path is not there. */
 struct lx_node *lx_procfs_lookup(struct lx_proc *self, const char *path, bool follow, int *err);
 bool lx_procfs_child(const struct lx_node *dir, unsigned idx, char *name, size_t len, uint8_t *type);
 void lx_procfs_free(struct lx_node *n);
 
-/* ---- processes (proc.c) and their memory (mem.c) ---- */
+/* ---- processes (kernel/proc.c) and their memory (mm/mem.c) ---- */
 struct lx_mem; /* a run of pages lx holds, shared copy-on-write by the regions of forked processes */
 struct lx_region {
     uint64_t start, end;
@@ -83,7 +141,44 @@ struct lx_region {
     bool noreserve;        /* the main stack: not charged up front (Linux does not reserve it either) */
 };
 
-enum lx_fd_kind { FD_NONE, FD_CONSOLE, FD_FILE, FD_DIR, FD_NULL, FD_ZERO, FD_RANDOM, FD_PIPE_READ, FD_PIPE_WRITE, FD_HOST_IN, FD_HOST_OUT, FD_HOST_ERR };
+/*
+ * The kind of an open file description. The kind says what the description is (fstat, the calls that
+ * want a directory or a regular file); its operations (ops) do the I/O. A new kind of file (a socket,
+ * an eventfd) is FD_OTHER with operations of its own.
+ */
+enum lx_fd_kind { FD_NONE, FD_CONSOLE, FD_FILE, FD_DIR, FD_NULL, FD_ZERO, FD_RANDOM, FD_PIPE_READ, FD_PIPE_WRITE,
+                  FD_OTHER };
+
+struct lx_fd;
+
+/*
+ * What a kind of open file does (Linux's struct file_operations). read and write move bytes between
+ * buf (lx's) and the file at *off (seekable files; they advance it), and return the count, 0 at the end
+ * (read), a negative errno, or LX_WOULD_BLOCK (the caller waits; the call is done again when something
+ * changes). p is the calling thread. Any may be NULL: read and write are then EINVAL, poll says always
+ * ready, ioctl is ENOTTY, release does nothing, fsync asks the file's file system to sync.
+ */
+struct lx_file_ops {
+    int64_t (*read)(struct lx_fd *f, struct lx_proc *p, uint8_t *buf, uint64_t len, uint64_t *off);
+    int64_t (*write)(struct lx_fd *f, struct lx_proc *p, const uint8_t *buf, uint64_t len, uint64_t *off);
+    int16_t (*poll)(struct lx_fd *f); /* LX_POLL* that hold now */
+    int64_t (*ioctl)(struct lx_fd *f, struct lx_proc *p, uint64_t cmd, uint64_t arg);
+    void (*release)(struct lx_fd *f); /* the last descriptor is gone */
+    int (*fsync)(struct lx_fd *f);    /* its data on its disk: 0, -LX_E*, or LX_WOULD_BLOCK (started) */
+    bool seekable;                    /* has a position: lseek, pread and pwrite apply */
+};
+#define LX_POLLIN 0x1
+#define LX_POLLOUT 0x4
+#define LX_POLLERR 0x8
+#define LX_POLLHUP 0x10
+#define LX_POLLNVAL 0x20
+
+/* The operations of each kind: fs/tmpfs.c (files and directories), fs/devfs.c, dev/tty.c, fs/pipe.c. */
+extern const struct lx_file_ops lx_node_file_ops, lx_dir_file_ops, lx_null_ops, lx_zero_ops, lx_random_ops,
+    lx_console_ops, lx_pipe_read_ops, lx_pipe_write_ops;
+
+/* /dev (fs/devfs.c): the kind of device path names, FD_NONE if none. */
+void lx_devfs_kind(const char *path, enum lx_fd_kind *kind);
 
 struct lx_pipe {
     uint8_t buf[LX_PIPE_SIZE];
@@ -94,23 +189,25 @@ struct lx_pipe {
 /* An open file description: shared by the descriptors that dup and fork make, as in Linux. */
 struct lx_fd {
     enum lx_fd_kind kind;
-    struct lx_node *node;
+    const struct lx_file_ops *ops;
+    struct lx_node *node; /* a file's or directory's node (NULL for devices and pipes) */
     uint64_t offset;
     int flags;
     int refs;
     struct lx_pipe *pipe;
+    void *priv;           /* what the operations of an FD_OTHER description keep */
 };
 
 /* Set when something a blocked process may wait for changed (pipe data or ends, a process's end). */
 extern bool lx_wake_pending;
 
-/* files.c: open file descriptions and pipes. */
+/* fs/file.c: open file descriptions (the kind's operations), and fs/pipe.c: pipes. */
 struct lx_fd *lx_file_new(enum lx_fd_kind kind, struct lx_node *node, int flags);
+/* An FD_OTHER description with its own operations and data. */
+struct lx_fd *lx_file_new_ops(const struct lx_file_ops *ops, void *priv, int flags);
 struct lx_fd *lx_file_get(struct lx_fd *f);
 void lx_file_put(struct lx_fd *f);
 int lx_pipe_new(struct lx_fd **read_end, struct lx_fd **write_end, int flags);
-int64_t lx_pipe_read(struct lx_fd *f, uint8_t *buf, uint64_t len);
-int64_t lx_pipe_write(struct lx_fd *f, const uint8_t *buf, uint64_t len);
 
 /* The kernel's struct sigaction on x86_64 (rt_sigaction). */
 struct lx_sigaction {
@@ -125,7 +222,7 @@ struct lx_sigaction {
 enum lx_state { LX_FREE, LX_RUNNING, LX_BLOCKED, LX_ZOMBIE, LX_ENDED, LX_STOPPED };
 
 /*
- * A thread (a task, in Linux's words): a Proteus thread whose exceptions reach lx badged with its id.
+ * A thread (a task, in Linux's words): a Proteus thread whose exceptions reach lx badged with its slot and id.
  * The threads of one process share its leader's memory, descriptors, directory, signal actions and
  * identity: those fields are used in the leader only and read through `leader` (the leader's is
  * itself). A process with one thread is its own leader.
@@ -198,6 +295,7 @@ void lx_proc_stop(struct lx_proc *p, int sig);
 bool lx_proc_continue(struct lx_proc *p); /* true if a signal pending for it ended it instead */
 extern struct lx_proc *lx_current; /* the thread whose message lx is serving, if any */
 struct lx_proc *lx_proc_find(int pid);
+struct lx_proc *lx_proc_by_badge(uint64_t badge); /* the thread an exception message came from, or NULL */
 struct lx_proc *lx_proc_at(unsigned i); /* the i-th slot, for walks over every process */
 unsigned lx_proc_count(void);
 uint64_t lx_pages_in_use(void); /* pages of memory the processes hold (a shared page once) */
@@ -208,7 +306,7 @@ void lx_proc_ended_times(uint64_t *user, uint64_t *sys); /* of every process tha
 #define LX_UNAME_VERSION "#1 Proteus lx"
 uint64_t lx_proc_pages(const struct lx_proc *p); /* pages p's regions span */
 
-/* Memory of a process (mem.c). */
+/* Memory of a process (mm/mem.c). */
 struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot); /* fresh zero pages */
 uint8_t *lx_region_bytes(const struct lx_region *r); /* a fresh region's pages, in lx */
 int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
@@ -232,7 +330,7 @@ int lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, uint64_t len);
 /* A NUL-terminated string of at most max bytes (including the NUL); -LX_EFAULT or -LX_ENAMETOOLONG. */
 int lx_copy_string(struct lx_proc *p, char *dst, uint64_t src, size_t max);
 
-/* ---- signals (signal.c) ---- */
+/* ---- signals (kernel/signal.c) ---- */
 /*
  * Send sig to p's process (to one of its threads that does not block it): true if that ended the
  * process (a default action), false if it is pending or was discarded. _thread: to thread t itself.
@@ -262,7 +360,7 @@ int64_t lx_sigmask_swap(struct lx_proc *p, uint64_t uset, uint64_t size);
 int64_t lx_sigaltstack(struct lx_proc *p, uint64_t uss, uint64_t uold, uint64_t rsp);
 void lx_signal_exec(struct lx_proc *p); /* handlers go back to SIG_DFL (SIG_IGN stays) */
 
-/* ---- the console as a terminal (tty.c) ---- */
+/* ---- the console as a terminal (dev/tty.c) ---- */
 void lx_tty_input(void); /* take the console's input: edit lines, echo, send SIGINT and SIGQUIT */
 bool lx_tty_readable(void);
 bool lx_tty_foreground(const struct lx_proc *p); /* p's process group is the terminal's foreground */
@@ -270,14 +368,14 @@ bool lx_tty_foreground(const struct lx_proc *p); /* p's process group is the ter
 int64_t lx_tty_read(uint8_t *buf, size_t len, bool nonblock);
 int64_t lx_tty_ioctl(struct lx_proc *p, uint64_t cmd, uint64_t arg);
 
-/* ---- system calls (sys.c) ---- */
+/* ---- system calls (kernel/syscall.c; the handlers are declared in kernel/syscall.h) ---- */
 /* LX_DETACHED: the calling thread is gone (a vfork child's execve started the program in a new one). */
 enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK, LX_THREAD_EXIT, LX_DETACHED };
 /* Do the system call in r (number in rax); the result goes into r->rax. */
 enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_status);
 void lx_unimplemented_report(void);
-/* random.c: bytes from a ChaCha20 generator keyed from the CPU's RDSEED/RDRAND and its clock. */
+/* kernel/random.c: bytes from a ChaCha20 generator keyed from the CPU's RDSEED/RDRAND and its clock. */
 void lx_random(void *buf, size_t len);
-const char *lx_syscall_name(uint64_t nr); /* names.c: "?" for a number Linux has not given */
+const char *lx_syscall_name(uint64_t nr); /* kernel/names.c: "?" for a number Linux has not given */
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lx's ChaCha20 block function (personalities/lx/chacha20.c), against RFC 8439's test
+ * Unit tests for lx's ChaCha20 block function (personalities/lx/kernel/chacha20.c), against RFC 8439's test
  * vectors: the block of 2.3.2, the keystream of 2.4.2 (two blocks) and of A.1 #1 (all-zero key).
  */
 #include "cunit_tap.h"

@@ -29,6 +29,9 @@ int libos_blk_submit(struct libos_blk *b, uint32_t op, uint64_t sector, uint32_t
                      uint64_t *id);
 /* Wait for any submitted request to finish: its id and status. */
 int libos_blk_complete(struct libos_blk *b, uint64_t *id, int *status);
+/* A finished request's id and status without waiting (true), or false if none has finished; a client
+ * that waits for the server's signal itself (its `wait` notification) and then polls uses this. */
+bool libos_blk_poll(struct libos_blk *b, uint64_t *id, int *status);
 int libos_blk_io(struct libos_blk *b, uint32_t op, uint64_t sector, uint32_t count, void *buf);
 
 #endif

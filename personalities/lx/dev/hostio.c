@@ -9,6 +9,7 @@
  * thread turns the server's notification into a bit of lx's, as the console's does).
  */
 #include "hostio.h"
+#include "../lx.h"
 #include <libos/libos.h>
 #include <proteus/io/stdio.h>
 #include <stdlib.h>
@@ -177,4 +178,48 @@ bool lx_hostio_notify(uint32_t notification, unsigned prio)
 
     forward_to = notification;
     return libos_thread_create(forward, NULL, prio, PX_CAP_NULL, 0, &t) == PX_OK;
+}
+
+/* The streams as open files: pipe-like (not a terminal: ioctl is ENOTTY), a read waits for the host. */
+static int stream_of(const struct lx_fd *f) { return (int)(uintptr_t)f->priv; }
+
+static int64_t stream_read(struct lx_fd *f, struct lx_proc *p, uint8_t *buf, uint64_t len, uint64_t *off)
+{
+    bool eof;
+    size_t n = lx_hostio_read(buf, len, &eof);
+
+    (void)p, (void)off;
+    if (!n && !eof && len)
+        return (f->flags & LX_O_NONBLOCK) ? -LX_EAGAIN : LX_WOULD_BLOCK;
+    return (int64_t)n;
+}
+
+static int64_t stream_write(struct lx_fd *f, struct lx_proc *p, const uint8_t *buf, uint64_t len, uint64_t *off)
+{
+    size_t n = lx_hostio_write(stream_of(f), buf, len);
+
+    (void)p, (void)off;
+    if (!n && len)
+        return (f->flags & LX_O_NONBLOCK) ? -LX_EAGAIN : LX_WOULD_BLOCK;
+    return (int64_t)n;
+}
+
+static int16_t stream_in_poll(struct lx_fd *f)
+{
+    bool ready;
+    size_t n = lx_hostio_readable(&ready);
+
+    (void)f;
+    return (int16_t)((ready ? LX_POLLIN : 0) | (ready && !n ? LX_POLLHUP : 0));
+}
+
+static int16_t stream_out_poll(struct lx_fd *f) { return lx_hostio_writable(stream_of(f)) ? LX_POLLOUT : 0; }
+
+static const struct lx_file_ops in_ops = {.read = stream_read, .poll = stream_in_poll};
+static const struct lx_file_ops out_ops = {.write = stream_write, .poll = stream_out_poll};
+
+struct lx_fd *lx_hostio_file(int fd)
+{
+    return fd == 0 ? lx_file_new_ops(&in_ops, (void *)0, 0)
+                   : lx_file_new_ops(&out_ops, (void *)(uintptr_t)fd, LX_O_WRONLY);
 }

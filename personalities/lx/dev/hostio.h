@@ -31,6 +31,8 @@ size_t lx_hostio_readable(bool *ready);
 size_t lx_hostio_write(int fd, const void *buf, size_t len);
 /* Room to write now. */
 size_t lx_hostio_writable(int fd);
+/* An open file description for descriptor fd (0, 1 or 2) of the first process: the host's stream. */
+struct lx_fd *lx_hostio_file(int fd);
 /* Wait until the server has sent everything written so far to the host (before the system ends). */
 void lx_hostio_flush(void);
 

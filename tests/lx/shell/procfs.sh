@@ -12,3 +12,5 @@ free | head -n 1 | tr -s ' '
 top -b -n 1 | head -n 1 | cut -c 1-4
 ls /proc | grep -c -v '^[0-9]'
 awk '{ print ($1 > 0 && $2 >= 0 && $2 <= $1) }' /proc/uptime
+cat /proc/mounts
+df -k / | awk 'NR == 2 { print ($2 > 0 && $4 > 0 && $2 >= $4) }'

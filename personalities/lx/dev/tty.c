@@ -217,3 +217,35 @@ int64_t lx_tty_ioctl(struct lx_proc *p, uint64_t cmd, uint64_t arg)
     default: return -LX_ENOTTY;
     }
 }
+
+/* The console as an open file. A background job reading the terminal stops its group with SIGTTIN. */
+static int64_t console_read(struct lx_fd *f, struct lx_proc *p, uint8_t *buf, uint64_t len, uint64_t *off)
+{
+    if (!lx_tty_foreground(p)) {
+        if (!lx_signal_stops_reader(p))
+            return -LX_EIO;
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+            struct lx_proc *q = lx_proc_at(i);
+            if (q->leader == q && q->state != LX_FREE && q->state != LX_ZOMBIE && q->pgid == p->leader->pgid)
+                lx_signal_send(q, LX_SIGTTIN);
+        }
+        return LX_WOULD_BLOCK; /* read again when it is continued (in the foreground, it reads) */
+    }
+    return lx_tty_read(buf, len, f->flags & LX_O_NONBLOCK);
+}
+
+static int64_t console_write(struct lx_fd *f, struct lx_proc *p, const uint8_t *buf, uint64_t len, uint64_t *off)
+{
+    libos_console_write(buf, (size_t)len);
+    return (int64_t)len;
+}
+
+static int16_t console_poll(struct lx_fd *f) { return (int16_t)((lx_tty_readable() ? LX_POLLIN : 0) | LX_POLLOUT); }
+
+static int64_t console_ioctl(struct lx_fd *f, struct lx_proc *p, uint64_t cmd, uint64_t arg)
+{
+    return lx_tty_ioctl(p, cmd, arg);
+}
+
+const struct lx_file_ops lx_console_ops = {.read = console_read, .write = console_write, .poll = console_poll,
+                                           .ioctl = console_ioctl};

@@ -1,13 +1,15 @@
 /*
  * lx's start and event loop. It unpacks the initramfs from its "image" resource, starts the program the
- * kernel command line names (lx.init=PATH and lx.arg=ARG, repeatable; default /bin/sh), and then serves
+ * host names over the stdio channel when the command line says lx.hostio (dev/hostio.c: any arguments and
+ * environment, and the host's streams as its stdin, stdout and stderr), else the program the kernel
+ * command line names (lx.init=PATH and lx.arg=ARG, repeatable; default /bin/sh), and then serves
  * exception messages: a foreign system call is done and answered with the new registers; a write to a
- * page shared copy-on-write gets the process its own copy (mem.c); any other fault is the signal Linux
+ * page shared copy-on-write gets the process its own copy (mm/mem.c); any other fault is the signal Linux
  * would send. Its bound notification says a deadline passed (the timer) or the console has input. When
  * the first process ends, lx reports the system calls it did not implement and ends with that
  * process's status (a shell's convention: 128 + signal).
  */
-#include "lx.h"
+#include "dev/blk.h"
 #include "dev/hostio.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@ bool lx_wake_pending;
 static uint32_t timer; /* signals the notification bound to lx's thread: a blocked process's deadline */
 #define TIMER_BIT 1
 #define CONSOLE_BIT 2 /* the console has input */
+#define DISK_BIT 4    /* a disk finished requests */
 
 /* As p goes back to its program with registers r: a pending signal is delivered. <0: p ends with -that. */
 static int finish(struct lx_proc *p, struct px_regs *r)
@@ -189,7 +192,6 @@ int main(void)
             return 1;
         }
         resolve(init, av[0]);
-        av[0] = av[0];
     } else
         command_line(argv, init);
     uint32_t ntfn = libos_slot_alloc(), console = libos_slot_alloc();
@@ -209,14 +211,18 @@ int main(void)
             return 1;
         }
     }
+    uint32_t disk_ntfn = libos_slot_alloc();
+    if (!disk_ntfn || px_cap_mint(ntfn, disk_ntfn, PX_R_WRITE, DISK_BIT) != PX_OK)
+        printf("lx: no disks (cannot make their notification)\n");
+    else
+        lx_disks_init(disk_ntfn);
     if (!(first = lx_proc_spawn(init, av, ev, &e))) {
         printf("lx: cannot start %s (errno %d)\n", init, e);
         return 1;
     }
     for (int fd = 0; hostio && fd < 3; fd++)
         if (!(terminal & 1u << fd)) {
-            struct lx_fd *h = lx_file_new(fd == 0 ? FD_HOST_IN : fd == 1 ? FD_HOST_OUT : FD_HOST_ERR, NULL,
-                                          fd == 0 ? 0 : LX_O_WRONLY);
+            struct lx_fd *h = lx_hostio_file(fd);
             if (h)
                 lx_file_put(first->fds[fd]), first->fds[fd] = h;
         }
@@ -224,11 +230,12 @@ int main(void)
     px_recv(lx_endpoint, &m);
     for (;;) {
         if (PX_MSGINFO_LABEL(m.info) == PX_LABEL_NOTIFY) { /* a deadline passed, or the console has input */
+            lx_disk_poll(); /* finished disk requests: their callers' calls are done again */
             lx_tty_input(); /* which may end processes (Ctrl-C) */
             lx_wake_pending = true;
             goto done;
         }
-        struct lx_proc *p = lx_proc_find((int)m.badge);
+        struct lx_proc *p = lx_proc_by_badge(m.badge);
         uint64_t kind = PX_MSGINFO_LABEL(m.info) - PX_LABEL_EXCEPTION;
         struct px_exception exc;
         libos_exception_get(&m, &exc);
@@ -319,6 +326,8 @@ done:
         struct lx_proc *f = lx_proc_find(first_pid);
         if (!f || f->state == LX_ZOMBIE) {
             lx_hostio_flush();
+            lx_vfs_sync(); /* every mounted disk written back before the system ends */
+            lx_buffers_shutdown();
             lx_unimplemented_report();
             int ws = f ? f->leader->wait_status : 0, code = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
             printf("lx: %s exited with status %d\n", init, code);

@@ -1,7 +1,7 @@
 /*
  * Processes and threads: a process is a Proteus task, each of its threads a foreign-ABI thread whose
- * exception endpoint is lx's, badged with the thread's id (the first thread's is the process's pid).
- * fork gives the child the parent's memory copy-on-write (mem.c); execve keeps the task, pid and
+ * exception endpoint is lx's, badged with the thread's slot and id (the first thread's is the process's pid).
+ * fork gives the child the parent's memory copy-on-write (mm/mem.c); execve keeps the task, pid and
  * descriptors, ends the other threads and replaces the memory.
  */
 #include "lx.h"
@@ -40,6 +40,19 @@ unsigned lx_proc_count(void)
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
         n += procs[i].state != LX_FREE;
     return n;
+}
+
+/*
+ * A thread's badge on its exception messages: its slot (found in O(1)) and its id (so that a message
+ * from a thread whose slot has been taken since is not taken for the new holder's).
+ */
+static uint64_t badge_of(const struct lx_proc *p) { return (uint64_t)p->pid << 8 | (uint64_t)(p - procs); }
+
+struct lx_proc *lx_proc_by_badge(uint64_t badge)
+{
+    struct lx_proc *p = (badge & 0xff) < LX_MAX_PROCS ? &procs[badge & 0xff] : NULL;
+
+    return p && p->state != LX_FREE && (uint64_t)p->pid == badge >> 8 ? p : NULL;
 }
 
 struct lx_proc *lx_proc_find(int pid)
@@ -163,11 +176,11 @@ static struct lx_proc *new_task(void)
     return p;
 }
 
-/* Start p's thread at regs, its exceptions going to lx badged with its pid. */
+/* Start p's thread at regs, its exceptions going to lx with its badge. */
 static int start(struct lx_proc *p, const struct px_regs *regs)
 {
     uint32_t badged = libos_slot_alloc();
-    bool ok = badged && px_cap_mint(lx_endpoint, badged, PX_R_WRITE, (uint64_t)p->pid) == PX_OK &&
+    bool ok = badged && px_cap_mint(lx_endpoint, badged, PX_R_WRITE, badge_of(p)) == PX_OK &&
               px_thread_write_regs(p->thread, regs) == PX_OK &&
               px_thread_set_handler(p->thread, badged, PX_THREAD_FOREIGN_ABI) == PX_OK &&
               px_thread_set_sched(p->thread, 10, PX_TIMESLICE_DEFAULT_US) == PX_OK && px_thread_resume(p->thread) == PX_OK;
@@ -231,7 +244,7 @@ static int load(struct lx_proc *p, const char *path, struct lx_node *file, char 
     unsigned phnum;
     int e;
 
-    snprintf(p->exe, sizeof(p->exe), "/%s", file->path);
+    lx_node_path(file, p->exe, sizeof(p->exe));
     snprintf(p->comm, sizeof(p->comm), "%s", base); /* the name it was run by, as Linux's comm */
     p->mmap_next = LX_MMAP_TOP;
     p->cmdline_len = 0;
@@ -429,7 +442,7 @@ static struct lx_proc *take_leader(struct lx_proc *t)
     memset(l, 0, sizeof(*l)); /* its memory, descriptors and caps now t's */
     l->state = LX_FREE;
     uint32_t badged = libos_slot_alloc(); /* exceptions now carry the process's pid */
-    if (badged && px_cap_mint(lx_endpoint, badged, PX_R_WRITE, (uint64_t)t->pid) == PX_OK)
+    if (badged && px_cap_mint(lx_endpoint, badged, PX_R_WRITE, badge_of(t)) == PX_OK)
         px_thread_set_handler(t->thread, badged, PX_THREAD_FOREIGN_ABI);
     if (badged)
         px_cap_delete(badged), libos_slot_free(badged);

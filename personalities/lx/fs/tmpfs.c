@@ -1,10 +1,11 @@
 /*
- * lx's file tree, with tmpfs semantics: it starts as the initramfs, a newc cpio archive ("070701"
- * headers, 4-byte alignment), read into a table of nodes that point into the archive; a file's bytes
- * are copied out of the archive at its first write. Files, directories and symlinks can be made,
- * written, truncated, renamed and removed; everything lives in lx's memory and goes when lx does. Paths are resolved here, following symlinks (at most 8
- * deep) and "." and "..". Everything taken from the archive is bounds-checked: a damaged archive is
- * refused with a message, never read past its end.
+ * tmpfs, lx's root file system when no disk is: it starts as the initramfs, a newc cpio archive
+ * ("070701" headers, 4-byte alignment), read into a table of nodes that point into the archive; a
+ * file's bytes are copied out of the archive at its first write. Files, directories and symlinks can be
+ * made, written, truncated, renamed and removed; everything lives in lx's memory and goes when lx does.
+ * The VFS (fs/vfs.c) resolves paths; a node here is found by its path within the tree. Everything
+ * taken from the archive is bounds-checked: a damaged archive is refused with a message, never read
+ * past its end.
  */
 #include "lx.h"
 #include <stdio.h>
@@ -13,10 +14,10 @@
 #include <sys/stat.h>
 
 #define MAX_NODES 8192
-#define MAX_SYMLINKS 8
 
 static struct lx_node nodes[MAX_NODES];
 static unsigned nnodes;
+static struct lx_mount *self; /* where the VFS has it: the root */
 
 static bool hex8(const uint8_t *p, uint32_t *out)
 {
@@ -91,7 +92,13 @@ int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen)
     if (!(names = malloc(used + 1)))
         return snprintf(err, errlen, "no memory for the file tree"), -1;
     nodes[nnodes++] = (struct lx_node){.path = "", .mode = S_IFDIR | 0755, .ino = 1};
-    return read_archive(cpio, size, names, &used, err, errlen);
+    if (read_archive(cpio, size, names, &used, err, errlen) < 0)
+        return -1;
+    if (lx_vfs_mount("/", &lx_tmpfs_ops, NULL, "tmpfs", false, &self) < 0)
+        return snprintf(err, errlen, "cannot mount the root"), -1;
+    for (unsigned i = 0; i < nnodes; i++)
+        nodes[i].mnt = self;
+    return 0;
 }
 
 static struct lx_node *find(const char *path, size_t len)
@@ -102,96 +109,16 @@ static struct lx_node *find(const char *path, size_t len)
     return NULL;
 }
 
-/* Walk `path` (absolute, may contain ".", ".." and symlinks) into out (without the leading '/'). */
-static int walk(const char *path, bool follow, int depth, char *out, size_t outlen)
+static struct lx_node *tmpfs_lookup(struct lx_mount *m, const char *path, int *err)
 {
-    const char *p = path;
-    size_t olen = 0;
+    struct lx_node *n = path[0] ? find(path, strlen(path)) : &nodes[0];
 
-    out[0] = 0;
-    while (*p) {
-        while (*p == '/')
-            p++;
-        if (!*p)
-            break;
-        size_t clen = strcspn(p, "/"), dirlen = olen;
-        const char *rest = p + clen;
-        bool last = rest[strspn(rest, "/")] == 0;
-        if (clen == 1 && p[0] == '.') {
-            p = rest;
-            continue;
-        }
-        if (clen == 2 && p[0] == '.' && p[1] == '.') {
-            char *slash = strrchr(out, '/');
-            olen = slash ? (size_t)(slash - out) : 0;
-            out[olen] = 0;
-            p = rest;
-            continue;
-        }
-        if (olen + clen + 2 > outlen)
-            return -LX_ENAMETOOLONG;
-        if (olen)
-            out[olen++] = '/';
-        memcpy(out + olen, p, clen);
-        olen += clen;
-        out[olen] = 0;
-        struct lx_node *n = find(out, olen);
-        if (n && n->link)
-            n = n->link;
-        if (n && S_ISLNK(n->mode) && (follow || !last)) {
-            char target[1024];
-            if (depth >= MAX_SYMLINKS)
-                return -LX_ELOOP;
-            out[dirlen] = 0;
-            if (n->size && n->data[0] == '/')
-                snprintf(target, sizeof(target), "%.*s%s", (int)n->size, (const char *)n->data, rest);
-            else
-                snprintf(target, sizeof(target), "/%s/%.*s%s", out, (int)n->size, (const char *)n->data, rest);
-            return walk(target, follow, depth + 1, out, outlen);
-        }
-        if (!last && (!n || !S_ISDIR(n->mode)))
-            return n ? -LX_ENOTDIR : -LX_ENOENT;
-        p = rest;
-    }
-    return 0;
-}
-
-/* The entry a path names: a hard link's own name, not the file it links. */
-static struct lx_node *lookup_name(const char *path, bool follow, int *errno_out)
-{
-    char resolved[512];
-    int e;
-
-    if (path[0] != '/') {
-        *errno_out = LX_EINVAL;
-        return NULL;
-    }
-    if ((e = walk(path, follow, 0, resolved, sizeof(resolved))) < 0) {
-        *errno_out = -e;
-        return NULL;
-    }
-    struct lx_node *n = resolved[0] ? find(resolved, strlen(resolved)) : &nodes[0];
     if (!n)
-        *errno_out = LX_ENOENT;
+        *err = LX_ENOENT;
     return n;
 }
 
-struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out)
-{
-    struct lx_node *n = lookup_name(path, follow, errno_out);
-
-    return n && n->link ? n->link : n;
-}
-
-uint32_t lx_fs_nlink(const struct lx_node *n) { return 1 + n->links; }
-
-const char *lx_basename(struct lx_node *n)
-{
-    const char *s = strrchr(n->path, '/');
-    return s ? s + 1 : n->path;
-}
-
-struct lx_node *lx_fs_child(struct lx_node *dir, unsigned idx)
+static struct lx_node *tmpfs_child(struct lx_node *dir, unsigned idx)
 {
     size_t dlen = strlen(dir->path);
 
@@ -205,69 +132,25 @@ struct lx_node *lx_fs_child(struct lx_node *dir, unsigned idx)
     return NULL;
 }
 
-/* Split an absolute path into its directory's node and its last component; 0 or -LX_E*. */
-static int parent_of(const char *path, struct lx_node **dir, const char **base)
+static bool has_children(struct lx_node *dir) { return tmpfs_child(dir, 0) != NULL; }
+static int tmpfs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len);
+
+static int tmpfs_create(struct lx_mount *m, const char *path, uint32_t mode, const void *data, uint64_t size,
+                        struct lx_node **out)
 {
-    static char whole[512];
-    char d[512];
-    size_t len = strlen(path);
+    char *name = strdup(path);
     int e;
 
-    if (len >= sizeof(d))
-        return -LX_ENAMETOOLONG;
-    while (len > 1 && path[len - 1] == '/') /* "a/b/" names b */
-        len--;
-    memcpy(whole, path, len);
-    whole[len] = 0;
-    path = whole;
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return -LX_ENOENT;
-    *base = slash + 1;
-    if (!**base || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0)
-        return -LX_EEXIST; /* "/", "x/." and "x/..": the directory itself, which exists */
-    memcpy(d, path, (size_t)(slash - path));
-    d[slash - path] = 0;
-    if (!(*dir = lx_fs_lookup(d[0] ? d : "/", true, &e)))
-        return -e;
-    return S_ISDIR((*dir)->mode) ? 0 : -LX_ENOTDIR;
-}
-
-static char *joined(const struct lx_node *dir, const char *base)
-{
-    size_t n = strlen(dir->path) + strlen(base) + 2;
-    char *s = malloc(n);
-
-    if (s)
-        snprintf(s, n, "%s%s%s", dir->path, dir->path[0] ? "/" : "", base);
-    return s;
-}
-
-static bool has_children(struct lx_node *dir) { return lx_fs_child(dir, 0) != NULL; }
-
-int lx_fs_create(const char *path, uint32_t mode, const void *data, uint64_t size, struct lx_node **out)
-{
-    struct lx_node *dir;
-    const char *base;
-    int e;
-
-    if ((e = parent_of(path, &dir, &base)) < 0)
-        return e;
-    char *name = joined(dir, base);
     if (!name)
         return -LX_ENOMEM;
-    if (find(name, strlen(name))) {
-        free(name);
-        return -LX_EEXIST;
-    }
     if (nnodes == MAX_NODES) {
         free(name);
         return -LX_ENOSPC;
     }
     struct lx_node *n = &nodes[nnodes];
     *n = (struct lx_node){.path = name, .mode = mode, .ino = nnodes + 100000,
-                          .mtime_ns = (int64_t)libos_wallclock_ns()};
-    if (size && (e = lx_fs_write(n, 0, data, size)) < 0) {
+                          .mtime_ns = (int64_t)libos_wallclock_ns(), .mnt = m};
+    if (size && (e = tmpfs_write(n, 0, data, size)) < 0) {
         free(name);
         return e;
     }
@@ -298,16 +181,12 @@ static void unname(struct lx_node *n)
         }
 }
 
-int lx_fs_link(const char *from, const char *to, bool follow)
+static int tmpfs_link(struct lx_mount *m, struct lx_node *file, const char *to)
 {
+    struct lx_node *name;
     int e;
-    struct lx_node *file = lx_fs_lookup(from, follow, &e), *name;
 
-    if (!file)
-        return -e;
-    if (S_ISDIR(file->mode))
-        return -LX_EPERM;
-    if ((e = lx_fs_create(to, file->mode, NULL, 0, &name)) < 0)
+    if ((e = tmpfs_create(m, to, file->mode, NULL, 0, &name)) < 0)
         return e;
     name->link = file;
     name->ino = file->ino;
@@ -315,13 +194,8 @@ int lx_fs_link(const char *from, const char *to, bool follow)
     return 0;
 }
 
-int lx_fs_remove(const char *path, bool dir)
+static int tmpfs_remove(struct lx_mount *m, struct lx_node *n, bool dir)
 {
-    int e;
-    struct lx_node *n = lookup_name(path, false, &e);
-
-    if (!n)
-        return -e;
     if (!n->path[0])
         return -LX_EBUSY; /* the root */
     if (dir && !S_ISDIR(n->mode))
@@ -334,17 +208,11 @@ int lx_fs_remove(const char *path, bool dir)
     return 0;
 }
 
-int lx_fs_rename(const char *from, const char *to)
+static int tmpfs_rename(struct lx_mount *m, struct lx_node *n, const char *to)
 {
-    struct lx_node *dir, *n, *old;
-    const char *base;
+    struct lx_node *old;
     int e;
-
-    if (!(n = lookup_name(from, false, &e)))
-        return -e;
-    if ((e = parent_of(to, &dir, &base)) < 0)
-        return e;
-    char *name = joined(dir, base);
+    char *name = strdup(to);
     size_t from_len = strlen(n->path);
     if (!name)
         return -LX_ENOMEM;
@@ -405,7 +273,7 @@ static int reserve(struct lx_node *n, uint64_t want)
     return 0;
 }
 
-int lx_fs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len)
+static int tmpfs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len)
 {
     int e = reserve(n, off + len);
 
@@ -420,7 +288,7 @@ int lx_fs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len)
     return 0;
 }
 
-int lx_fs_truncate(struct lx_node *n, uint64_t size)
+static int tmpfs_truncate(struct lx_node *n, uint64_t size)
 {
     int e = reserve(n, size);
 
@@ -432,3 +300,49 @@ int lx_fs_truncate(struct lx_node *n, uint64_t size)
     n->mtime_ns = libos_wallclock_ns();
     return 0;
 }
+
+/* A tree file (or /proc snapshot) as an open file: its bytes at *off. */
+static int64_t node_read(struct lx_fd *f, struct lx_proc *p, uint8_t *buf, uint64_t len, uint64_t *off)
+{
+    struct lx_node *n = f->node;
+    uint64_t k = *off >= n->size ? 0 : (n->size - *off < len ? n->size - *off : len);
+
+    memcpy(buf, n->data + *off, k);
+    *off += k;
+    return (int64_t)k;
+}
+
+static int64_t node_write(struct lx_fd *f, struct lx_proc *p, const uint8_t *buf, uint64_t len, uint64_t *off)
+{
+    int e = lx_fs_write(f->node, *off, buf, len);
+
+    if (e < 0)
+        return e;
+    *off += len;
+    return (int64_t)len;
+}
+
+static int64_t dir_read(struct lx_fd *f, struct lx_proc *p, uint8_t *buf, uint64_t len, uint64_t *off)
+{
+    return -LX_EISDIR;
+}
+
+/* statfs: memory is the store; its figures are lx's pool and what the processes hold of it. */
+static void tmpfs_statfs(struct lx_mount *m, struct lx_statfs *st)
+{
+    uint64_t total = libos_bootinfo->memory_pages, used = lx_pages_in_use();
+
+    *st = (struct lx_statfs){.type = 0x01021994 /* TMPFS_MAGIC */, .bsize = PX_PAGE_SIZE, .blocks = total,
+                             .bfree = used < total ? total - used : 0, .files = MAX_NODES,
+                             .ffree = MAX_NODES - nnodes, .namelen = 255};
+    st->bavail = st->bfree;
+}
+
+const struct lx_fs_ops lx_tmpfs_ops = {
+    .type = "tmpfs", .lookup = tmpfs_lookup, .create = tmpfs_create, .remove = tmpfs_remove,
+    .rename = tmpfs_rename, .link = tmpfs_link, .child = tmpfs_child, .write = tmpfs_write,
+    .truncate = tmpfs_truncate, .statfs = tmpfs_statfs,
+};
+
+const struct lx_file_ops lx_node_file_ops = {.read = node_read, .write = node_write, .seekable = true};
+const struct lx_file_ops lx_dir_file_ops = {.read = dir_read, .seekable = true};

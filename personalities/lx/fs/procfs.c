@@ -14,7 +14,7 @@
 
 enum { P_ROOT = 1, P_PID, P_FILE, P_LINK };
 static const char *const files[] = {"cmdline", "comm", "exe", "stat", "status"};
-static const char *const system_files[] = {"meminfo", "stat", "uptime", "version"};
+static const char *const system_files[] = {"meminfo", "mounts", "stat", "uptime", "version"};
 
 static struct lx_node *node(int kind, uint32_t mode, uint32_t ino, const char *text, size_t len)
 {
@@ -115,7 +115,16 @@ static struct lx_node *system_file(const char *name)
         n = snprintf(text, sizeof(text), "%llu.%02llu %llu.%02llu\n", (unsigned long long)(now / 1000000000),
                      (unsigned long long)(now / 10000000 % 100), (unsigned long long)(idle / 1000000000),
                      (unsigned long long)(idle / 10000000 % 100));
-    else if (strcmp(name, "version") == 0)
+    else if (strcmp(name, "mounts") == 0) { /* the VFS's mounts, and /proc (which lx serves beside them) */
+        struct lx_mount *m;
+        for (unsigned i = 0; (m = lx_vfs_mount_at(i)) && n < (int)sizeof(text); i++)
+            n += snprintf(text + n, sizeof(text) - (size_t)n, "%s /%s %s %s 0 0\n", m->source, m->path, m->ops->type,
+                          m->rdonly ? "ro" : "rw");
+        if (n < (int)sizeof(text))
+            n += snprintf(text + n, sizeof(text) - (size_t)n, "proc /proc proc rw 0 0\n");
+        if (n > (int)sizeof(text) - 1)
+            n = (int)sizeof(text) - 1;
+    } else if (strcmp(name, "version") == 0)
         n = snprintf(text, sizeof(text), "Linux version %s (lx, a Proteus personality) %s\n", LX_UNAME_RELEASE,
                      LX_UNAME_VERSION);
     else

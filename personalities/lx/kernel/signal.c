@@ -7,7 +7,7 @@
  * state goes in the frame too (the FXSAVE image, read from the kernel) and comes back at rt_sigreturn;
  * the handler starts with a clean one.
  */
-#include "lx.h"
+#include "kernel/syscall.h"
 #include <string.h>
 
 #define SA_ONSTACK 0x08000000ull
@@ -371,4 +371,96 @@ void lx_signal_exec(struct lx_proc *p)
     for (int sig = 1; sig <= LX_NSIG; sig++)
         if (p->leader->act[sig].handler != SIG_IGN)
             p->leader->act[sig] = (struct lx_sigaction){0};
+}
+
+/* kill: to a process (any of its threads' ids names it) or a process group. */
+static int64_t do_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_outcome *outcome)
+{
+    pid = (int32_t)pid;
+    if (sig > LX_NSIG)
+        return -LX_EINVAL;
+    if (pid == -1)
+        return -LX_EPERM; /* a signal to every process: not in this version */
+    if (pid <= 0) { /* a process group: the caller's (0) or -pid */
+        int g = pid ? (int)-pid : p->leader->pgid;
+        bool any = false, self = false;
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+            struct lx_proc *q = lx_proc_at(i);
+            if (q->state == LX_FREE || q->state == LX_ZOMBIE || q->leader != q || q->pgid != g)
+                continue;
+            any = true;
+            if (q == p->leader)
+                self = true;
+            else if (sig)
+                lx_signal_send(q, (int)sig);
+        }
+        if (!any)
+            return -LX_ESRCH;
+        if (self && sig && lx_signal_kills(lx_signal_target(p, (int)sig), (int)sig)) {
+            *outcome = LX_EXIT;
+            return (int64_t)sig;
+        }
+        if (self && sig)
+            lx_signal_send(p, (int)sig);
+        return 0;
+    }
+    struct lx_proc *t = lx_proc_find((int)pid);
+    if (!t)
+        return -LX_ESRCH;
+    t = t->leader;
+    if (!sig || t->state == LX_ZOMBIE)
+        return 0;
+    if (t == p->leader && lx_signal_kills(lx_signal_target(p, (int)sig), (int)sig)) {
+        *outcome = LX_EXIT; /* the caller's process ends now; a handler runs as it returns */
+        return (int64_t)sig;
+    }
+    if (t == p->leader)
+        lx_signal_send_thread(lx_signal_target(p, (int)sig), (int)sig);
+    else
+        lx_signal_send(t, (int)sig);
+    return 0;
+}
+
+/* tkill and tgkill: to one thread (of process tgid, unless tgid is 0). */
+static int64_t do_tgkill(struct lx_proc *p, int64_t tgid, int64_t tid, uint64_t sig, enum lx_outcome *outcome)
+{
+    struct lx_proc *t = (int32_t)tid > 0 ? lx_proc_find((int)(int32_t)tid) : NULL;
+
+    if ((int32_t)tid <= 0 || (int32_t)tgid < 0 || sig > LX_NSIG)
+        return -LX_EINVAL;
+    if (!t || (t->state != LX_RUNNING && t->state != LX_BLOCKED) || (tgid && t->leader->pid != (int32_t)tgid))
+        return -LX_ESRCH;
+    if (!sig)
+        return 0;
+    if (t->leader == p->leader && lx_signal_kills(t, (int)sig)) {
+        *outcome = LX_EXIT;
+        return (int64_t)sig;
+    }
+    lx_signal_send_thread(t, (int)sig);
+    return 0;
+}
+
+int64_t sys_kill(struct lx_proc *p, struct px_regs *r) { return do_kill(p, (int64_t)A0, A1, &lx_call_outcome); }
+int64_t sys_tkill(struct lx_proc *p, struct px_regs *r) { return do_tgkill(p, 0, (int64_t)A0, A1, &lx_call_outcome); }
+
+int64_t sys_tgkill(struct lx_proc *p, struct px_regs *r)
+{
+    return (int32_t)A0 <= 0 ? -LX_EINVAL : do_tgkill(p, (int64_t)A0, (int64_t)A1, A2, &lx_call_outcome);
+}
+
+int64_t sys_rt_sigaction(struct lx_proc *p, struct px_regs *r) { return lx_sigaction(p, A0, A1, A2, A3); }
+int64_t sys_rt_sigprocmask(struct lx_proc *p, struct px_regs *r) { return lx_sigprocmask(p, A0, A1, A2, A3); }
+int64_t sys_rt_sigsuspend(struct lx_proc *p, struct px_regs *r) { return lx_sigsuspend(p, A0, A1); }
+int64_t sys_sigaltstack(struct lx_proc *p, struct px_regs *r) { return lx_sigaltstack(p, A0, A1, r->rsp); }
+
+/* pause: until a signal. */
+int64_t sys_pause(struct lx_proc *p, struct px_regs *r) { return lx_signal_deliverable(p) ? -LX_EINTR : LX_WOULD_BLOCK; }
+
+int64_t sys_rt_sigreturn(struct lx_proc *p, struct px_regs *r)
+{
+    if (lx_sigreturn(p, r) < 0) { /* a bad frame: SIGSEGV, as Linux */
+        lx_call_outcome = LX_EXIT;
+        return 11;
+    }
+    return (int64_t)r->rax; /* the interrupted code's rax, whatever it is */
 }

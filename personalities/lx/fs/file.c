@@ -1,0 +1,58 @@
+/*
+ * Open file descriptions. A description is counted: dup, fcntl(F_DUPFD) and fork share one, so they
+ * share its offset and flags, and it goes when its last descriptor closes (its operations' release
+ * then lets go of what it holds: a pipe's end, a /proc snapshot).
+ */
+#include "lx.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const struct lx_file_ops *ops_of(enum lx_fd_kind kind)
+{
+    switch (kind) {
+    case FD_CONSOLE: return &lx_console_ops;
+    case FD_FILE: return &lx_node_file_ops;
+    case FD_DIR: return &lx_dir_file_ops;
+    case FD_NULL: return &lx_null_ops;
+    case FD_ZERO: return &lx_zero_ops;
+    case FD_RANDOM: return &lx_random_ops;
+    case FD_PIPE_READ: return &lx_pipe_read_ops;
+    case FD_PIPE_WRITE: return &lx_pipe_write_ops;
+    default: return NULL;
+    }
+}
+
+struct lx_fd *lx_file_new(enum lx_fd_kind kind, struct lx_node *node, int flags)
+{
+    const struct lx_file_ops *ops = ops_of(kind);
+    struct lx_fd *f = ops ? calloc(1, sizeof(*f)) : NULL;
+
+    if (f)
+        *f = (struct lx_fd){.kind = kind, .ops = ops, .node = node, .flags = flags, .refs = 1};
+    return f;
+}
+
+struct lx_fd *lx_file_new_ops(const struct lx_file_ops *ops, void *priv, int flags)
+{
+    struct lx_fd *f = calloc(1, sizeof(*f));
+
+    if (f)
+        *f = (struct lx_fd){.kind = FD_OTHER, .ops = ops, .flags = flags, .refs = 1, .priv = priv};
+    return f;
+}
+
+struct lx_fd *lx_file_get(struct lx_fd *f)
+{
+    f->refs++;
+    return f;
+}
+
+void lx_file_put(struct lx_fd *f)
+{
+    if (--f->refs > 0)
+        return;
+    if (f->ops->release)
+        f->ops->release(f);
+    lx_procfs_free(f->node);
+    free(f);
+}

@@ -1,0 +1,252 @@
+/*
+ * The calls that change the file tree or a process's place in it: mkdir, rmdir, unlink, rename,
+ * symlink, link (and their *at forms), chown, chmod, utimensat, truncate, fsync, chdir, fchdir, getcwd.
+ * A path is made absolute by lx_path_at (at the directory a dirfd names, or the working directory).
+ */
+#include "kernel/syscall.h"
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define UTIME_NOW_ ((1l << 30) - 1)
+#define UTIME_OMIT_ ((1l << 30) - 2)
+
+#define PATH(dirfd, u) do { if ((e = lx_path_at(p, (int64_t)(dirfd), (u), path, sizeof(path))) < 0) return e; } while (0)
+#define OTHER(dirfd, u) do { if ((e = lx_path_at(p, (int64_t)(dirfd), (u), other, sizeof(other))) < 0) return e; } while (0)
+
+static int64_t do_mkdir(struct lx_proc *p, int64_t dirfd, uint64_t upath, uint64_t mode)
+{
+    char path[300];
+    int e;
+
+    PATH(dirfd, upath);
+    return lx_fs_create(path, S_IFDIR | ((uint32_t)mode & 07777 & ~p->leader->umask), NULL, 0, NULL);
+}
+
+int64_t sys_mkdir(struct lx_proc *p, struct px_regs *r) { return do_mkdir(p, AT_FDCWD_, A0, A1); }
+int64_t sys_mkdirat(struct lx_proc *p, struct px_regs *r) { return do_mkdir(p, (int64_t)A0, A1, A2); }
+
+static int64_t do_remove(struct lx_proc *p, int64_t dirfd, uint64_t upath, bool dir)
+{
+    char path[300];
+    int e;
+
+    PATH(dirfd, upath);
+    return lx_fs_remove(path, dir);
+}
+
+int64_t sys_rmdir(struct lx_proc *p, struct px_regs *r) { return do_remove(p, AT_FDCWD_, A0, true); }
+int64_t sys_unlink(struct lx_proc *p, struct px_regs *r) { return do_remove(p, AT_FDCWD_, A0, false); }
+
+int64_t sys_unlinkat(struct lx_proc *p, struct px_regs *r)
+{
+    if (A2 & ~(uint64_t)AT_REMOVEDIR_)
+        return -LX_EINVAL;
+    return do_remove(p, (int64_t)A0, A1, A2 & AT_REMOVEDIR_);
+}
+
+static int64_t do_rename(struct lx_proc *p, int64_t fromfd, uint64_t from, int64_t tofd, uint64_t to)
+{
+    char path[300], other[300];
+    int e;
+
+    PATH(fromfd, from);
+    OTHER(tofd, to);
+    return lx_fs_rename(path, other);
+}
+
+int64_t sys_rename(struct lx_proc *p, struct px_regs *r) { return do_rename(p, AT_FDCWD_, A0, AT_FDCWD_, A1); }
+int64_t sys_renameat(struct lx_proc *p, struct px_regs *r) { return do_rename(p, (int64_t)A0, A1, (int64_t)A2, A3); }
+
+int64_t sys_renameat2(struct lx_proc *p, struct px_regs *r)
+{
+    if (A4)
+        return -LX_EINVAL; /* RENAME_NOREPLACE, _EXCHANGE, _WHITEOUT: not in this version */
+    return do_rename(p, (int64_t)A0, A1, (int64_t)A2, A3);
+}
+
+static int64_t do_symlink(struct lx_proc *p, uint64_t utarget, int64_t dirfd, uint64_t upath)
+{
+    char target[256], path[300];
+    int e;
+
+    if ((e = lx_copy_string(p, target, utarget, sizeof(target))) < 0)
+        return e;
+    if (!target[0])
+        return -LX_ENOENT;
+    PATH(dirfd, upath);
+    return lx_fs_create(path, S_IFLNK | 0777, target, strlen(target), NULL);
+}
+
+int64_t sys_symlink(struct lx_proc *p, struct px_regs *r) { return do_symlink(p, A0, AT_FDCWD_, A1); }
+int64_t sys_symlinkat(struct lx_proc *p, struct px_regs *r) { return do_symlink(p, A0, (int64_t)A1, A2); }
+
+static int64_t do_link(struct lx_proc *p, int64_t fromfd, uint64_t from, int64_t tofd, uint64_t to, bool follow)
+{
+    char path[300], other[300];
+    int e;
+
+    PATH(fromfd, from);
+    OTHER(tofd, to);
+    return lx_fs_link(path, other, follow);
+}
+
+int64_t sys_link(struct lx_proc *p, struct px_regs *r) { return do_link(p, AT_FDCWD_, A0, AT_FDCWD_, A1, false); }
+
+int64_t sys_linkat(struct lx_proc *p, struct px_regs *r)
+{
+    if (A4 & ~(uint64_t)AT_SYMLINK_FOLLOW_)
+        return -LX_EINVAL;
+    return do_link(p, (int64_t)A0, A1, (int64_t)A2, A3, A4 & AT_SYMLINK_FOLLOW_);
+}
+
+/* Every file here is root's and every process is root: a file can stay root's, nothing else. */
+static int64_t chown_to(uint64_t uid, uint64_t gid)
+{
+    return ((uint32_t)uid == 0 || (uint32_t)uid == 0xffffffffu) && ((uint32_t)gid == 0 || (uint32_t)gid == 0xffffffffu)
+               ? 0 : -LX_EPERM;
+}
+
+static int64_t do_chown(struct lx_proc *p, int64_t dirfd, uint64_t upath, bool follow, uint64_t uid, uint64_t gid)
+{
+    char path[300];
+    int e;
+
+    PATH(dirfd, upath);
+    if (!lx_fs_lookup(path, follow, &e))
+        return -e;
+    return chown_to(uid, gid);
+}
+
+int64_t sys_chown(struct lx_proc *p, struct px_regs *r) { return do_chown(p, AT_FDCWD_, A0, true, A1, A2); }
+int64_t sys_lchown(struct lx_proc *p, struct px_regs *r) { return do_chown(p, AT_FDCWD_, A0, false, A1, A2); }
+
+int64_t sys_fchownat(struct lx_proc *p, struct px_regs *r)
+{
+    return do_chown(p, (int64_t)A0, A1, !(A4 & AT_SYMLINK_NOFOLLOW_), A2, A3);
+}
+
+int64_t sys_fchown(struct lx_proc *p, struct px_regs *r)
+{
+    return lx_fd_of(p, A0) ? chown_to(A1, A2) : -LX_EBADF;
+}
+
+static int64_t do_chmod(struct lx_proc *p, int64_t dirfd, uint64_t upath, uint64_t mode)
+{
+    char path[300];
+    struct lx_node *n;
+    int e;
+
+    PATH(dirfd, upath);
+    if (!(n = lx_fs_lookup(path, true, &e)))
+        return -e;
+    n->mode = (n->mode & ~07777u) | ((uint32_t)mode & 07777);
+    return 0;
+}
+
+int64_t sys_chmod(struct lx_proc *p, struct px_regs *r) { return do_chmod(p, AT_FDCWD_, A0, A1); }
+int64_t sys_fchmodat(struct lx_proc *p, struct px_regs *r) { return do_chmod(p, (int64_t)A0, A1, A2); }
+
+int64_t sys_fchmod(struct lx_proc *p, struct px_regs *r)
+{
+    struct lx_fd *f = lx_fd_of(p, A0);
+
+    if (!f)
+        return -LX_EBADF;
+    if (f->node)
+        f->node->mode = (f->node->mode & ~07777u) | ((uint32_t)A1 & 07777);
+    return 0;
+}
+
+/* utimensat: the modification time (the tree keeps one time per node). */
+int64_t sys_utimensat(struct lx_proc *p, struct px_regs *r)
+{
+    int64_t ts[4] = {0, UTIME_NOW_, 0, UTIME_NOW_};
+    char path[300];
+    struct lx_node *n;
+    struct lx_fd *f;
+    int e;
+
+    if (A2 && lx_copy_in(p, ts, A2, sizeof(ts)) < 0)
+        return -LX_EFAULT;
+    if (!A1) {
+        if (!(f = lx_fd_of(p, A0)))
+            return -LX_EBADF;
+        n = f->node;
+    } else {
+        PATH(A0, A1);
+        if (!(n = lx_fs_lookup(path, !(A3 & AT_SYMLINK_NOFOLLOW_), &e)))
+            return -e;
+    }
+    if (ts[3] != UTIME_OMIT_ && ts[3] != UTIME_NOW_ && (ts[3] < 0 || ts[3] >= 1000000000))
+        return -LX_EINVAL;
+    if (n && ts[3] != UTIME_OMIT_)
+        n->mtime_ns = ts[3] == UTIME_NOW_ ? libos_wallclock_ns() : ts[2] * 1000000000 + ts[3];
+    return 0;
+}
+
+int64_t sys_truncate(struct lx_proc *p, struct px_regs *r)
+{
+    char path[300];
+    struct lx_node *n;
+    int e;
+
+    if ((int64_t)A1 < 0)
+        return -LX_EINVAL;
+    PATH(AT_FDCWD_, A0);
+    if (!(n = lx_fs_lookup(path, true, &e)))
+        return -e;
+    return S_ISDIR(n->mode) ? -LX_EISDIR : lx_fs_truncate(n, A1);
+}
+
+int64_t sys_ftruncate(struct lx_proc *p, struct px_regs *r)
+{
+    struct lx_fd *f = lx_fd_of(p, A0);
+
+    if ((int64_t)A1 < 0)
+        return -LX_EINVAL;
+    if (!f)
+        return -LX_EBADF;
+    if (f->kind != FD_FILE || !(f->flags & LX_O_ACCMODE))
+        return -LX_EINVAL;
+    return lx_fs_truncate(f->node, A1);
+}
+
+/* fsync, fdatasync: the whole file system of the file is written back (fs/mount.c's syncfs). */
+int64_t sys_fsync(struct lx_proc *p, struct px_regs *r) { return sys_syncfs(p, r); }
+int64_t sys_fdatasync(struct lx_proc *p, struct px_regs *r) { return sys_syncfs(p, r); }
+
+int64_t sys_fchdir(struct lx_proc *p, struct px_regs *r)
+{
+    struct lx_fd *f = lx_fd_of(p, A0);
+
+    if (!f)
+        return -LX_EBADF;
+    if (f->kind != FD_DIR)
+        return -LX_ENOTDIR;
+    return lx_node_path(f->node, p->leader->cwd, sizeof(p->leader->cwd)) < 0 ? -LX_ENAMETOOLONG : 0;
+}
+
+int64_t sys_chdir(struct lx_proc *p, struct px_regs *r)
+{
+    char path[128];
+    int e;
+
+    if ((e = lx_path_at(p, AT_FDCWD_, A0, path, sizeof(path))) < 0)
+        return e;
+    struct lx_node *n = lx_fs_lookup(path, true, &e);
+    if (!n)
+        return -e;
+    if (!S_ISDIR(n->mode))
+        return -LX_ENOTDIR;
+    return lx_node_path(n, p->leader->cwd, sizeof(p->leader->cwd)) < 0 ? -LX_ENAMETOOLONG : 0;
+}
+
+int64_t sys_getcwd(struct lx_proc *p, struct px_regs *r)
+{
+    uint64_t n = strlen(p->leader->cwd) + 1;
+
+    if (A1 < n)
+        return -LX_ERANGE;
+    return lx_copy_out(p, A0, p->leader->cwd, n) < 0 ? -LX_EFAULT : (int64_t)n;
+}

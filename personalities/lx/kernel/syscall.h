@@ -1,0 +1,94 @@
+/*
+ * lx's system calls: the handler type, the argument registers, the helpers the handlers of several
+ * subsystems share, and every handler's prototype, grouped by the file that implements it. The table
+ * that maps Linux's x86_64 numbers to these handlers is kernel/syscall.c's; a new call is one line there
+ * and a handler in its subsystem's file.
+ *
+ * A handler gets the calling thread and its registers (the number in rax, arguments in rdi, rsi, rdx,
+ * r10, r8, r9) and returns the result: a value, a negative Linux errno, LX_WOULD_BLOCK (the thread waits
+ * and the call is done again when something changes), or LX_NOSYS (a variant of the call lx does not do:
+ * -ENOSYS, counted for the report at exit). A handler that ends or detaches the thread says so in
+ * lx_call_outcome.
+ */
+#ifndef LX_KERNEL_SYSCALL_H
+#define LX_KERNEL_SYSCALL_H
+
+#include "lx.h"
+
+#define A0 r->rdi
+#define A1 r->rsi
+#define A2 r->rdx
+#define A3 r->r10
+#define A4 r->r8
+#define A5 r->r9
+
+#define AT_FDCWD_ (-100)
+#define AT_EMPTY_PATH_ 0x1000
+#define AT_SYMLINK_NOFOLLOW_ 0x100
+#define AT_REMOVEDIR_ 0x200
+#define AT_SYMLINK_FOLLOW_ 0x400
+
+#define LX_NOSYS (-100001)
+#define LX_NSYSCALLS 512
+
+typedef int64_t lx_syscall_fn(struct lx_proc *p, struct px_regs *r);
+/* The outcome of the call being done: LX_RESUME unless its handler ended or detached the thread. */
+extern enum lx_outcome lx_call_outcome;
+
+/* ---- shared by the handlers (fs/fdtable.c) ---- */
+/* A file descriptor argument: an int in the Linux ABI, so only the register's low 32 bits count. */
+struct lx_fd *lx_fd_of(struct lx_proc *p, uint64_t reg);
+int lx_fd_alloc(struct lx_proc *p, uint64_t from); /* the lowest free descriptor at or above from, or -1 */
+/* Put f (a reference the caller holds) at descriptor fd, closing what was there. */
+void lx_fd_install(struct lx_proc *p, int fd, struct lx_fd *f, bool cloexec);
+/* An absolute path from a process's (dirfd, path) pair; 0 or -LX_E*. */
+int lx_path_at(struct lx_proc *p, int64_t dirfd, uint64_t upath, char *out, size_t outlen);
+/* kernel/time.c: a struct rusage with these times (ns) and pages at uru; 0 or -LX_EFAULT. */
+int lx_put_rusage(struct lx_proc *p, uint64_t uru, uint64_t user, uint64_t sys, uint64_t pages);
+/* fs/read_write.c: write bytes lx holds to f (as much as it takes now); the count or -LX_E*. */
+int64_t lx_write_kernel(struct lx_proc *p, struct lx_fd *f, const uint8_t *buf, uint64_t len);
+
+/* ---- the handlers, by file ---- */
+/* kernel/syscall.c */
+lx_syscall_fn sys_exit, sys_exit_group;
+/* kernel/fork.c */
+lx_syscall_fn sys_clone, sys_clone3, sys_fork, sys_vfork, sys_execve, sys_execveat, sys_wait4, sys_waitid;
+/* kernel/signal.c */
+lx_syscall_fn sys_rt_sigaction, sys_rt_sigprocmask, sys_rt_sigsuspend, sys_pause, sys_sigaltstack,
+    sys_rt_sigreturn, sys_kill, sys_tkill, sys_tgkill;
+/* kernel/futex.c */
+lx_syscall_fn sys_futex;
+/* kernel/time.c */
+lx_syscall_fn sys_clock_gettime, sys_gettimeofday, sys_time, sys_times, sys_getrusage, sys_nanosleep,
+    sys_clock_nanosleep, sys_sched_yield;
+/* kernel/ids.c */
+lx_syscall_fn sys_getpid, sys_gettid, sys_getppid, sys_getuid, sys_getpgrp, sys_getpgid, sys_getsid,
+    sys_setpgid, sys_setsid, sys_umask, sys_arch_prctl, sys_set_tid_address, sys_prctl;
+/* kernel/system.c */
+lx_syscall_fn sys_uname, sys_sysinfo, sys_getrlimit, sys_setrlimit, sys_prlimit64, sys_getrandom;
+/* mm/mmap.c */
+lx_syscall_fn sys_mmap, sys_mprotect, sys_munmap, sys_brk, sys_mremap, sys_madvise;
+/* fs/fdtable.c */
+lx_syscall_fn sys_close, sys_dup, sys_dup2, sys_dup3, sys_fcntl, sys_ioctl;
+/* fs/open.c */
+lx_syscall_fn sys_open, sys_openat;
+/* fs/read_write.c */
+lx_syscall_fn sys_read, sys_write, sys_pread64, sys_pwrite64, sys_readv, sys_writev, sys_lseek, sys_sendfile;
+/* fs/stat.c */
+lx_syscall_fn sys_stat, sys_fstat, sys_lstat, sys_newfstatat, sys_statx, sys_readlink, sys_readlinkat,
+    sys_access, sys_faccessat;
+/* fs/readdir.c */
+lx_syscall_fn sys_getdents64;
+/* fs/pipe.c */
+lx_syscall_fn sys_pipe, sys_pipe2;
+/* fs/namei.c */
+lx_syscall_fn sys_mkdir, sys_mkdirat, sys_rmdir, sys_unlink, sys_unlinkat, sys_rename, sys_renameat,
+    sys_renameat2, sys_symlink, sys_symlinkat, sys_link, sys_linkat, sys_chown, sys_fchown, sys_lchown,
+    sys_fchownat, sys_chmod, sys_fchmodat, sys_fchmod, sys_utimensat, sys_truncate, sys_ftruncate,
+    sys_fsync, sys_fdatasync, sys_chdir, sys_fchdir, sys_getcwd;
+/* fs/mount.c */
+lx_syscall_fn sys_mount, sys_umount2, sys_statfs, sys_fstatfs, sys_sync, sys_syncfs;
+/* fs/select.c */
+lx_syscall_fn sys_poll, sys_ppoll, sys_select, sys_pselect6;
+
+#endif

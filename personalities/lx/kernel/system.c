@@ -1,0 +1,88 @@
+/*
+ * What the system is: uname, sysinfo, the resource limits (getrlimit, setrlimit, prlimit64) and
+ * getrandom's bytes (kernel/random.c).
+ */
+#include "kernel/syscall.h"
+#include <string.h>
+
+static int64_t do_uname(struct lx_proc *p, uint64_t buf)
+{
+    static const char fields[6][65] = {"Linux", "proteus", LX_UNAME_RELEASE, LX_UNAME_VERSION, "x86_64", "(none)"};
+
+    return lx_copy_out(p, buf, fields, sizeof(fields)) < 0 ? -LX_EFAULT : 0;
+}
+
+
+#define RLIM_INFINITY (~0ull)
+
+void lx_rlimits_init(uint64_t rlim[LX_RLIMITS][2])
+{
+    for (int i = 0; i < LX_RLIMITS; i++)
+        rlim[i][0] = rlim[i][1] = RLIM_INFINITY;
+    rlim[3][0] = rlim[3][1] = LX_STACK_SIZE;                 /* RLIMIT_STACK: what the main stack is */
+    rlim[4][0] = rlim[4][1] = 0;                             /* RLIMIT_CORE: no core dumps */
+    rlim[6][0] = rlim[6][1] = LX_MAX_PROCS;                  /* RLIMIT_NPROC */
+    rlim[LX_RLIMIT_NOFILE][0] = rlim[LX_RLIMIT_NOFILE][1] = LX_MAX_FDS;
+    rlim[8][0] = rlim[8][1] = 8ull << 20;                    /* RLIMIT_MEMLOCK */
+    rlim[11][0] = rlim[11][1] = LX_NSIG;                     /* RLIMIT_SIGPENDING */
+    rlim[12][0] = rlim[12][1] = 819200;                      /* RLIMIT_MSGQUEUE */
+    rlim[13][0] = rlim[13][1] = rlim[14][0] = rlim[14][1] = 0; /* RLIMIT_NICE, RLIMIT_RTPRIO */
+}
+
+/*
+ * getrlimit, setrlimit and prlimit64 on the caller's process (pid 0 or its own). Every process is root
+ * here, so a hard limit may go up, but never past what lx has (RLIMIT_NOFILE above LX_MAX_FDS: EPERM).
+ * Only RLIMIT_NOFILE changes what lx does; the others are kept and reported.
+ */
+static int64_t do_prlimit(struct lx_proc *p, uint64_t pid, uint64_t res, uint64_t unew, uint64_t uold)
+{
+    uint64_t want[2];
+
+    if (pid && pid != (uint64_t)p->leader->pid)
+        return lx_proc_find((int)pid) ? -LX_EPERM : -LX_ESRCH;
+    if (res >= LX_RLIMITS)
+        return -LX_EINVAL;
+    uint64_t *lim = p->leader->rlim[res];
+    if (unew && lx_copy_in(p, want, unew, sizeof(want)) < 0)
+        return -LX_EFAULT;
+    if (unew && want[0] > want[1])
+        return -LX_EINVAL;
+    if (unew && res == LX_RLIMIT_NOFILE && want[1] > LX_MAX_FDS)
+        return -LX_EPERM;
+    if (uold && lx_copy_out(p, uold, lim, 16) < 0)
+        return -LX_EFAULT;
+    if (unew)
+        lim[0] = want[0], lim[1] = want[1];
+    return 0;
+}
+
+
+int64_t sys_uname(struct lx_proc *p, struct px_regs *r) { return do_uname(p, A0); }
+int64_t sys_getrlimit(struct lx_proc *p, struct px_regs *r) { return do_prlimit(p, 0, A0, 0, A1); }
+int64_t sys_setrlimit(struct lx_proc *p, struct px_regs *r) { return do_prlimit(p, 0, A0, A1, 0); }
+int64_t sys_prlimit64(struct lx_proc *p, struct px_regs *r) { return do_prlimit(p, A0, A1, A2, A3); }
+
+int64_t sys_sysinfo(struct lx_proc *p, struct px_regs *r)
+{
+    uint64_t info[14] = {0};
+    uint32_t unit = 1;
+
+    info[0] = libos_monotonic_ns() / 1000000000;            /* uptime */
+    info[4] = libos_bootinfo->memory_pages * PX_PAGE_SIZE;   /* totalram: lx's pool */
+    info[5] = info[4] - lx_pages_in_use() * PX_PAGE_SIZE;    /* freeram: less what processes hold */
+    info[10] = lx_proc_count();                              /* procs, a u16 at offset 80 */
+    memcpy((uint8_t *)info + 104, &unit, 4);                 /* mem_unit */
+    return lx_copy_out(p, A0, info, 112) < 0 ? -LX_EFAULT : 0;
+}
+
+/* getrandom: up to 256 bytes a call, as Linux's minimum. */
+int64_t sys_getrandom(struct lx_proc *p, struct px_regs *r)
+{
+    uint8_t b[256];
+    uint64_t n = A1 < sizeof(b) ? A1 : sizeof(b);
+
+    if (A2 & ~(uint64_t)7) /* GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE */
+        return -LX_EINVAL;
+    lx_random(b, n);
+    return lx_copy_out(p, A0, b, n) < 0 ? -LX_EFAULT : (int64_t)n;
+}

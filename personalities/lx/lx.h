@@ -235,6 +235,7 @@ struct lx_proc {
     uint32_t thread;
     struct px_regs call;  /* a blocked thread's registers at its system call */
     uint64_t tid_address; /* set_tid_address, CLONE_CHILD_CLEARTID: zeroed and woken at the thread's end */
+    uint64_t robust_list; /* set_robust_list: the head glibc registers (kept and told back, not walked) */
     uint64_t deadline;    /* a blocked sleep's, poll's or futex wait's end (monotonic ns); 0 none */
     uint64_t futex;       /* the address a FUTEX_WAIT waits on (0: none) */
     uint32_t futex_bits;  /* its bitset */

@@ -96,6 +96,9 @@
 #define PX_SYS_DEBUG_WRITE 0x301 /* (debug cap, const char *buf, uint64 len <= 4096) -> rdx = written */
 #define PX_SYS_KLOG_ATTACH 0x302 /* (debug cap, frame, notification): the kernel's console output goes to
                                   * the struct px_console_out at the start of the frame from now on */
+#define PX_SYS_ASPACE_SWITCHES 0x305 /* () -> rdx = address-space switches (CR3 loads) since boot */
+#define PX_SYS_DEBUG_FASTPATH 0x306 /* (debug cap, mode 0 keep | 1 on | 2 off) -> rdx = calls the IPC fast
+                                     * path has taken, r10 = 1 if it is on (after the change) */
 
 #define PX_SYS_RANGE_END 0x400
 

@@ -5,6 +5,7 @@
  * the caller.
  */
 #include <arch/memlayout.h>
+#include <arch/mmu.h>
 #include <core/device.h>
 #include <core/ipc.h>
 #include <core/kernel.h>
@@ -418,15 +419,17 @@ static int sys_map_batch(void)
         return PX_ERR_INVAL;
     if (!arch_user_access_ok(ops, count * sizeof(struct px_map_op), false))
         return PX_ERR_FAULT;
-    for (uint64_t i = 0; i < count; i++) {
+    struct vm_batch b = {.task = t, .caps = CAPS};
+    int st = PX_OK;
+    for (uint64_t i = 0; i < count && st == PX_OK; i++) {
         struct px_map_op op;
         memcpy(&op, (const void *)(ops + i * sizeof(op)), sizeof(op));
-        int st = vm_map_op(t, CAPS, &op);
-        if (st != PX_OK)
-            return st;
-        RESULT(0) = i + 1;
+        st = vm_batch_add(&b, &op);
     }
-    return PX_OK;
+    if (st == PX_OK)
+        st = vm_batch_finish(&b);
+    RESULT(0) = b.done;
+    return st;
 }
 
 static int sys_timer(uint64_t nr)
@@ -572,6 +575,21 @@ static int sys_klog_attach(void)
     return PX_OK;
 }
 
+/* The IPC fast path's switch and counter (ipc.c), for the tests that run scenarios both ways. */
+static int sys_debug_fastpath(void)
+{
+    struct cap *c;
+
+    LOOKUP(ARG(0), PX_OBJ_DEBUG, PX_R_WRITE, c);
+    if (ARG(1) > 2)
+        return PX_ERR_INVAL;
+    if (ARG(1))
+        ipc_fastpath_enabled = ARG(1) == 1;
+    RESULT(0) = ipc_fastpath_hits;
+    RESULT(1) = ipc_fastpath_enabled;
+    return PX_OK;
+}
+
 static int sys_debug_write(void)
 {
     struct cap *c;
@@ -592,6 +610,9 @@ static int dispatch(uint64_t nr)
     switch (nr) {
     case PX_SYS_ABI_VERSION:
         RESULT(0) = PX_ABI_VERSION;
+        return PX_OK;
+    case PX_SYS_ASPACE_SWITCHES:
+        RESULT(0) = mmu_cr3_loads();
         return PX_OK;
     case PX_SYS_TASK_EXIT:
         task_exit_current((int64_t)ARG(0));
@@ -682,6 +703,8 @@ static int dispatch(uint64_t nr)
         return sys_ioport(nr);
     case PX_SYS_DEBUG_WRITE:
         return sys_debug_write();
+    case PX_SYS_DEBUG_FASTPATH:
+        return sys_debug_fastpath();
     case PX_SYS_KLOG_ATTACH:
         return sys_klog_attach();
     default:

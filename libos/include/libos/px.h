@@ -154,6 +154,10 @@ static inline int64_t px_thread_cpu_time(uint32_t th, uint64_t *ns)
     *ns = r.r[0];
     return r.status;
 }
+static inline uint64_t px_aspace_switches(void)
+{
+    return px_syscall(PX_SYS_ASPACE_SWITCHES, 0, 0, 0, 0, 0, 0).r[0];
+}
 static inline int64_t px_thread_resume(uint32_t th) { return PX1(PX_SYS_THREAD_RESUME, th); }
 static inline int64_t px_thread_suspend(uint32_t th) { return PX1(PX_SYS_THREAD_SUSPEND, th); }
 static inline int64_t px_thread_set_sched(uint32_t th, unsigned prio, uint32_t slice_us)
@@ -287,6 +291,16 @@ static inline int64_t px_timer_set(uint32_t t, uint64_t deadline_ns, uint64_t pe
 }
 
 /* Debugging. */
+/* The kernel's IPC fast path: mode 0 keeps it, 1 turns it on, 2 off; *hits = calls it has taken. */
+static inline int64_t px_debug_fastpath(uint32_t debug, uint64_t mode, uint64_t *hits, uint64_t *on)
+{
+    struct px_ret r = px_syscall(PX_SYS_DEBUG_FASTPATH, debug, mode, 0, 0, 0, 0);
+    if (hits)
+        *hits = r.r[0];
+    if (on)
+        *on = r.r[1];
+    return r.status;
+}
 static inline int64_t px_debug_write(uint32_t cap, const void *buf, uint64_t len, uint64_t *written)
 {
     struct px_ret r = px_syscall(PX_SYS_DEBUG_WRITE, cap, (uint64_t)(uintptr_t)buf, len, 0, 0, 0);

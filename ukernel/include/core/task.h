@@ -66,8 +66,8 @@ struct thread {
     uint32_t timeslice; /* ticks */
     uint32_t budget;    /* ticks left */
     uint32_t flags;     /* PX_THREAD_* */
-    uint64_t cpu_ns;    /* time it has run, up to its last switch away */
-    uint64_t ran_from;  /* when it last started to run (monotonic ns) */
+    uint64_t cpu_ticks; /* time it has run, up to its last switch away (time_ticks) */
+    uint64_t ran_from;  /* when it last started to run (time_ticks) */
 
     /* IPC */
     struct endpoint *ep;          /* the endpoint whose queue it is in */
@@ -111,6 +111,8 @@ void sched_tick(void);
 struct thread *sched_next(void);
 uint64_t thread_cpu_ns(const struct thread *t); /* the time t has run, its current turn included */
 void sched_switch_to(struct thread *t); /* the IPC fast path: run t next, without a scheduler pass */
+bool sched_can_hand_to(const struct thread *t); /* may the blocking current thread hand the CPU to t? */
+void sched_hand_to(struct thread *t);            /* ... then do it: t is current afterwards */
 
 /* Architecture: switch the CPU's user state (address space, FPU, TLS, kernel entry stack). */
 void arch_thread_switch(struct thread *prev, struct thread *next);

@@ -19,11 +19,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define LX_MAX_PROCS 32
+#define LX_MAX_PROCS 1100 /* threads and processes together: at least 1,000 alive at once */
 #define LX_MAX_REGIONS 128
 #define LX_MAX_FDS 64
 #define LX_STACK_TOP 0x00007ffe00000000ull
-#define LX_STACK_SIZE (2ull << 20) /* backed by a frame from the start */
+#define LX_STACK_SIZE (8ull << 20) /* demand-zero, as Linux's default RLIMIT_STACK; a quarter for arguments */
 #define LX_PIPE_SIZE 65536
 /* A system call's result meaning "not yet": lx stops the thread and does the call again later. */
 #define LX_WOULD_BLOCK (-100000)
@@ -138,6 +138,7 @@ struct lx_region {
     uint64_t base_page;
     struct lx_mem **own;   /* ...but for those a write found shared: a page of its own (NULL: none yet) */
     bool shared;           /* MAP_SHARED: fork shares it writable, no copy-on-write (always has a base) */
+    bool noreserve;        /* the main stack: not charged up front (Linux does not reserve it either) */
 };
 
 /*
@@ -234,6 +235,7 @@ struct lx_proc {
     uint32_t thread;
     struct px_regs call;  /* a blocked thread's registers at its system call */
     uint64_t tid_address; /* set_tid_address, CLONE_CHILD_CLEARTID: zeroed and woken at the thread's end */
+    uint64_t robust_list; /* set_robust_list: the head glibc registers (kept and told back, not walked) */
     uint64_t deadline;    /* a blocked sleep's, poll's or futex wait's end (monotonic ns); 0 none */
     uint64_t futex;       /* the address a FUTEX_WAIT waits on (0: none) */
     uint32_t futex_bits;  /* its bitset */
@@ -309,6 +311,8 @@ uint64_t lx_proc_pages(const struct lx_proc *p); /* pages p's regions span */
 struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot); /* fresh zero pages */
 uint8_t *lx_region_bytes(const struct lx_region *r); /* a fresh region's pages, in lx */
 int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
+/* The main stack: demand-zero like lx_map_anon, but not charged; a page that finds no memory is a fault. */
+int lx_map_stack(struct lx_proc *p, uint64_t start, uint64_t len);
 int lx_map_shared(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot); /* MAP_SHARED|MAP_ANONYMOUS */
 bool lx_region_shared(struct lx_proc *p, uint64_t va);
 int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len);

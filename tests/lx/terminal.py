@@ -43,8 +43,8 @@ def main():
     failed = 0
     for i, (name, typed, argv, want, status, then) in enumerate(CASES, 1):
         more = [arg for pattern, text in then for arg in ("--then", pattern, text)]
-        r = subprocess.run([sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--timeout", "120"]
-                           + (["--input", typed] if typed else []) + more + ["--"] + argv,
+        r = subprocess.run([sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--timeout", "120",
+                            "--terminal"] + (["--input", typed] if typed else []) + more + ["--"] + argv,
                            capture_output=True, text=True, timeout=300)
         lines = [line.removeprefix("^C") for line in r.stdout.splitlines()] # the echo of Ctrl-C ends no line
         if want in lines and r.returncode == status:

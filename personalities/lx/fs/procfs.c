@@ -116,8 +116,6 @@ static struct lx_node *system_file(const char *name)
         n = snprintf(text, sizeof(text), "%llu.%02llu %llu.%02llu\n", (unsigned long long)(now / 1000000000),
                      (unsigned long long)(now / 10000000 % 100), (unsigned long long)(idle / 1000000000),
                      (unsigned long long)(idle / 10000000 % 100));
-    else if (strcmp(name, "aspace_switches") == 0) /* lx's own: the kernel's CR3 loads, for benchmarks */
-        n = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)px_aspace_switches());
     else if (strcmp(name, "mounts") == 0) { /* the VFS's mounts, and /proc (which lx serves beside them) */
         struct lx_mount *m;
         for (unsigned i = 0; (m = lx_vfs_mount_at(i)) && n < (int)sizeof(text); i++)
@@ -127,7 +125,9 @@ static struct lx_node *system_file(const char *name)
             n += snprintf(text + n, sizeof(text) - (size_t)n, "proc /proc proc rw 0 0\n");
         if (n > (int)sizeof(text) - 1)
             n = (int)sizeof(text) - 1;
-    } else if (strcmp(name, "version") == 0)
+    } else if (strcmp(name, "aspace_switches") == 0) /* lx's own: the kernel's CR3 loads, for benchmarks */
+        n = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)px_aspace_switches());
+    else if (strcmp(name, "version") == 0)
         n = snprintf(text, sizeof(text), "Linux version %s (lx, a Proteus personality) %s\n", LX_UNAME_RELEASE,
                      LX_UNAME_VERSION);
     else

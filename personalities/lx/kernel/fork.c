@@ -13,8 +13,10 @@
 #define CLONE_PARENT_SETTID 0x100000
 #define CLONE_CHILD_CLEARTID 0x200000
 #define CLONE_CHILD_SETTID 0x1000000
-#define MAX_EXEC_ARGS 256
-#define MAX_EXEC_BYTES 65536
+/* Linux's limits: a quarter of the 8 MiB stack in all, 32 pages a string (MAX_ARG_STRLEN). */
+#define MAX_EXEC_BYTES (2u << 20)
+#define MAX_EXEC_ARGS (MAX_EXEC_BYTES / 8)
+#define MAX_ARG_STRLEN (32u * 4096)
 
 #define CLONE_FS 0x200
 #define CLONE_FILES 0x400
@@ -102,7 +104,8 @@ static int copy_strings(struct lx_proc *p, uint64_t uarr, char **out, char *buf,
             return -LX_EFAULT;
         if (!ptr)
             break;
-        int e = lx_copy_string(p, buf + *used, ptr, MAX_EXEC_BYTES - *used);
+        size_t room = MAX_EXEC_BYTES - *used < MAX_ARG_STRLEN ? MAX_EXEC_BYTES - *used : MAX_ARG_STRLEN;
+        int e = lx_copy_string(p, buf + *used, ptr, room);
         if (e < 0)
             return e == -LX_ENAMETOOLONG ? -LX_E2BIG : e;
         out[n] = buf + *used;

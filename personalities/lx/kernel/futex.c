@@ -121,3 +121,29 @@ static int64_t do_futex(struct lx_proc *p, uint64_t uaddr, uint64_t op, uint64_t
 
 
 int64_t sys_futex(struct lx_proc *p, struct px_regs *r) { return do_futex(p, A0, A1, A2, A3, A4, A5); }
+
+/*
+ * set_robust_list and get_robust_list: the head of the thread's list of robust futexes, whose length must
+ * be that of struct robust_list_head (24 bytes), as Linux checks. lx keeps and tells back the head; it does
+ * not walk the list when a thread dies (a robust mutex shared between processes is not marked
+ * FUTEX_OWNER_DIED under lx).
+ */
+int64_t sys_set_robust_list(struct lx_proc *p, struct px_regs *r)
+{
+    if (A1 != 24)
+        return -LX_EINVAL;
+    p->robust_list = A0;
+    return 0;
+}
+
+int64_t sys_get_robust_list(struct lx_proc *p, struct px_regs *r)
+{
+    struct lx_proc *t = A0 ? lx_proc_find((int)A0) : p;
+    uint64_t len = 24;
+
+    if (!t)
+        return -LX_ESRCH;
+    if (lx_copy_out(p, A1, &t->robust_list, 8) < 0 || lx_copy_out(p, A2, &len, 8) < 0)
+        return -LX_EFAULT;
+    return 0;
+}

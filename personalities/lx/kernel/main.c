@@ -1,6 +1,8 @@
 /*
  * lx's start and event loop. It unpacks the initramfs from its "image" resource, starts the program the
- * kernel command line names (lx.init=PATH and lx.arg=ARG, repeatable; default /bin/sh), and then serves
+ * host names over the stdio channel when the command line says lx.hostio (dev/hostio.c: any arguments and
+ * environment, and the host's streams as its stdin, stdout and stderr), else the program the kernel
+ * command line names (lx.init=PATH and lx.arg=ARG, repeatable; default /bin/sh), and then serves
  * exception messages: a foreign system call is done and answered with the new registers; a write to a
  * page shared copy-on-write gets the process its own copy (mm/mem.c); any other fault is the signal Linux
  * would send. Its bound notification says a deadline passed (the timer) or the console has input. When
@@ -8,6 +10,7 @@
  * process's status (a shell's convention: 128 + signal).
  */
 #include "dev/blk.h"
+#include "dev/hostio.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +128,22 @@ static char *word(const char *w)
     return out;
 }
 
+/* init: the program's path, a bare name looked for as the shell would. */
+static void resolve(char *init, const char *name)
+{
+    snprintf(init, 128, "%s", name && name[0] ? name : "/bin/sh");
+    if (!strchr(init, '/'))
+        for (const char *dir = "/bin\0/sbin\0/usr/bin\0/usr/sbin\0"; *dir; dir += strlen(dir) + 1) {
+            char path[128];
+            int e;
+            snprintf(path, sizeof(path), "%s/%s", dir, init);
+            if (lx_fs_lookup(path, true, &e)) {
+                snprintf(init, 128, "%s", path);
+                break;
+            }
+        }
+}
+
 static void command_line(char **argv, char *init)
 {
     const char *c = libos_bootinfo->cmdline;
@@ -164,7 +183,17 @@ int main(void)
         printf("lx: %s\n", image ? err : "no initramfs: give the task an image");
         return 1;
     }
-    command_line(argv, init);
+    char **av = argv, **ev = envp;
+    unsigned terminal = 7;
+    bool hostio = lx_hostio_active();
+    if (hostio) {
+        if (!lx_hostio_start(&av, &ev, &terminal, err, sizeof(err))) {
+            printf("lx: %s\n", err);
+            return 1;
+        }
+        resolve(init, av[0]);
+    } else
+        command_line(argv, init);
     uint32_t ntfn = libos_slot_alloc(), console = libos_slot_alloc();
     if (!(lx_endpoint = libos_slot_alloc()) || px_endpoint_create(lx_endpoint) != PX_OK || !ntfn || !console ||
         !(timer = libos_slot_alloc()) || px_notification_create(ntfn) != PX_OK ||
@@ -175,15 +204,28 @@ int main(void)
     }
     if (libos_console_notify(console, 15) != PX_OK) /* above the processes (10), below lx (20) */
         printf("lx: no console input\n");
+    if (hostio) {
+        uint32_t hb = libos_slot_alloc();
+        if (!hb || px_cap_mint(ntfn, hb, PX_R_WRITE, CONSOLE_BIT) != PX_OK || !lx_hostio_notify(hb, 15)) {
+            printf("lx: cannot wait for the host's streams\n");
+            return 1;
+        }
+    }
     uint32_t disk_ntfn = libos_slot_alloc();
     if (!disk_ntfn || px_cap_mint(ntfn, disk_ntfn, PX_R_WRITE, DISK_BIT) != PX_OK)
         printf("lx: no disks (cannot make their notification)\n");
     else
         lx_disks_init(disk_ntfn);
-    if (!(first = lx_proc_spawn(init, argv, envp, &e))) {
+    if (!(first = lx_proc_spawn(init, av, ev, &e))) {
         printf("lx: cannot start %s (errno %d)\n", init, e);
         return 1;
     }
+    for (int fd = 0; hostio && fd < 3; fd++)
+        if (!(terminal & 1u << fd)) {
+            struct lx_fd *h = lx_hostio_file(fd);
+            if (h)
+                lx_file_put(first->fds[fd]), first->fds[fd] = h;
+        }
     int first_pid = first->pid;
     px_recv(lx_endpoint, &m);
     for (;;) {
@@ -283,6 +325,7 @@ done:
         wake_blocked();
         struct lx_proc *f = lx_proc_find(first_pid);
         if (!f || f->state == LX_ZOMBIE) {
+            lx_hostio_flush();
             lx_vfs_sync(); /* every mounted disk written back before the system ends */
             lx_buffers_shutdown();
             lx_unimplemented_report();

@@ -5,6 +5,7 @@
  * descriptors, ends the other threads and replaces the memory.
  */
 #include "lx.h"
+#include "mm/quota.h"
 #include <core/elf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,38 +96,52 @@ static int load_elf(struct lx_proc *p, struct lx_node *file, uint64_t *entry, ui
     return 0;
 }
 
-/* argc, argv, envp, auxv and the strings, at the top of the stack; returns the initial rsp. */
-static uint64_t build_stack(struct lx_proc *p, struct lx_region *stack, char *const argv[], char *const envp[],
-                            uint64_t entry, uint64_t phdr, unsigned phnum)
+/*
+ * argc, argv, envp, auxv and the strings, at the top of the stack (demand-zero: only the pages they fill
+ * are made); returns the initial rsp, or -LX_E2BIG when they would take more than a quarter of the
+ * stack (Linux's limit), -LX_ENOMEM or -LX_EFAULT.
+ */
+static int64_t build_stack(struct lx_proc *p, char *const argv[], char *const envp[], uint64_t entry, uint64_t phdr,
+                           unsigned phnum)
 {
-    uint8_t *bytes = lx_region_bytes(stack);
-    uint64_t sp = stack->end, ptrs[128];
+    uint64_t sp = LX_STACK_TOP, random, execfn, *w;
     unsigned argc = 0, envc = 0, n = 0;
+    size_t size = strlen(p->exe) + 1;
+    uint8_t rnd[16];
+    int e = 0;
 
-    sp -= 16;
-    uint64_t random = sp;
-    lx_random(bytes + (random - stack->start), 16);
-#define PUSH_STR(s) (sp -= strlen(s) + 1, strcpy((char *)bytes + (sp - stack->start), (s)), sp)
-    uint64_t execfn = PUSH_STR(p->exe);
-    while (argv[argc] && argc < 48)
-        ptrs[n++] = PUSH_STR(argv[argc]), argc++;
-    while (envp[envc] && envc < 48)
-        ptrs[n++] = PUSH_STR(envp[envc]), envc++;
+    for (; argv[argc]; argc++)
+        size += strlen(argv[argc]) + 1 + 8;
+    for (; envp[envc]; envc++)
+        size += strlen(envp[envc]) + 1 + 8;
+    if (size > LX_STACK_SIZE / 4)
+        return -LX_E2BIG;
     uint64_t auxv[] = {AT_PHDR, phdr, AT_PHENT, 56, AT_PHNUM, phnum, AT_PAGESZ, PX_PAGE_SIZE, AT_ENTRY, entry,
                        AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0, AT_CLKTCK, 100, AT_SECURE, 0,
-                       AT_RANDOM, random, AT_EXECFN, execfn, AT_NULL, 0};
+                       AT_RANDOM, 0, AT_EXECFN, 0, AT_NULL, 0};
     unsigned words = 1 + argc + 1 + envc + 1 + sizeof(auxv) / 8;
-    sp = (sp - words * 8) & ~15ull;
-    uint64_t *w = (uint64_t *)(bytes + (sp - stack->start));
-    *w++ = argc;
+    if (!(w = malloc(words * 8)))
+        return -LX_ENOMEM;
+    sp -= 16;
+    random = sp;
+    lx_random(rnd, 16);
+    e |= lx_copy_out(p, random, rnd, 16);
+#define PUSH_STR(s) (sp -= strlen(s) + 1, e |= lx_copy_out(p, sp, (s), strlen(s) + 1), sp)
+    execfn = PUSH_STR(p->exe);
+    w[n++] = argc;
     for (unsigned i = 0; i < argc; i++)
-        *w++ = ptrs[i];
-    *w++ = 0;
+        w[n++] = PUSH_STR(argv[i]);
+    w[n++] = 0;
     for (unsigned i = 0; i < envc; i++)
-        *w++ = ptrs[argc + i];
-    *w++ = 0;
-    memcpy(w, auxv, sizeof(auxv));
-    return sp;
+        w[n++] = PUSH_STR(envp[i]);
+    w[n++] = 0;
+#undef PUSH_STR
+    auxv[23] = random, auxv[25] = execfn;
+    memcpy(w + n, auxv, sizeof(auxv));
+    sp = (sp - words * 8) & ~15ull;
+    e |= lx_copy_out(p, sp, w, words * 8);
+    free(w);
+    return e < 0 ? -LX_EFAULT : (int64_t)sp;
 }
 
 static void release(struct lx_proc *p);
@@ -153,8 +168,7 @@ static struct lx_proc *new_task(void)
     if (!p)
         return NULL;
     if (!(p->task = libos_slot_alloc()) || !(p->thread = libos_slot_alloc()) ||
-        px_task_create(libos_bootinfo->cap_memory, p->task, 1 << 20) != PX_OK ||
-        px_thread_create(p->task, p->thread) != PX_OK) {
+        lx_task_create(p->task) != PX_OK || lx_thread_create(p->task, p->thread) != PX_OK) {
         release(p);
         p->state = LX_FREE;
         return NULL;
@@ -241,14 +255,15 @@ static int load(struct lx_proc *p, const char *path, struct lx_node *file, char 
         memcpy(p->cmdline + p->cmdline_len, argv[i], n);
         p->cmdline_len += n;
     }
-    struct lx_region *stack = lx_region_new(p, LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, PX_PROT_READ | PX_PROT_WRITE);
-    if (!stack)
-        return -LX_ENOMEM;
-    if ((e = load_elf(p, file, &entry, &phdr, &phnum)) < 0)
+    if ((e = lx_map_stack(p, LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE)) < 0 ||
+        (e = load_elf(p, file, &entry, &phdr, &phnum)) < 0)
         return e;
+    int64_t sp = build_stack(p, argv, envp, entry, phdr, phnum);
+    if (sp < 0)
+        return (int)sp;
     memset(regs, 0, sizeof(*regs));
     regs->rip = entry;
-    regs->rsp = build_stack(p, stack, argv, envp, entry, phdr, phnum);
+    regs->rsp = (uint64_t)sp;
     return 0;
 }
 
@@ -290,7 +305,7 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
     c->ppid = parent->leader->pid;
     if (share_memory) { /* vfork: a thread in the parent's task until it execs or ends */
         c->mm = parent->leader->mm;
-        if (!(c->thread = libos_slot_alloc()) || px_thread_create(c->mm->task, c->thread) != PX_OK) {
+        if (!(c->thread = libos_slot_alloc()) || lx_thread_create(c->mm->task, c->thread) != PX_OK) {
             release(c);
             c->state = LX_FREE;
             return NULL;
@@ -382,7 +397,7 @@ struct lx_proc *lx_thread_new(struct lx_proc *p, const struct px_regs *regs, int
         return NULL;
     t->leader = p->leader;
     t->blocked = p->blocked;
-    if (!(t->thread = libos_slot_alloc()) || px_thread_create(p->leader->mm->task, t->thread) != PX_OK ||
+    if (!(t->thread = libos_slot_alloc()) || lx_thread_create(p->leader->mm->task, t->thread) != PX_OK ||
         (*err = -start(t, regs)) != 0) {
         if (t->thread)
             libos_slot_free(t->thread), t->thread = 0;
@@ -442,11 +457,11 @@ static int own_task(struct lx_proc *p)
 {
     uint32_t task = libos_slot_alloc(), thread = libos_slot_alloc();
 
-    if (!task || !thread || px_task_create(libos_bootinfo->cap_memory, task, 1 << 20) != PX_OK) {
+    if (!task || !thread || lx_task_create(task) != PX_OK) {
         libos_slot_free(task), libos_slot_free(thread);
         return -LX_ENOMEM;
     }
-    if (px_thread_create(task, thread) != PX_OK) {
+    if (lx_thread_create(task, thread) != PX_OK) {
         px_obj_destroy(task), px_cap_delete(task), libos_slot_free(task), libos_slot_free(thread);
         return -LX_ENOMEM;
     }

@@ -137,6 +137,8 @@ static lx_syscall_fn *const table[LX_NSYSCALLS] = {
     [269] = sys_faccessat,           /* fs/stat.c */
     [270] = sys_pselect6,            /* fs/select.c */
     [271] = sys_ppoll,               /* fs/select.c */
+    [273] = sys_set_robust_list,     /* kernel/futex.c: the list is not walked when a thread dies */
+    [274] = sys_get_robust_list,     /* kernel/futex.c */
     [280] = sys_utimensat,           /* fs/namei.c */
     [292] = sys_dup3,                /* fs/fdtable.c */
     [293] = sys_pipe2,               /* fs/pipe.c */
@@ -146,6 +148,7 @@ static lx_syscall_fn *const table[LX_NSYSCALLS] = {
     [318] = sys_getrandom,           /* kernel/system.c */
     [322] = sys_execveat,            /* kernel/fork.c */
     [332] = sys_statx,               /* fs/stat.c */
+    [334] = sys_rseq,                /* kernel/system.c: ENOSYS, as a kernel without CONFIG_RSEQ */
     [435] = sys_clone3,              /* kernel/fork.c */
 };
 

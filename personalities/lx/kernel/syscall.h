@@ -57,7 +57,7 @@ lx_syscall_fn sys_clone, sys_clone3, sys_fork, sys_vfork, sys_execve, sys_execve
 lx_syscall_fn sys_rt_sigaction, sys_rt_sigprocmask, sys_rt_sigsuspend, sys_pause, sys_sigaltstack,
     sys_rt_sigreturn, sys_kill, sys_tkill, sys_tgkill;
 /* kernel/futex.c */
-lx_syscall_fn sys_futex;
+lx_syscall_fn sys_futex, sys_set_robust_list, sys_get_robust_list, sys_rseq;
 /* kernel/time.c */
 lx_syscall_fn sys_clock_gettime, sys_gettimeofday, sys_time, sys_times, sys_getrusage, sys_nanosleep,
     sys_clock_nanosleep, sys_sched_yield;

@@ -86,3 +86,9 @@ int64_t sys_getrandom(struct lx_proc *p, struct px_regs *r)
     lx_random(b, n);
     return lx_copy_out(p, A0, b, n) < 0 ? -LX_EFAULT : (int64_t)n;
 }
+
+/*
+ * rseq: lx is a kernel built without restartable sequences (Linux's CONFIG_RSEQ=n), which answers ENOSYS;
+ * glibc and musl then go on without them. Answered, not counted as unimplemented.
+ */
+int64_t sys_rseq(struct lx_proc *p, struct px_regs *r) { return -LX_ENOSYS; }

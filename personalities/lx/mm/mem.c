@@ -21,6 +21,7 @@
  * cannot get is killed, as by Linux's OOM killer.
  */
 #include "lx.h"
+#include "mm/quota.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,8 @@ static bool commit(uint64_t pages)
 /* What a region is charged: all its pages if they are writable or backed from the start. */
 static uint64_t writable(const struct lx_region *r)
 {
+    if (r->noreserve)
+        return 0;
     return r->prot & PX_PROT_WRITE || r->base ? (r->end - r->start) / PAGE : 0;
 }
 
@@ -186,7 +189,7 @@ struct ops {
 
 static void flush(struct ops *o)
 {
-    if (o->n && px_map_batch(o->task, o->op, o->n, NULL) != PX_OK)
+    if (o->n && lx_map_batch(o->task, o->op, o->n) != PX_OK)
         o->status = -LX_ENOMEM;
     o->n = 0;
 }
@@ -244,7 +247,7 @@ struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len,
     if (p->leader->mm->nregions == LX_MAX_REGIONS || !commit(len / PAGE)) /* backed: charged whatever its prot */
         return NULL;
     struct lx_region *r = &p->leader->mm->regions[p->leader->mm->nregions];
-    *r = (struct lx_region){start, start + len, prot, NULL, 0, NULL, false};
+    *r = (struct lx_region){start, start + len, prot, NULL, 0, NULL, false, false};
     if (!(m = mem_new(len / PAGE))) {
         committed -= len / PAGE;
         return NULL;
@@ -275,7 +278,7 @@ static int split(struct lx_proc *p, uint64_t va)
         return -LX_ENOMEM;
     uint64_t k = (va - r->start) / PAGE, n = npages(r);
     struct lx_region *t = &p->leader->mm->regions[p->leader->mm->nregions];
-    *t = (struct lx_region){va, r->end, r->prot, r->base, r->base_page + k, NULL, r->shared};
+    *t = (struct lx_region){va, r->end, r->prot, r->base, r->base_page + k, NULL, r->shared, r->noreserve};
     if (r->own) {
         if (!(t->own = malloc((n - k) * sizeof(*t->own))))
             return -LX_ENOMEM;
@@ -295,8 +298,17 @@ int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
         prot &= ~PX_PROT_EXEC; /* W^X: a writable mapping is never executable here */
     if (p->leader->mm->nregions == LX_MAX_REGIONS || !commit(prot & PX_PROT_WRITE ? len / PAGE : 0))
         return -LX_ENOMEM;
-    p->leader->mm->regions[p->leader->mm->nregions++] = (struct lx_region){start, start + len, prot, NULL, 0, NULL, false};
+    p->leader->mm->regions[p->leader->mm->nregions++] = (struct lx_region){start, start + len, prot, NULL, 0, NULL, false, false};
     return 0; /* demand-zero: nothing is mapped until it is touched */
+}
+
+int lx_map_stack(struct lx_proc *p, uint64_t start, uint64_t len)
+{
+    if (p->leader->mm->nregions == LX_MAX_REGIONS)
+        return -LX_ENOMEM;
+    p->leader->mm->regions[p->leader->mm->nregions++] =
+        (struct lx_region){start, start + len, PX_PROT_READ | PX_PROT_WRITE, NULL, 0, NULL, false, true};
+    return 0;
 }
 
 int lx_map_shared(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)

@@ -39,8 +39,8 @@ def main():
     a = p.parse_args()
     app_addr, app_word = symbol_and_bytes(a.app, "control")
     lx_addr, lx_word = symbol_and_bytes(a.lx, "lx_syscall")
-    ex = [f"break *{app_addr:#x} if *(unsigned long long *){app_addr:#x} == {app_word:#x}",
-          f"break *{lx_addr:#x} if *(unsigned long long *){lx_addr:#x} == {lx_word:#x}",
+    ex = [f"tbreak *{app_addr:#x} if *(unsigned long long *){app_addr:#x} == {app_word:#x}",
+          f"tbreak *{lx_addr:#x} if *(unsigned long long *){lx_addr:#x} == {lx_word:#x}",
           "continue", "info symbol $pc", "continue", "info symbol $pc", "kill"]
     cmd = [sys.executable, a.gdb_py, "--kernel", a.kernel, "--image", a.image, "--symbols", a.lx,
            "--symbols", a.app, "--serial", a.serial, "--timeout", "240", "--batch",
@@ -49,7 +49,7 @@ def main():
         cmd += ["-ex", e]
     r = subprocess.run(cmd, capture_output=True, text=True)
     out = r.stdout + r.stderr
-    hits = re.findall(r"^Breakpoint (\d+), ", out, re.M)
+    hits = re.findall(r"^(?:Temporary breakpoint|Breakpoint) (\d+), ", out, re.M)
     syms = re.findall(r"^(\w+)(?: \+ \d+)? in section \.text", out, re.M)
     checks = [("1" in hits, "gdb stopped at the breakpoint in the RTOS task's function"),
               ("2" in hits, "gdb stopped at the breakpoint in lx's system-call dispatch"),

@@ -22,4 +22,7 @@ void *mmu_map_mmio(uint64_t pa, uint64_t size);
 /* The leaf entry mapping va in the kernel's tables (with PS set for a large page); false if unmapped. */
 bool mmu_lookup(uint64_t va, uint64_t *pte);
 
+/* The number of CR3 loads (address-space switches) since boot. */
+uint64_t mmu_cr3_loads(void);
+
 #endif

@@ -488,3 +488,17 @@ void vTaskEndScheduler(void)
 {
     port_end_scheduler(RTOS_EXIT_END_SCHEDULER);
 }
+
+/* Words at the bottom of the stack never written: stacks start zeroed (a static one from the port's
+   pattern on), so the first non-zero word from the bottom is the deepest the task has reached. */
+UBaseType_t uxTaskGetStackHighWaterMark(TaskHandle_t h)
+{
+    rtos_task *t = rtos_task_of(h);
+    size_t n = 0, words = t->stack_bytes / sizeof(StackType_t);
+
+    if (!t->stack)
+        return 0;
+    while (n < words && (t->stack[n] == 0 || t->stack[n] == (StackType_t)0xa5a5a5a5a5a5a5a5ull))
+        n++;
+    return n;
+}

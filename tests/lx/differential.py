@@ -43,7 +43,7 @@ LX_ONLY = [
      "PID   PPID  USER     COMMAND\n    1     0 root     sh\n    2     1 root     sleep\n"
      "    3     1 root     ps\n/bin/busybox\n/bin/sh|shell/procfs.sh|\n(cut) R\n"
      "Linux version 6.1.0-proteus-lx (lx, a Proteus personality) #1 Proteus lx\n1\ncpu  \n"
-     " total used free shared buff/cache available\nMem:\n6\n1\n"
+     " total used free shared buff/cache available\nMem:\n7\n1\n"
      "tmpfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\n1\n"),
 ]
 

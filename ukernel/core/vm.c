@@ -297,3 +297,15 @@ int vm_map_op(struct task *t, struct cap_table *caps, const struct px_map_op *op
         return PX_ERR_INVAL;
     }
 }
+
+uint64_t vm_mapping_charge(void) { return mapping_cache.objsize; }
+
+size_t vm_mapping_walk(size_t *objects, size_t *pages)
+{
+    if (!mapping_cache.objsize)
+        return 0;
+    kmem_cache_shrink(&mapping_cache);
+    *objects += mapping_cache.objs_in_use;
+    *pages += mapping_cache.slabs;
+    return kmem_cache_for_each(&mapping_cache, NULL, NULL);
+}

@@ -1,31 +1,60 @@
 /*
- * Cap slots, address space and memory for this task. Slots come from a bump pointer over the table with
- * a small free list; addresses from a bump pointer in a region the link script leaves alone (above 16 TiB
+ * Cap slots, address space and memory for this task. Slots come from a stack of freed slots, else a bump
+ * pointer over the table; when the table is used up it is doubled (PX_SYS_CAP_TABLE_GROW, charged to our
+ * quota) and the stack with it, so the stack always has room for every slot and freeing cannot fail.
+ * Addresses come from a bump pointer in a region the link script leaves alone (above 16 TiB
  * and below the root task's start-of-day mappings).
  */
 #include <libos/libos.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define VA_BASE 0x0000100000000000ull
 #define VA_END 0x00007ff000000000ull
-#define FREE_SLOTS 64
 
-static uint32_t next_slot, free_slots[FREE_SLOTS], nfree;
+static uint32_t next_slot, usable_slots, *free_slots, nfree;
 static uint64_t next_va = VA_BASE;
+
+/* Room for `want` slots in the stack and the table; false (nothing lost) if either cannot grow. */
+static bool slots_grow(uint64_t want)
+{
+    uint32_t *stack = realloc(free_slots, want * sizeof(*stack));
+    uint64_t size = 0;
+
+    if (!stack)
+        return false;
+    free_slots = stack;
+    if (want > libos_bootinfo->cap_slots && px_cap_table_grow(PX_CAP_NULL, want, &size) != PX_OK)
+        return false;
+    usable_slots = (uint32_t)want;
+    return true;
+}
 
 uint32_t libos_slot_alloc(void)
 {
     if (nfree)
         return free_slots[--nfree];
-    if (!next_slot)
+    if (!next_slot) {
+        if (!slots_grow(libos_bootinfo->cap_slots))
+            return 0;
         next_slot = libos_bootinfo->cap_first_free;
-    return next_slot < libos_bootinfo->cap_slots ? next_slot++ : 0;
+    }
+    if (next_slot >= usable_slots &&
+        (usable_slots >= PX_CAP_SLOTS_MAX ||
+         !slots_grow(2ull * usable_slots < PX_CAP_SLOTS_MAX ? 2ull * usable_slots : PX_CAP_SLOTS_MAX)))
+        return 0;
+    return next_slot++;
 }
 
 void libos_slot_free(uint32_t slot)
 {
-    if (slot && nfree < FREE_SLOTS)
+    if (slot && slot < next_slot && nfree < usable_slots) /* a slot freed twice must not overrun */
         free_slots[nfree++] = slot;
+}
+
+uint32_t libos_slots_in_use(void)
+{
+    return next_slot ? next_slot - libos_bootinfo->cap_first_free - nfree : 0;
 }
 
 uint64_t libos_va_alloc(uint64_t pages)

@@ -192,7 +192,7 @@ int64_t libos_spawn(const struct libos_spawn *sp, struct libos_child *out, const
         .cap_debug = sp->give_debug && libos_bootinfo->cap_debug ? C_DEBUG : 0,
         .cap_ipc_frame = C_IPC,
         .cap_first_free = C_FIRST_FREE + sp->ngrants,
-        .cap_slots = libos_bootinfo->cap_slots,
+        .cap_slots = PX_CAP_SLOTS_INITIAL, /* a new task's table; it grows it itself */
         .memory_pages = sp->memory_pages - s.used - 1, /* what is left in its pool (less this page) */
         .kmem_quota = sp->quota,
     };

@@ -2,10 +2,13 @@
 """Run a benchmark image in QEMU and collect its results (docs/benchmarks.md).
 
 Usage: bench.py --kernel ELF --module TASK.elf --suite NAME --json OUT [--icount] [--timeout S]
+                [--quick] [--expect NAME]...
 
 The image prints `bench <suite>.<name> median=<n> min=<n> unit=<u> n=<iterations>` lines; they are
-echoed, written to OUT as JSON and summarised in a table. Exits non-zero if the run failed or printed
-no results.
+echoed, written to OUT as JSON and summarised in a table. Lines `bench-info <text>` (what a benchmark
+counted besides time) are echoed too. Exits non-zero if the run failed or printed no results.
+--quick puts bench.quick on the command line (few iterations: the test suite's run), and each --expect
+NAME (suite.name) must be among the results, or the run fails naming the missing ones.
 """
 import argparse
 import json
@@ -19,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner  # noqa: E402
 
 LINE = re.compile(r"^(?:\S*\[[^\]]*\]\S* )?bench (\S+)\.(\S+) median=([\d.]+) min=([\d.]+) unit=(\w+) n=(\d+)$")
+INFO = re.compile(r"^(?:\S*\[[^\]]*\]\S* )?(bench-info .*)$")
 
 
 def ratios(results):
@@ -45,8 +49,11 @@ def main():
     p.add_argument("--timeout", type=float, default=570)
     p.add_argument("--cmdline", default="")
     p.add_argument("--scratch-disk", help="attach a fresh disk image of this size (e.g. 128M)")
+    p.add_argument("--quick", action="store_true", help="few iterations (bench.quick on the command line)")
+    p.add_argument("--expect", action="append", default=[], help="a result SUITE.NAME that must be produced")
     a = p.parse_args()
-    cmdline = " ".join(x for x in [a.cmdline, "bench.unit=insn" if a.icount else ""] if x)
+    cmdline = " ".join(x for x in [a.cmdline, "bench.unit=insn" if a.icount else "",
+                                   "bench.quick" if a.quick else ""] if x)
     args = argparse.Namespace(kernel=a.kernel, module=a.module, accel=a.accel, memory="256M", icount=a.icount,
                               cmdline=cmdline, qemu_arg=[], gdb=False, disk=[],
                               scratch_disk=[a.scratch_disk] if a.scratch_disk else [])
@@ -58,6 +65,9 @@ def main():
     boot.kill()
     results = []
     for line in boot.lines:
+        info = INFO.match(line)
+        if info:
+            print(info.group(1))
         m = LINE.match(line)
         if m:
             print(line[m.start(0):] if not line.startswith("bench") else line)
@@ -69,6 +79,9 @@ def main():
         if r["unit"] == "ratio":
             print(f"bench {r['suite']}.{r['name']} median={r['median']} min={r['min']} unit=ratio n={r['n']}")
     reason = runner.judge(status, boot.lines, a.timeout, True)
+    missing = [e for e in a.expect if e not in {r["suite"] + "." + r["name"] for r in results}]
+    if missing and not reason:
+        reason = "no result line for " + ", ".join(missing)
     if reason or not results:
         print(f"bench: {a.suite} failed: {reason or 'no results'}", file=sys.stderr)
         for line in boot.lines[-runner.TAIL_LINES:]:

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """bench lx: the same static program (bench/lx/lxbench.c) natively and under lx (docs/benchmarks.md).
 
-Usage: bench_lx.py --lxbench BIN --kernel ELF --image DTB --json OUT [--icount]
+Usage: bench_lx.py --lxbench BIN --kernel ELF --image DTB --json OUT [--icount] [--quick] [--expect NAME]...
 
 Prints `bench lx.<where>_<name> median=<n> min=<n> unit=<u> n=<iterations>` for where = native and lx,
 then `bench lx.ratio_<name> ...` (lx / native, when both are in ns), a table, and writes OUT as JSON.
-With --icount, lx's run counts guest instructions (QEMU -icount) and no ratio is made.
+With --icount, lx's run counts guest instructions (QEMU -icount) and no ratio is made. --quick runs a few
+iterations of each (the test suite's run); each --expect NAME (e.g. lx_null_syscall) must be among the
+results, or the run fails naming the missing ones.
 """
 import argparse
 import json
@@ -37,18 +39,25 @@ def main():
     p.add_argument("--image", required=True)
     p.add_argument("--json", required=True)
     p.add_argument("--icount", action="store_true")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--expect", action="append", default=[])
     a = p.parse_args()
-    native = subprocess.run([a.lxbench], capture_output=True, text=True, timeout=300)
+    quick = ["quick"] if a.quick else []
+    native = subprocess.run([a.lxbench] + quick, capture_output=True, text=True, timeout=300)
     if native.returncode != 0:
         sys.exit(f"bench lx: the native run failed ({native.returncode}): {native.stderr.strip()}")
     cmd = [sys.executable, os.path.join(HERE, "lx.py"), "--kernel", a.kernel, "--image", a.image, "--timeout", "500"]
     cmd += ["--icount"] if a.icount else []
-    cmd += ["--", "/bin/lxbench"] + (["insn"] if a.icount else [])
+    cmd += ["--", "/bin/lxbench"] + (["insn"] if a.icount else []) + quick
     under = subprocess.run(cmd, capture_output=True, text=True, timeout=560)
     results = parse(native.stdout, "native") + parse(under.stdout, "lx")
     if under.returncode != 0 or not any(r["name"].startswith("lx_") for r in results):
         print(under.stdout + under.stderr, file=sys.stderr)
         sys.exit(f"bench lx: the run under lx failed ({under.returncode})")
+    missing = [e for e in a.expect if e not in {r["name"] for r in results}]
+    if missing:
+        print(under.stdout + under.stderr, file=sys.stderr)
+        sys.exit("bench lx: no result line for " + ", ".join(missing))
     by = {r["name"]: r for r in results}
     for r in list(results):
         if r["name"].startswith("native_"):

@@ -32,7 +32,7 @@ stamp() {
 cache_root=${PROTEUS_NEWLIB_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/proteus}
 cache=""
 if [ -n "$cache_root" ]; then
-    key=$( { sha256sum "$tarball" "$0"; "$cc" --version; } | sha256sum | cut -c1-16)
+    key=$( { cat "$tarball" "$0"; "$cc" --version; } | sha256sum | cut -c1-16)
     cache=$cache_root/newlib-$key
     if [ -f "$cache/done" ]; then
         cp -a "$cache/newlib" "$out/newlib"

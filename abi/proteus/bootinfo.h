@@ -26,7 +26,7 @@ struct px_bootinfo {
     uint32_t cap_mmio;      /* device physical memory: everything that is not RAM (ALL) */
     uint32_t reserved0;     /* zero */
     uint32_t cap_first_free; /* first empty slot */
-    uint32_t cap_slots;     /* size of the cap table */
+    uint32_t cap_slots;     /* size of the cap table at start (PX_SYS_CAP_TABLE_GROW grows it) */
     uint64_t memory_pages;  /* pages free in cap_memory when the task starts */
     uint64_t module_size;   /* bytes in cap_module */
     uint64_t kmem_quota;    /* bytes of kernel memory the root task may use */

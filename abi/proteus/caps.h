@@ -8,6 +8,13 @@
 /* Slot 0 of every cap table is always empty: it names "no cap" where a call takes an optional one. */
 #define PX_CAP_NULL 0u
 
+/* A cap table starts with PX_CAP_SLOTS_INITIAL slots and grows (PX_SYS_CAP_TABLE_GROW) up to this. */
+#define PX_CAP_SLOTS_INITIAL 1024u
+#define PX_CAP_SLOTS_MAX (1u << 20)
+
+/* PX_SYS_TASK_QUOTA_TAKE's byte count meaning "all the task does not use". */
+#define PX_QUOTA_UNUSED (~0ull)
+
 /* Object types (PX_SYS_CAP_IDENTIFY). */
 #define PX_OBJ_NONE 0
 #define PX_OBJ_TASK 1         /* address space + cap table + kernel-memory quota */

@@ -26,15 +26,22 @@
 #define PX_SYS_CAP_DELETE 0x012   /* (slot) */
 #define PX_SYS_CAP_IDENTIFY 0x013 /* (slot) -> rdx = type, r10 = rights, r8 = badge */
 #define PX_SYS_OBJ_DESTROY 0x014  /* (slot): MANAGE; every cap to the object is dead afterwards */
+#define PX_SYS_CAP_TABLE_GROW 0x015 /* (task or PX_CAP_NULL for the caller, slots) -> rdx = table size:
+                                     * MANAGE; charged to that task's quota */
+/* 0x016 - 0x017: reserved for cap-space calls. */
 
 /* Tasks. */
-#define PX_SYS_TASK_CREATE 0x020     /* (memory, dst, quota bytes) */
+#define PX_SYS_TASK_CREATE 0x020     /* (memory, dst, quota bytes, cap slots or 0 for PX_CAP_SLOTS_INITIAL) */
 #define PX_SYS_TASK_CAP_INSERT 0x021 /* (task, src, dst slot in task, rights mask): GRANT on task */
 #define PX_SYS_TASK_SET_FAULT_NTFN 0x022 /* (task, notification or PX_CAP_NULL): signalled when the
                                           * task exits or one of its threads stops on an exception
                                           * nobody handles */
 #define PX_SYS_TASK_STATUS 0x023 /* (task) -> rdx = PX_TASK_*, r10 = exit status or exception kind,
                                   * r8 = faulting address; also on a destroyed task */
+#define PX_SYS_TASK_QUOTA_GIVE 0x024 /* (task, bytes): MANAGE, caller created it; moves unused quota to it */
+#define PX_SYS_TASK_QUOTA_TAKE 0x025 /* (task, bytes or PX_QUOTA_UNUSED) -> rdx = bytes taken back */
+#define PX_SYS_TASK_QUOTA_INFO 0x026 /* (task or PX_CAP_NULL for the caller) -> rdx = limit, r10 = used */
+/* 0x027: reserved for task quota calls. */
 
 /* Threads (struct px_regs in regs.h). */
 #define PX_SYS_THREAD_CREATE 0x030      /* (task, dst) -> a stopped thread */
@@ -93,6 +100,9 @@
                                   * r8 = kernel objects, r9 = untracked pages: the kernel checks itself */
 #define PX_SYS_DEBUG_TASK_USE 0x304 /* (debug cap with MANAGE, task) -> rdx = pages its cap table and page
                                      * tables hold, r10 = its kernel-memory quota use in bytes */
+#define PX_SYS_ASPACE_SWITCHES 0x305 /* () -> rdx = address-space switches (CR3 loads) since boot */
+#define PX_SYS_DEBUG_FASTPATH 0x306 /* (debug cap, mode 0 keep | 1 on | 2 off) -> rdx = calls the IPC fast
+                                     * path has taken, r10 = 1 if it is on (after the change) */
 
 #define PX_SYS_RANGE_END 0x400
 

@@ -6,7 +6,8 @@
  *   bench ipc.<name> median=<n> min=<n> unit=<tsc|insn> n=<iterations>
  *
  * The unit is insn when the kernel command line says bench.unit=insn (tools/proteus bench --icount:
- * under TCG with -icount shift=0 the TSC counts guest instructions).
+ * under TCG with -icount shift=0 the TSC counts guest instructions). With bench.quick on the command line
+ * each result takes QUICK_N iterations instead of N: the test suite's check that every line still comes.
  */
 #include <libos/libos.h>
 #include <stdio.h>
@@ -14,12 +15,14 @@
 #include <string.h>
 
 #define N 10000
+#define QUICK_N 20
 #define EP_IN_CHILD 17
 #define SHARED_VA 0x0000200000000000ull
 #define MAP_VA 0x0000300000000000ull
 
 static uint64_t samples[N];
 static const char *unit = "tsc";
+static int n_iter = N; /* N, or QUICK_N with bench.quick */
 
 static inline uint64_t tsc(void)
 {
@@ -57,7 +60,7 @@ static int64_t spawn(int (*entry)(uint64_t), uint64_t arg, uint32_t handler, uin
     struct libos_spawn s = {.image = (const void *)(uintptr_t)module_va,
                             .size = bi->module_size,
                             .quota = 512 << 10,
-                            .memory_pages = 64,
+                            .memory_pages = 512, /* the child's image and stack come out of these too */
                             .prio = PX_PRIO_MAX,
                             .entry = entry,
                             .arg = arg,
@@ -65,7 +68,10 @@ static int64_t spawn(int (*entry)(uint64_t), uint64_t arg, uint32_t handler, uin
                             .thread_flags = flags,
                             .start_stopped = true,
                             .give_debug = true};
-    return libos_spawn(&s, c, &err);
+    int64_t st = libos_spawn(&s, c, &err);
+    if (st != PX_OK)
+        printf("# bench ipc: spawn: %s (status %lld)\n", err ? err : "?", (long long)st);
+    return st;
 }
 
 /* ---- call + reply between two tasks ---- */
@@ -86,12 +92,12 @@ static void bench_call(uint32_t ep, unsigned words, const char *name)
 
     for (int i = 0; i < 100; i++) /* warm up */
         px_call(ep, &m);
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < n_iter; i++) {
         uint64_t t0 = tsc();
         px_call(ep, &m);
         samples[i] = tsc() - t0;
     }
-    report(name, samples, N);
+    report(name, samples, n_iter);
 }
 
 /* ---- the foreign-ABI round trip: a "process" task's syscall reflected to its "personality" ---- */
@@ -99,8 +105,9 @@ static void bench_call(uint32_t ep, unsigned words, const char *name)
 static int foreign_process(uint64_t shared)
 {
     volatile uint64_t *out = (volatile uint64_t *)(uintptr_t)shared;
+    int n = (int)out[0]; /* the iteration count, from the parent */
 
-    for (int i = 0; i < N + 100; i++) {
+    for (int i = 0; i < n + 100; i++) {
         uint64_t rax = 39, t0 = tsc();
         __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "memory");
         if (i >= 100)
@@ -125,6 +132,7 @@ static void bench_foreign(void)
     struct px_map_op op = {PX_MAP_OP_MAP, frame, SHARED_VA, 0, (N * 8 + PX_PAGE_SIZE - 1) / PX_PAGE_SIZE,
                            PX_PROT_READ | PX_PROT_WRITE, 0};
     px_map_batch(c.task, &op, 1, NULL);
+    shared[0] = (uint64_t)n_iter;
     px_thread_resume(c.thread);
     px_recv(h, &m);
     for (;;) {
@@ -138,7 +146,7 @@ static void bench_foreign(void)
         if (m.mr[3] == 60)
             break;
     }
-    report("foreign_syscall_roundtrip", shared, N);
+    report("foreign_syscall_roundtrip", shared, n_iter);
     px_obj_destroy(c.task);
     (void)bi;
 }
@@ -149,12 +157,12 @@ static void bench_null(void)
 {
     uint64_t v;
 
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < n_iter; i++) {
         uint64_t t0 = tsc();
         px_abi_version(&v);
         samples[i] = tsc() - t0;
     }
-    report("null_syscall", samples, N);
+    report("null_syscall", samples, n_iter);
 }
 
 /* ---- notification signal -> the waiting thread runs ---- */
@@ -181,13 +189,13 @@ static void bench_signal(void)
     libos_thread_create(waiter, (void *)(uintptr_t)n, PX_PRIO_MAX - 1, PX_CAP_NULL, 0, &t);
     px_thread_set_sched(t.thread, PX_PRIO_MAX - 1, PX_TIMESLICE_DEFAULT_US);
     px_thread_yield(); /* let it wait */
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < n_iter; i++) {
         uint64_t t0 = tsc();
         px_signal(n);   /* it has our priority: it runs when we yield */
         px_thread_yield();
         samples[i] = woke_at - t0;
     }
-    report("signal_to_wake", samples, N);
+    report("signal_to_wake", samples, n_iter);
     px_obj_destroy(t.thread);
 }
 
@@ -199,7 +207,7 @@ static void bench_map(unsigned pages, const char *name)
     uint32_t f = slot();
     struct px_map_op unmap = {PX_MAP_OP_UNMAP, 0, MAP_VA, 0, pages, 0, 0};
     const struct px_bootinfo *bi = libos_bootinfo;
-    int n = N;
+    int n = n_iter;
 
     px_frame_create(bi->cap_memory, f, pages);
     for (unsigned i = 0; i < pages; i++)
@@ -222,7 +230,9 @@ int main(void)
 
     if (strstr(bi->cmdline, "bench.unit=insn"))
         unit = "insn";
-    printf("# bench ipc: %d iterations each, unit %s\n", N, unit);
+    if (strstr(bi->cmdline, "bench.quick"))
+        n_iter = QUICK_N;
+    printf("# bench ipc: %d iterations each, unit %s\n", n_iter, unit);
     px_endpoint_create(ep);
     if (spawn(echo_server, EP_IN_CHILD, PX_CAP_NULL, 0, &server) != PX_OK ||
         px_task_cap_insert(server.task, ep, EP_IN_CHILD, PX_R_READ) != PX_OK || px_thread_resume(server.thread) != PX_OK) {

@@ -2,7 +2,8 @@
  * bench lx: one static Linux program, run natively and under lx (tools/proteus bench lx). Each
  * operation is timed alone and repeated; the median and the minimum are printed as
  *   bench lx.<name> median=<n> min=<n> unit=<ns|insn> n=<iterations>
- * With the argument "insn" the time is rdtsc, which counts guest instructions under QEMU's -icount.
+ * With the argument "insn" the time is rdtsc, which counts guest instructions under QEMU's -icount. With
+ * "quick" each operation runs a few times only (the test suite's check that every line still comes).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -16,7 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static int insn;
+static int insn, quick;
+
+/* n iterations, or a few with "quick" */
+static int iters(int n) { return quick ? (n < 3 ? n : 3) : n; }
 
 static uint64_t now(void)
 {
@@ -53,14 +57,24 @@ static void die(const char *what)
 int main(int argc, char **argv)
 {
     static uint64_t s[2000];
-    insn = argc > 1 && strcmp(argv[1], "insn") == 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "insn") == 0)
+            insn = 1;
+        else if (strcmp(argv[i], "quick") == 0)
+            quick = 1;
+        else {
+            fprintf(stderr, "lxbench: unknown argument '%s' (insn, quick)\n", argv[i]);
+            return 2;
+        }
+    }
 
-    for (int i = 0; i < 2000; i++) { /* the null system call */
+    int n = iters(2000);
+    for (int i = 0; i < n; i++) { /* the null system call */
         uint64_t t = now();
         syscall(SYS_getppid);
         s[i] = now() - t;
     }
-    report("null_syscall", s, 2000);
+    report("null_syscall", s, n);
 
     int up[2], down[2];
     if (pipe(up) || pipe(down))
@@ -77,7 +91,8 @@ int main(int argc, char **argv)
                 _exit(1);
         _exit(0);
     }
-    for (int i = 0; i < 500; i++) {
+    n = iters(500);
+    for (int i = 0; i < n; i++) {
         char c = 'x';
         uint64_t t = now();
         if (write(down[1], &c, 1) != 1 || read(up[0], &c, 1) != 1)
@@ -86,9 +101,10 @@ int main(int argc, char **argv)
     }
     close(down[1]);
     waitpid(child, NULL, 0);
-    report("pipe_round_trip", s, 500);
+    report("pipe_round_trip", s, n);
 
-    for (int i = 0; i < 40; i++) {
+    n = iters(40);
+    for (int i = 0; i < n; i++) {
         uint64_t t = now();
         pid_t c = fork();
         if (c == 0)
@@ -97,9 +113,10 @@ int main(int argc, char **argv)
             die("fork");
         s[i] = now() - t;
     }
-    report("fork_exit_wait", s, 40);
+    report("fork_exit_wait", s, n);
 
-    for (int i = 0; i < 20; i++) {
+    n = iters(20);
+    for (int i = 0; i < n; i++) {
         uint64_t t = now();
         pid_t c = fork();
         if (c == 0) {
@@ -111,10 +128,11 @@ int main(int argc, char **argv)
             die("fork and execve /bin/true");
         s[i] = now() - t;
     }
-    report("fork_execve_wait", s, 20);
+    report("fork_execve_wait", s, n);
 
     enum { PAGES = 1024 };
-    for (int round = 0; round < 8; round++) { /* per page: mapping 4 MiB and touching each page once */
+    n = iters(8);
+    for (int round = 0; round < n; round++) { /* per page: mapping 4 MiB and touching each page once */
         uint64_t t = now();
         volatile char *m = mmap(NULL, PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED)
@@ -124,14 +142,15 @@ int main(int argc, char **argv)
         s[round] = (now() - t) / PAGES;
         munmap((void *)m, PAGES * 4096);
     }
-    report("first_touch_page", s, 8);
+    report("first_touch_page", s, n);
 
     char path[] = "/tmp/lxbench.XXXXXX", buf[4096], back[4096];
     int fd = mkstemp(path);
     if (fd < 0)
         die("mkstemp");
     memset(buf, 'b', sizeof(buf));
-    for (int i = 0; i < 500; i++) {
+    n = iters(500);
+    for (int i = 0; i < n; i++) {
         uint64_t t = now();
         if (pwrite(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf) || pread(fd, back, sizeof(back), 0) != (ssize_t)sizeof(back))
             die("4 KiB write and read");
@@ -139,6 +158,6 @@ int main(int argc, char **argv)
     }
     close(fd);
     unlink(path);
-    report("file_write_read_4k", s, 500);
+    report("file_write_read_4k", s, n);
     return 0;
 }

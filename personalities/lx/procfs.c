@@ -1,7 +1,8 @@
 /*
  * /proc, enough for ps, top, free and uptime and for programs that find themselves: /proc/self (a
  * symlink to the caller's pid), for each process /proc/<pid>/{stat,status,cmdline,comm} and the symlink
- * exe, and the system's meminfo, stat, uptime and version. Each lookup makes a node with the file's text
+ * exe, and the system's meminfo, stat, uptime and version (and lx's own aspace_switches, the kernel's count
+ * of address-space switches, for benchmarks). Each lookup makes a node with the file's text
  * as it is now (a snapshot, as a read of a small /proc file gives on Linux); the node belongs to whoever
  * asked and is freed with lx_procfs_free. What lx cannot know it does not make up: there is no page
  * cache or swap (their lines read 0), and idle time is the time lx's processes have not used.
@@ -14,7 +15,7 @@
 
 enum { P_ROOT = 1, P_PID, P_FILE, P_LINK };
 static const char *const files[] = {"cmdline", "comm", "exe", "stat", "status"};
-static const char *const system_files[] = {"meminfo", "stat", "uptime", "version"};
+static const char *const system_files[] = {"aspace_switches", "meminfo", "stat", "uptime", "version"};
 
 static struct lx_node *node(int kind, uint32_t mode, uint32_t ino, const char *text, size_t len)
 {
@@ -115,6 +116,8 @@ static struct lx_node *system_file(const char *name)
         n = snprintf(text, sizeof(text), "%llu.%02llu %llu.%02llu\n", (unsigned long long)(now / 1000000000),
                      (unsigned long long)(now / 10000000 % 100), (unsigned long long)(idle / 1000000000),
                      (unsigned long long)(idle / 10000000 % 100));
+    else if (strcmp(name, "aspace_switches") == 0) /* lx's own: the kernel's CR3 loads, for benchmarks */
+        n = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)px_aspace_switches());
     else if (strcmp(name, "version") == 0)
         n = snprintf(text, sizeof(text), "Linux version %s (lx, a Proteus personality) %s\n", LX_UNAME_RELEASE,
                      LX_UNAME_VERSION);

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 
 #define SPAN_SECTORS (32u << 11) /* 32 MiB */
-#define REPEAT 3
 
 static uint64_t next_sector(const struct blk_workload *w, unsigned i, uint64_t *rng)
 {
@@ -21,9 +20,10 @@ static uint64_t next_sector(const struct blk_workload *w, unsigned i, uint64_t *
     return ((*rng >> 33) % (SPAN_SECTORS / n)) * n;
 }
 
-static double run(struct vblk *dev, const struct blk_workload *w, uint64_t buf_pa, void (*wait)(void))
+static double run(struct vblk *dev, const struct blk_workload *w, uint64_t buf_pa, void (*wait)(void),
+                  bool quick)
 {
-    unsigned issued = 0, done = 0, inflight = 0, count = blk_workload_count(w);
+    unsigned issued = 0, done = 0, inflight = 0, count = blk_workload_count(w, quick);
     uint64_t rng = 12345, t0 = libos_monotonic_ns();
 
     while (done < count) {
@@ -46,7 +46,7 @@ static double run(struct vblk *dev, const struct blk_workload *w, uint64_t buf_p
     return (double)count * w->bytes / 1e6 / ((double)(libos_monotonic_ns() - t0) / 1e9);
 }
 
-void bench_direct(struct vblk *dev, void (*wait)(void))
+void bench_direct(struct vblk *dev, void (*wait)(void), bool quick)
 {
     uint32_t frame;
     void *buf = libos_map_new((32u * 65536) / PX_PAGE_SIZE, &frame);
@@ -57,9 +57,16 @@ void bench_direct(struct vblk *dev, void (*wait)(void))
         return;
     }
     for (unsigned k = 0; k < BLK_NWORKLOADS; k++) {
-        double r[REPEAT];
-        for (int i = 0; i < REPEAT; i++)
-            r[i] = run(dev, &blk_workloads[k], pa, wait);
-        blk_bench_report("direct", &blk_workloads[k], r, REPEAT);
+        double r[BLK_BENCH_REPEAT];
+        int n = blk_bench_repeat(quick);
+        uint64_t switches = px_aspace_switches(), kicks = dev->kicks, irqs = dev->interrupts;
+        for (int i = 0; i < n; i++)
+            r[i] = run(dev, &blk_workloads[k], pa, wait, quick);
+        double reqs = (double)blk_workload_count(&blk_workloads[k], quick) * n;
+        printf("bench-info blk.direct_%s: per request %.2f kicks, %.2f interrupts, %.2f address-space "
+               "switches\n",
+               blk_workloads[k].name, (double)(dev->kicks - kicks) / reqs,
+               (double)(dev->interrupts - irqs) / reqs, (double)(px_aspace_switches() - switches) / reqs);
+        blk_bench_report("direct", &blk_workloads[k], r, n);
     }
 }

@@ -26,11 +26,16 @@ static const struct blk_workload blk_workloads[BLK_NWORKLOADS] = {
     {"rand_write_64k_qd1", true, true, 65536, 1}, {"rand_write_64k_qd32", true, true, 65536, 32},
 };
 
-/* 8 MiB per run for 64 KiB requests, 2 MiB for 4 KiB ones (TCG is slow). */
-static inline unsigned blk_workload_count(const struct blk_workload *w)
+/*
+ * 8 MiB per run for 64 KiB requests, 2 MiB for 4 KiB ones (TCG is slow), three runs each; the quick mode
+ * (bench.quick on the command line, for the test suite) does one run of an eighth of that.
+ */
+static inline unsigned blk_workload_count(const struct blk_workload *w, bool quick)
 {
-    return w->bytes == 4096 ? 512 : 128;
+    return (w->bytes == 4096 ? 512 : 128) / (quick ? 8 : 1);
 }
+#define BLK_BENCH_REPEAT 3
+static inline int blk_bench_repeat(bool quick) { return quick ? 1 : BLK_BENCH_REPEAT; }
 
 static inline void blk_bench_report(const char *how, const struct blk_workload *w, double *r, int n)
 {
@@ -42,6 +47,6 @@ static inline void blk_bench_report(const char *how, const struct blk_workload *
     printf("bench blk.%s_%s median=%.1f min=%.1f unit=MBps n=%d\n", how, w->name, r[n / 2], r[0], n);
 }
 
-void bench_direct(struct vblk *dev, void (*wait)(void));
+void bench_direct(struct vblk *dev, void (*wait)(void), bool quick);
 
 #endif

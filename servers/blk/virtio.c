@@ -40,6 +40,7 @@ enum {
 #define S_FAILED 128
 #define F_BLK_RO (1u << 5)
 #define F_BLK_FLUSH (1u << 9)
+#define F_RING_EVENT_IDX (1u << 29)
 #define F_VERSION_1 (1u << 0) /* bit 32: in the second features word */
 #define D_NEXT 1
 #define D_WRITE 2
@@ -99,8 +100,9 @@ static int negotiate(struct vblk *b, char *err, unsigned errlen)
     }
     b->read_only = lo & F_BLK_RO;
     b->can_flush = lo & F_BLK_FLUSH;
+    b->event_idx = lo & F_RING_EVENT_IDX;
     wr(b->regs, R_DRV_FEATURES_SEL, 0);
-    wr(b->regs, R_DRV_FEATURES, lo & (F_BLK_RO | F_BLK_FLUSH));
+    wr(b->regs, R_DRV_FEATURES, lo & (F_BLK_RO | F_BLK_FLUSH | F_RING_EVENT_IDX));
     wr(b->regs, R_DRV_FEATURES_SEL, 1);
     wr(b->regs, R_DRV_FEATURES, F_VERSION_1);
     wr(b->regs, R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK);
@@ -144,6 +146,8 @@ int vblk_init(struct vblk *b, volatile void *transport, void *dma, uint64_t dma_
     b->free_head = 0;
     b->nfree = VQ_SIZE;
     b->last_used = 0;
+    b->kicked = 0;
+    b->kicks = b->interrupts = 0;
     memset(b->done, 0, sizeof(b->done));
     memset(b->busy, 0, sizeof(b->busy));
     b->capacity = (uint64_t)rd(b->regs, R_CONFIG) | (uint64_t)rd(b->regs, R_CONFIG + 4) << 32;
@@ -203,7 +207,35 @@ int vblk_submit(struct vblk *b, enum vblk_op op, uint64_t sector, const struct v
     return tag;
 }
 
-void vblk_kick(struct vblk *b) { wr(b->regs, R_QUEUE_NOTIFY, 0); }
+/* vring_need_event of the specification (2.7.10): has the index moved past `event` since `old`? */
+static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+{
+    return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+void vblk_kick(struct vblk *b)
+{
+    uint16_t idx = b->avail->idx;
+
+    if (idx == b->kicked)
+        return;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* avail->idx is visible before we read avail_event */
+    if (!b->event_idx ||
+        need_event(__atomic_load_n(&b->used->avail_event, __ATOMIC_ACQUIRE), idx, b->kicked)) {
+        wr(b->regs, R_QUEUE_NOTIFY, 0);
+        b->kicks++;
+    }
+    b->kicked = idx;
+}
+
+bool vblk_arm(struct vblk *b)
+{
+    if (b->event_idx) {
+        __atomic_store_n(&b->avail->used_event, b->last_used, __ATOMIC_RELEASE);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the device sees used_event before we look again */
+    }
+    return __atomic_load_n(&b->used->idx, __ATOMIC_ACQUIRE) != b->last_used;
+}
 
 /* Give a finished chain's descriptors back; returns the slot it belongs to. */
 static int release_chain(struct vblk *b, uint16_t head)

@@ -30,6 +30,9 @@ struct vblk {
     struct vq_avail *avail;
     struct vq_used *used;
     uint16_t free_head, nfree, last_used;
+    bool event_idx;  /* VIRTIO_RING_F_EVENT_IDX negotiated: kicks and interrupts only when asked for */
+    uint16_t kicked; /* avail->idx at the last kick (or the last one the device said it did not need) */
+    uint64_t kicks, interrupts; /* for the benchmark's report */
     /* per request: the header the device reads and the status byte it writes */
     struct vblk_slot *slots;
     uint64_t slots_pa;
@@ -49,7 +52,13 @@ enum vblk_op { VBLK_READ = 0, VBLK_WRITE = 1, VBLK_FLUSH = 4 };
 /* Queue a request; returns its tag (>= 0), or -1 if the queue is full. segs may be empty for a flush. */
 int vblk_submit(struct vblk *b, enum vblk_op op, uint64_t sector, const struct vblk_segment *segs,
                 unsigned nsegs);
+/* Tell the device about what was queued since the last kick, unless it said it does not need telling. */
 void vblk_kick(struct vblk *b);
+/*
+ * Before waiting for the interrupt: ask for one at the next completion (with EVENT_IDX; always on
+ * without). Returns true if completions arrived meanwhile: reap them instead of waiting.
+ */
+bool vblk_arm(struct vblk *b);
 /* Collect finished requests (call after the interrupt); returns how many finished. */
 unsigned vblk_reap(struct vblk *b);
 /* The status of a finished request (0 = OK) and release its tag. */

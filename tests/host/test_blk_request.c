@@ -60,6 +60,34 @@ static void test_ring(void)
     CU_ASSERT_EQUAL(blk_ring_pending(0x80000000u, 0), -1);
 }
 
+/*
+ * Event indexes (io/blk.h): a consumer going idle at cons asks for event = cons + 1; a producer that
+ * moved its index from old to new signals only if that passed the event.
+ */
+static void test_event_index(void)
+{
+    CU_ASSERT_TRUE(px_blk_need_signal(11, 10, 11));  /* the first request after the consumer went idle */
+    CU_ASSERT_TRUE(px_blk_need_signal(14, 10, 11));  /* a batch of four: one signal */
+    CU_ASSERT_FALSE(px_blk_need_signal(15, 14, 11)); /* posted again before it woke: no second signal */
+    CU_ASSERT_FALSE(px_blk_need_signal(14, 14, 11)); /* nothing new */
+    CU_ASSERT_FALSE(px_blk_need_signal(20, 15, 30)); /* busy consumer whose event lies ahead */
+    CU_ASSERT_FALSE(px_blk_need_signal(20, 15, 12)); /* stale event: it was passed and answered before */
+    CU_ASSERT_TRUE(px_blk_need_signal(20, 15, 20));
+    CU_ASSERT_TRUE(px_blk_need_signal(2, 0xfffffffeu, 0xffffffffu)); /* across the wrap */
+    CU_ASSERT_TRUE(px_blk_need_signal(1, 0xffffffffu, 0));
+    CU_ASSERT_FALSE(px_blk_need_signal(3, 1, 0xfffffffeu));
+    /*
+     * A restart: the new server drops what was posted (cons = prod = 40) and asks for event = 41; the
+     * client's resubmission of 3 requests moves prod from 40 to 43, and must signal.
+     */
+    CU_ASSERT_TRUE(px_blk_need_signal(43, 40, 41));
+    /*
+     * Had the new server left the old event (7) in place, the check would say no: so the new server sets
+     * it, and libos/blk.c signals after every resubmission anyway.
+     */
+    CU_ASSERT_FALSE(px_blk_need_signal(43, 40, 7));
+}
+
 void register_blk_request_suite(void)
 {
     static CU_TestInfo tests[] = {
@@ -67,6 +95,7 @@ void register_blk_request_suite(void)
         {"malformed descriptors are refused", test_malformed},
         {"requests outside the disk or on a read-only disk", test_range},
         {"ring indices", test_ring},
+        {"event indexes suppress signals", test_event_index},
         CU_TEST_INFO_NULL,
     };
     cunit_tap_add_suite("blk_request", tests);

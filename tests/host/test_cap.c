@@ -1,6 +1,6 @@
 /*
  * Unit tests for the capability tables (<core/cap.h>, core/cap.c) and the kernel-memory quotas
- * (quota_charge / quota_refund in <core/object.h>).
+ * (quota_charge / quota_refund and the transfers quota_give / quota_take in <core/object.h>).
  *
  * The objects are plain struct kobj values with a type and a reference count; this file provides
  * kobj_release(), which the kernel calls when the last reference goes, and records every call so the
@@ -520,6 +520,88 @@ static void test_quota(void)
     CU_ASSERT_FALSE(quota_charge(&z, 1));
 }
 
+/* A table grows into a bigger array: caps and references move, new slots are empty and usable. */
+static void test_table_move(void)
+{
+    struct cap big[3 * NSLOTS], *old;
+
+    setup();
+    memset(big, 0xa5, sizeof(big)); /* whatever was there must not show through */
+    CU_ASSERT_EQUAL(cap_install(&ta, 1, ep, PX_R_ALL, 0), PX_OK);
+    CU_ASSERT_EQUAL(cap_mint(&ta, 1, NSLOTS - 1, PX_R_WRITE, 42), PX_OK);
+    CU_ASSERT_EQUAL(cap_install(&ta, 3, frame, PX_R_READ, 0), PX_OK);
+    old = cap_table_move(&ta, big, 3 * NSLOTS);
+    CU_ASSERT_PTR_EQUAL(old, slots_a);
+    CU_ASSERT_PTR_EQUAL(ta.slots, big);
+    CU_ASSERT_EQUAL(ta.size, 3 * NSLOTS);
+    memset(slots_a, 0, sizeof(slots_a)); /* the caller frees the old array */
+    check_slot(&big[1], ep, PX_R_ALL, 0);
+    check_slot(&big[NSLOTS - 1], ep, PX_R_WRITE, 42);
+    check_slot(&big[3], frame, PX_R_READ, 0);
+    CU_ASSERT_PTR_NULL(big[0].obj);
+    for (unsigned i = NSLOTS; i < 3 * NSLOTS; i++)
+        check_slot(&big[i], NULL, 0, 0);
+    CU_ASSERT_EQUAL(ep->refs, 3);
+    CU_ASSERT_EQUAL(frame->refs, 2);
+    CU_ASSERT_EQUAL(nreleased, 0);
+    /* The new slots, the last one included, work like any other; beyond them is out of range. */
+    CU_ASSERT_EQUAL(cap_copy(&ta, NSLOTS - 1, &ta, 3 * NSLOTS - 1, PX_R_ALL), PX_OK);
+    check_slot(&big[3 * NSLOTS - 1], ep, PX_R_WRITE, 42);
+    CU_ASSERT_EQUAL(cap_install(&ta, 3 * NSLOTS, ntfn, PX_R_ALL, 0), PX_ERR_CAP);
+    CU_ASSERT_EQUAL(cap_delete(&ta, 1), PX_OK);
+    cap_table_clear(&ta);
+    CU_ASSERT_EQUAL(ep->refs, 1);
+    CU_ASSERT_EQUAL(frame->refs, 1);
+    CU_ASSERT_EQUAL(nreleased, 0);
+    ta = (struct cap_table){.slots = slots_a, .size = NSLOTS};
+}
+
+/* Transfers between a creator's quota and its child's: no quota ever ends up using more than its limit. */
+static void test_quota_transfer(void)
+{
+    struct quota parent = {.limit = 10000, .used = 2000}, child = {.limit = 2000, .used = 0};
+
+    /* The child's 2000 were carved from the parent (its used includes them). */
+    CU_ASSERT_TRUE(quota_charge(&child, 1500));
+    CU_ASSERT_TRUE(quota_give(&parent, &child, 3000));
+    CU_ASSERT_EQUAL(parent.used, 5000);
+    CU_ASSERT_EQUAL(child.limit, 5000);
+    CU_ASSERT_TRUE(quota_charge(&child, 3500));
+    CU_ASSERT_FALSE(quota_charge(&child, 1));
+    /* More than the parent has unused: nothing moves. */
+    CU_ASSERT_FALSE(quota_give(&parent, &child, 5001));
+    CU_ASSERT_FALSE(quota_give(&parent, &child, UINT64_MAX));
+    CU_ASSERT_EQUAL(parent.used, 5000);
+    CU_ASSERT_EQUAL(child.limit, 5000);
+    /* Taking back: only what the child does not use. */
+    CU_ASSERT_FALSE(quota_take(&parent, &child, 1));
+    quota_refund(&child, 1000);
+    CU_ASSERT_FALSE(quota_take(&parent, &child, 1001));
+    CU_ASSERT_FALSE(quota_take(&parent, &child, UINT64_MAX));
+    CU_ASSERT_EQUAL(child.limit, 5000);
+    CU_ASSERT_TRUE(quota_take(&parent, &child, 1000));
+    CU_ASSERT_EQUAL(child.limit, 4000);
+    CU_ASSERT_EQUAL(child.used, 4000);
+    CU_ASSERT_EQUAL(parent.used, 4000);
+    CU_ASSERT_TRUE(quota_take(&parent, &child, 0));
+    /* The parent spends what came back; its own limit never moves. */
+    CU_ASSERT_TRUE(quota_charge(&parent, 6000));
+    CU_ASSERT_FALSE(quota_give(&parent, &child, 1));
+    CU_ASSERT_EQUAL(parent.limit, 10000);
+    /* A child limit near the top of the range cannot wrap around. */
+    parent = (struct quota){.limit = UINT64_MAX, .used = 0};
+    child = (struct quota){.limit = UINT64_MAX - 5, .used = 0};
+    CU_ASSERT_FALSE(quota_give(&parent, &child, 6));
+    CU_ASSERT_EQUAL(parent.used, 0);
+    CU_ASSERT_TRUE(quota_give(&parent, &child, 5));
+    CU_ASSERT_EQUAL(child.limit, UINT64_MAX);
+    /* A take can never refund a parent more than it was charged. */
+    parent = (struct quota){.limit = 100, .used = 10};
+    child = (struct quota){.limit = 50, .used = 0};
+    CU_ASSERT_FALSE(quota_take(&parent, &child, 20));
+    CU_ASSERT_EQUAL(child.limit, 50);
+}
+
 static const CU_TestInfo cap_tests[] = {
     {"lookup of slot 0, out-of-range and empty slots is PX_ERR_CAP", test_lookup_bad_slot},
     {"lookup finds live caps with the type and rights asked for", test_lookup_ok},
@@ -532,6 +614,8 @@ static const CU_TestInfo cap_tests[] = {
     {"delete drops the reference; release comes with the last one", test_delete_and_release},
     {"cap_table_clear empties every slot", test_table_clear},
     {"quota charge and refund", test_quota},
+    {"a table grows: caps keep their slots and references, new slots are empty", test_table_move},
+    {"quota give and take between a creator and its child", test_quota_transfer},
     CU_TEST_INFO_NULL,
 };
 

@@ -28,6 +28,7 @@
 #include <proteus/ipc.h>
 #include <proteus/regs.h>
 #include <proteus/status.h>
+#include <proteus/syscall.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,7 +42,7 @@
 
 static struct task dummy_task;
 static struct thread th[NTHREADS];
-static struct endpoint ep, ep2;
+static struct endpoint ep2;
 static struct notification nt;
 static struct px_ipc_buffer buf[3];
 
@@ -61,6 +62,30 @@ void arch_thread_switch(struct thread *prev, struct thread *next)
 static uint64_t fake_now; /* the monotonic clock, as the tests move it */
 
 uint64_t time_now_ns(void) { return fake_now; }
+uint64_t time_ticks(void) { return fake_now; } /* one tick a nanosecond here */
+uint64_t time_ticks_to_ns(uint64_t ticks) { return ticks; }
+
+/* The fast path's chores on the way out (nothing to flush or reap here), and its cap lookup: slot 1 is
+ * ep with every right, slot 2 ep with READ only, anything else empty. */
+void klog_flush(void) {}
+void kobj_reap(void) {}
+static struct endpoint ep;
+static struct cap fast_caps[3];
+
+int cap_lookup(struct cap_table *t, uint64_t slot, unsigned type, uint32_t rights, struct cap **out)
+{
+    (void)t;
+    fast_caps[1] = (struct cap){.obj = &ep.obj, .rights = PX_R_ALL, .badge = 0x77};
+    fast_caps[2] = (struct cap){.obj = &ep.obj, .rights = PX_R_READ, .badge = 0x77};
+    if (slot < 1 || slot > 2)
+        return PX_ERR_CAP;
+    if (fast_caps[slot].obj->type != type)
+        return PX_ERR_TYPE;
+    if ((fast_caps[slot].rights & rights) != rights)
+        return PX_ERR_RIGHTS;
+    *out = &fast_caps[slot];
+    return PX_OK;
+}
 
 static jmp_buf idle_jmp;
 static bool idle_armed;
@@ -1407,6 +1432,158 @@ static void test_endpoint_destroy(void)
     STOP_AND_RUNS(r2, NULL);
 }
 
+
+/* ---- The fast path against the general path ---- */
+
+/*
+ * One system call by the current thread, as syscall_trap makes it: the fast path first if `fast`, else
+ * (or when it declines) the general path as syscall_dispatch would run these calls; then the thread that
+ * runs next.
+ */
+static struct thread *syscall_both_ways(bool fast, uint64_t nr, uint64_t slot)
+{
+    struct thread *self = current;
+    struct cap *c;
+    int st;
+
+    self->ctx.frame.rax = nr;
+    self->ctx.frame.rdi = slot;
+    if (fast) {
+        struct thread *n = ipc_fastpath();
+        if (n)
+            return n;
+    }
+    if (self->flags & PX_THREAD_FOREIGN_ABI) {
+        ipc_exception(PX_EXC_FOREIGN_SYSCALL, nr, 0, 0);
+    } else if (nr == PX_SYS_CALL) {
+        if ((st = cap_lookup(NULL, slot, PX_OBJ_ENDPOINT, PX_R_WRITE, &c)) == PX_OK)
+            ipc_send(container_of(c->obj, struct endpoint, obj), c->badge, true);
+        else
+            ctx_set_status(&self->ctx, st);
+    } else if (nr == PX_SYS_REPLY_RECV || nr == PX_SYS_RECV) {
+        if ((st = cap_lookup(NULL, slot, PX_OBJ_ENDPOINT, PX_R_READ, &c)) == PX_OK) {
+            if (nr == PX_SYS_RECV)
+                ipc_recv(container_of(c->obj, struct endpoint, obj));
+            else
+                ipc_reply_recv(container_of(c->obj, struct endpoint, obj));
+        } else {
+            ctx_set_status(&self->ctx, st);
+        }
+    }
+    return next_thread();
+}
+
+#define SNAP_WORDS 2048
+static uint64_t snap[2][SNAP_WORDS];
+static unsigned nsnap[2];
+
+/* Everything the calls can change: who runs, each thread's state, registers, IPC links and queues. */
+static void snapshot(unsigned run, struct thread *running)
+{
+    uint64_t *s = snap[run];
+    unsigned n = nsnap[run];
+
+    if (n + 2 + NTHREADS * 14 > SNAP_WORDS)
+        return;
+    s[n++] = running ? (uint64_t)(running - th) : 99;
+    s[n++] = buf[0].mr[5] ^ buf[1].mr[5] << 1 ^ buf[0].mr[12] << 2;
+    for (unsigned i = 0; i < NTHREADS; i++) {
+        struct thread *t = &th[i];
+        struct trap_frame *f = &t->ctx.frame;
+        s[n++] = t->state, s[n++] = f->rax, s[n++] = f->rsi, s[n++] = f->rdi;
+        s[n++] = f->rdx, s[n++] = f->r10, s[n++] = f->r8, s[n++] = f->r9, s[n++] = f->rip;
+        s[n++] = t->reply_to ? (uint64_t)(t->reply_to - th) : 99;
+        s[n++] = t->replier ? (uint64_t)(t->replier - th) : 99;
+        s[n++] = queued_on(&ep.receivers, t) | queued_on(&ep.senders, t) << 1;
+        s[n++] = t->exc_pending | t->is_call << 1;
+        s[n++] = t->budget;
+    }
+    nsnap[run] = n;
+}
+
+/* A client, a foreign-ABI thread, a server that is also their handler, and a bystander of the same
+ * priority: calls of every length, a bad cap and a missing right, a foreign system call delivered and
+ * resumed, and a STOP reply. */
+static void fast_scenario(unsigned run)
+{
+    bool fast = run == 0;
+    struct thread *srv, *cli, *frn, *by, *n;
+
+    begin();
+    srv = mk(0, 5), cli = mk(1, 5), frn = mk(2, 5), by = mk(3, 5);
+    srv->ipcbuf = &buf[0];
+    cli->ipcbuf = &buf[1];
+    frn->exc_ep = &ep.obj;
+    frn->exc_badge = 0xf;
+    frn->flags = PX_THREAD_FOREIGN_ABI;
+    for (unsigned i = 0; i < PX_REGS_WORDS; i++)
+        ((uint64_t *)&frn->ctx.frame)[i] = 0x2000 + i;
+    START(srv);
+    n = syscall_both_ways(fast, PX_SYS_RECV, 1);
+    snapshot(run, n);
+    sched_make_runnable(cli);
+    sched_make_runnable(frn);
+    sched_make_runnable(by); /* queued at the same priority all along: no reason to leave the fast path */
+    CU_ASSERT_PTR_EQUAL_FATAL(next_thread(), cli);
+    for (unsigned len = 0; len <= 6; len++) {
+        set_msg(cli, 10 + len, len, len, 2, 3, 4);
+        buf[1].mr[5] = 50 + len;
+        n = syscall_both_ways(fast, PX_SYS_CALL, 1); /* to the server, waiting */
+        snapshot(run, n);
+        CU_ASSERT_PTR_EQUAL_FATAL(current, srv);
+        set_msg(srv, 20 + len, len, MR(srv, 0) * 3, 5, 6, 7);
+        n = syscall_both_ways(fast, PX_SYS_REPLY_RECV, 1); /* answers, waits again */
+        snapshot(run, n);
+        CU_ASSERT_PTR_EQUAL_FATAL(current, cli);
+    }
+    set_msg(cli, 1, 0, 0, 0, 0, 0);
+    snapshot(run, syscall_both_ways(fast, PX_SYS_CALL, 0)); /* an empty slot */
+    snapshot(run, syscall_both_ways(fast, PX_SYS_CALL, 2)); /* READ only */
+    /* The client gives way: the foreign thread's system call goes to the server, which answers. */
+    sched_yield();
+    CU_ASSERT_PTR_EQUAL_FATAL(next_thread(), frn);
+    snapshot(run, syscall_both_ways(fast, 39, 7));
+    CU_ASSERT_PTR_EQUAL_FATAL(current, srv);
+    CU_ASSERT_EQUAL(INFO(srv), PX_MSGINFO(PX_LABEL_EXCEPTION + PX_EXC_FOREIGN_SYSCALL, PX_EXCEPTION_WORDS));
+    set_msg(srv, PX_EXC_REPLY_RESUME, PX_REGS_WORDS, MR(srv, 0) + 2, MR(srv, 1), MR(srv, 2), 0x39);
+    buf[0].mr[12] = 0x1234; /* r10 */
+    snapshot(run, n = syscall_both_ways(fast, PX_SYS_REPLY_RECV, 1));
+    CU_ASSERT_PTR_EQUAL_FATAL(n, frn);
+    CU_ASSERT_EQUAL(frn->ctx.frame.rax, 0x39);
+    CU_ASSERT_EQUAL(frn->ctx.frame.r10, 0x1234);
+    /* Its exit call: the server stops it (the general path) and waits again; the rest run and stop. */
+    snapshot(run, syscall_both_ways(fast, 60, 0));
+    CU_ASSERT_PTR_EQUAL_FATAL(current, srv);
+    set_msg(srv, PX_EXC_REPLY_STOP, 0, 0, 0, 0, 0);
+    snapshot(run, syscall_both_ways(fast, PX_SYS_REPLY_RECV, 1));
+    CU_ASSERT_EQUAL(frn->state, TS_INACTIVE);
+    while (current) {
+        sched_block(current, TS_INACTIVE);
+        snapshot(run, next_thread());
+    }
+}
+
+static void test_fastpath_equivalence(void)
+{
+    uint64_t hits0 = ipc_fastpath_hits, hits1;
+
+    nsnap[0] = nsnap[1] = 0;
+    fast_scenario(0);
+    hits1 = ipc_fastpath_hits;
+    fast_scenario(1);
+    CU_ASSERT(hits1 - hits0 >= 12); /* 5 short calls, 5 short replies, the foreign call and its resume */
+    CU_ASSERT_EQUAL(ipc_fastpath_hits, hits1);
+    CU_ASSERT_EQUAL(nsnap[0], nsnap[1]);
+    CU_ASSERT(nsnap[0] >= 20 * (2 + NTHREADS * 14));
+    for (unsigned i = 0; i < nsnap[0]; i++)
+        if (snap[0][i] != snap[1][i]) {
+            fprintf(stderr, "fast and general paths differ at word %u: %#llx, %#llx\n", i,
+                    (unsigned long long)snap[0][i], (unsigned long long)snap[1][i]);
+            CU_FAIL("the fast path differs from the general path");
+            break;
+        }
+}
+
 static const CU_TestInfo sched_ipc_tests[] = {
     {"sched_cpu_time", test_sched_cpu_time},
     {"higher priority runs first", test_sched_priority},
@@ -1434,6 +1611,7 @@ static const CU_TestInfo sched_ipc_tests[] = {
     {"exception without handler", test_exception_unhandled},
     {"ipc_cancel", test_cancel},
     {"endpoint_destroy wakes the queued threads", test_endpoint_destroy},
+    {"the fast path gives the general path's results", test_fastpath_equivalence},
     CU_TEST_INFO_NULL,
 };
 

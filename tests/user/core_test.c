@@ -647,6 +647,128 @@ static void test_quota(void)
           "a quota larger than ours: NOMEM");
 }
 
+/* A child that makes threads until its quota runs out, reports, and goes on when told (label 1). */
+static int quota_grow_child(uint64_t ep)
+{
+    uint32_t s = 20;
+    int64_t st;
+    struct px_msg m;
+
+    do {
+        uint64_t n = 0;
+        while ((st = px_thread_create(libos_bootinfo->cap_task, s++)) == PX_OK)
+            n++;
+        /* Its own task cap is not one it created: no quota moves through it. */
+        int64_t self = px_task_quota_give(libos_bootinfo->cap_task, 4096);
+        m = (struct px_msg){PX_MSGINFO(1, 3), 0, {n, (uint64_t)st, (uint64_t)self, 0}};
+        if (px_call((uint32_t)ep, &m) != PX_OK)
+            return 1;
+    } while (PX_MSGINFO_LABEL(m.info) == 1);
+    return 0;
+}
+
+static void test_quota_transfer(void)
+{
+    uint32_t ep = new_endpoint(), weak = slot();
+    struct libos_child c;
+    struct px_msg m = {0};
+    uint64_t lim, used, own_lim, own_used, own_used2, taken = 0, climit;
+
+    check(spawn(quota_grow_child, EP_SLOT_IN_CHILD, 128 << 10, PX_CAP_NULL, &c) == PX_OK,
+          "a task with 128 KiB of kernel memory");
+    int64_t st = px_task_quota_info(c.task, &lim, &used);
+    check(st == PX_OK && lim == 128 << 10 && used > 0 && used < lim,
+          "quota info: its limit, and its cap table in use (%llu)", (unsigned long long)used);
+    px_task_quota_info(PX_CAP_NULL, &own_lim, &own_used);
+    st = px_task_quota_take(c.task, PX_QUOTA_UNUSED, &taken);
+    check(st == PX_OK && taken == lim - used, "take back all it does not use (%llu bytes)",
+          (unsigned long long)taken);
+    px_task_quota_info(PX_CAP_NULL, &own_lim, &own_used2);
+    check(own_used2 == own_used - taken, "and our own quota gets them back");
+    check(px_task_quota_take(c.task, 1, NULL) == PX_ERR_AGAIN, "nothing unused is left to take: AGAIN");
+    check(px_task_quota_give(c.task, own_lim) == PX_ERR_NOMEM, "giving more than we have unused: NOMEM");
+    check(px_task_quota_give(c.task, 64 << 10) == PX_OK, "give it 64 KiB");
+    px_task_quota_info(c.task, &lim, &used);
+    px_task_quota_info(PX_CAP_NULL, &own_lim, &own_used);
+    check(lim == used + (64 << 10) && own_used == own_used2 + (64 << 10), "its limit grows, our use with it");
+    px_cap_copy(c.task, weak, PX_R_ALL & ~PX_R_MANAGE);
+    check(px_task_quota_give(weak, 4096) == PX_ERR_RIGHTS && px_task_quota_take(weak, 1, NULL) == PX_ERR_RIGHTS,
+          "without MANAGE on the task: RIGHTS");
+    px_task_cap_insert(c.task, ep, EP_SLOT_IN_CHILD, PX_R_WRITE);
+    px_thread_resume(c.thread);
+    st = px_recv(ep, &m);
+    check(st == PX_OK && m.mr[1] == PX_ERR_NOMEM && m.mr[0] > 10, "it makes %llu threads until its quota runs out",
+          (unsigned long long)m.mr[0]);
+    check(m.mr[2] == PX_ERR_RIGHTS, "a task cannot give quota to itself through its own cap: RIGHTS");
+    uint64_t first = m.mr[0];
+    px_task_quota_info(c.task, &lim, &used);
+    check(px_task_quota_take(c.task, lim - used + 1, NULL) == PX_ERR_AGAIN && px_task_quota_info(c.task, &climit,
+          &used) == PX_OK && climit == lim, "what it uses cannot be taken: AGAIN, its limit unchanged");
+    check(px_task_quota_give(c.task, 128 << 10) == PX_OK, "give it 128 KiB more while it waits");
+    m.info = PX_MSGINFO(1, 0);
+    st = px_reply_recv(ep, &m);
+    check(st == PX_OK && m.mr[1] == PX_ERR_NOMEM && m.mr[0] > first, "and it makes %llu more threads",
+          (unsigned long long)m.mr[0]);
+    px_task_quota_info(c.task, &climit, &used);
+    px_task_quota_info(PX_CAP_NULL, &own_lim, &own_used);
+    check(px_obj_destroy(c.task) == PX_OK, "destroy it");
+    px_task_quota_info(PX_CAP_NULL, &own_lim, &own_used2);
+    check(own_used - own_used2 >= climit, "its whole limit, as grown, comes back to us (%llu of %llu)",
+          (unsigned long long)(own_used - own_used2), (unsigned long long)climit);
+    check(px_task_quota_give(c.task, 4096) == PX_ERR_REVOKED, "a destroyed task takes no quota: REVOKED");
+    px_cap_delete(weak), px_cap_delete(c.task), px_cap_delete(c.thread);
+}
+
+/* The cap table grows: libos grows ours as slots run out; a child's grows on its own quota. */
+static void test_cap_grow(void)
+{
+    enum { N = 1500 };
+    static uint32_t slots[N];
+    uint32_t ep = new_endpoint();
+    uint64_t size0 = 0, size = 0, t, r, b, lim, used, used2;
+    struct libos_child c;
+    int ok = 0;
+
+    int64_t st = px_cap_table_grow(PX_CAP_NULL, 0, &size0);
+    check(st == PX_OK && size0 >= PX_CAP_SLOTS_INITIAL, "our table has %llu slots", (unsigned long long)size0);
+    for (int i = 0; i < N; i++)
+        ok += (slots[i] = slot()) != 0 && px_cap_copy(ep, slots[i], PX_R_ALL) == PX_OK;
+    px_cap_table_grow(PX_CAP_NULL, 0, &size);
+    check(ok == N && size > size0, "%d more caps: libos grew the table to %llu slots", N,
+          (unsigned long long)size);
+    check(px_cap_identify(slots[N - 1], &t, &r, &b) == PX_OK && t == PX_OBJ_ENDPOINT &&
+              px_cap_identify(bi()->cap_task, &t, &r, &b) == PX_OK && t == PX_OBJ_TASK,
+          "the newest and the oldest caps both work");
+    check(px_cap_copy(ep, (uint32_t)size, PX_R_ALL) == PX_ERR_CAP, "one past the end: CAP");
+    check(px_cap_table_grow(PX_CAP_NULL, PX_CAP_SLOTS_MAX + 1ull, &t) == PX_ERR_INVAL && t == size,
+          "beyond PX_CAP_SLOTS_MAX: INVAL, the table unchanged");
+    for (int i = 0; i < N; i++)
+        px_cap_delete(slots[i]), libos_slot_free(slots[i]);
+    check(spawn(quota_child, EP_SLOT_IN_CHILD, 256 << 10, PX_CAP_NULL, &c) == PX_OK, "a child with 256 KiB");
+    px_task_quota_info(c.task, &lim, &used);
+    check(px_cap_table_grow(c.task, 65536, &t) == PX_ERR_NOMEM && t == PX_CAP_SLOTS_INITIAL &&
+              px_task_quota_info(c.task, &lim, &used2) == PX_OK && used2 == used,
+          "growing its table past its quota: NOMEM, nothing charged");
+    st = px_cap_table_grow(c.task, 2048, &t);
+    check(st == PX_OK && t == 2048 && px_task_quota_info(c.task, &lim, &used2) == PX_OK && used2 == used + 1024 * 24,
+          "to 2048 slots: charged to the child (1024 slots more, 24 bytes each)");
+    check(px_task_cap_insert(c.task, ep, 2047, PX_R_WRITE) == PX_OK &&
+              px_task_cap_insert(c.task, ep, 2048, PX_R_WRITE) == PX_ERR_CAP,
+          "its new last slot takes a cap, the one after is out of range");
+    px_obj_destroy(c.task);
+    px_cap_delete(c.task), px_cap_delete(c.thread);
+    uint32_t small = slot();
+    st = px_task_create_slots(bi()->cap_memory, small, 64 << 10, 1);
+    if (st == PX_OK)
+        px_cap_table_grow(small, 0, &t), px_task_quota_info(small, &lim, &used);
+    check(st == PX_OK && t == 4096 / 24 && used < 24 * PX_CAP_SLOTS_INITIAL,
+          "a task made with a one-slot table gets one page of %llu slots (%llu bytes in use)",
+          (unsigned long long)t, (unsigned long long)used);
+    check(px_task_create_slots(bi()->cap_memory, slot(), 64 << 10, PX_CAP_SLOTS_MAX + 1) == PX_ERR_INVAL,
+          "more than PX_CAP_SLOTS_MAX at creation: INVAL");
+    px_obj_destroy(small), px_cap_delete(small);
+}
+
 /* ---- Timers ---- */
 
 static void test_timer(void)
@@ -751,6 +873,8 @@ int main(void)
     test_unmap_free();
     test_suspend_blocked();
     test_quota();
+    test_quota_transfer();
+    test_cap_grow();
     test_timer();
     test_devices();
     test_fault_notification();

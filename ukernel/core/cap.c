@@ -84,6 +84,17 @@ int cap_delete(struct cap_table *t, uint64_t slot)
     return PX_OK;
 }
 
+struct cap *cap_table_move(struct cap_table *t, struct cap *slots, uint32_t size)
+{
+    struct cap *old = t->slots;
+
+    for (uint32_t i = 0; i < size; i++)
+        slots[i] = i < t->size ? old[i] : (struct cap){0};
+    t->slots = slots;
+    t->size = size;
+    return old;
+}
+
 void cap_table_clear(struct cap_table *t)
 {
     for (uint32_t i = 1; i < t->size; i++)

@@ -7,16 +7,19 @@
  * receiver holds it in `reply_to` until it replies. An exception is a call whose message the kernel
  * makes from the faulting thread's state; the reply rewrites those registers or leaves the thread stopped.
  *
- * Fast path: a call that finds a receiver waiting, and a reply-and-receive that finds no sender queued,
- * switch directly to the partner (sched_switch_to) with no run-queue work at all, unless a thread of
- * higher priority than the partner is waiting to run.
+ * A call that finds a receiver waiting, and a reply-and-receive that finds no sender queued, switch
+ * directly to the partner (sched_switch_to) with no run-queue work at all, unless a thread of higher
+ * priority than the partner is waiting to run. The fast path at the end of this file takes the commonest
+ * of those cases whole, from the system call's entry to the switch.
  */
 #include <core/ipc.h>
 #include <core/kernel.h>
 #include <core/string.h>
 #include <core/syscall.h>
+#include <proteus/caps.h>
 #include <proteus/exception.h>
 #include <proteus/status.h>
+#include <proteus/syscall.h>
 
 static unsigned msg_len(const struct thread *from, const struct thread *to, unsigned len)
 {
@@ -27,16 +30,13 @@ static unsigned msg_len(const struct thread *from, const struct thread *to, unsi
     return len;
 }
 
-static void exception_words(const struct thread *t, uint64_t w[PX_EXCEPTION_WORDS])
+static void exception_words(const struct thread *t, struct px_exception *e)
 {
-    struct px_exception e;
-
-    ctx_get_regs(&t->ctx, &e.regs);
-    e.kind = t->exc_kind;
-    e.code = t->exc_code;
-    e.addr = t->exc_addr;
-    e.access = t->exc_access;
-    memcpy(w, &e, sizeof(e));
+    ctx_get_regs(&t->ctx, &e->regs);
+    e->kind = t->exc_kind;
+    e->code = t->exc_code;
+    e->addr = t->exc_addr;
+    e->access = t->exc_access;
 }
 
 /* Copy the message `from` is sending into `to`'s registers and buffer, with its badge. */
@@ -47,15 +47,19 @@ static void transfer(struct thread *from, struct thread *to, uint64_t badge)
     unsigned len;
 
     if (from->exc_pending) {
-        uint64_t w[PX_EXCEPTION_WORDS];
-        exception_words(from, w);
+        union {
+            struct px_exception e;
+            uint64_t w[PX_EXCEPTION_WORDS];
+        } x;
+        _Static_assert(sizeof(x.e) == sizeof(x.w), "an exception message is PX_EXCEPTION_WORDS words");
+        exception_words(from, &x.e);
         len = to->ipcbuf ? PX_EXCEPTION_WORDS : PX_MSG_REG_WORDS; /* the kernel is the sender's buffer */
         label = PX_LABEL_EXCEPTION + from->exc_kind;
-        for (unsigned i = 0; i < len; i++)
-            if (i < PX_MSG_REG_WORDS)
-                *ctx_mr(dst, i) = w[i];
-            else
-                to->ipcbuf->mr[i] = w[i];
+        for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
+            *ctx_mr(dst, i) = x.w[i];
+        if (len > PX_MSG_REG_WORDS)
+            memcpy(&to->ipcbuf->mr[PX_MSG_REG_WORDS], &x.w[PX_MSG_REG_WORDS],
+                   (len - PX_MSG_REG_WORDS) * sizeof(uint64_t));
     } else {
         info = *ctx_info(&from->ctx);
         label = PX_MSGINFO_LABEL(info);
@@ -189,11 +193,15 @@ static struct thread *do_reply(struct thread *self)
             caller->state = TS_INACTIVE;
             return NULL;
         }
-        struct px_regs r;
-        uint64_t *w = (uint64_t *)&r;
-        for (unsigned i = 0; i < PX_REGS_WORDS; i++)
-            w[i] = i < PX_MSG_REG_WORDS ? *ctx_mr(&self->ctx, i) : self->ipcbuf->mr[i];
-        ctx_set_regs(&caller->ctx, &r);
+        union {
+            struct px_regs r;
+            uint64_t w[PX_REGS_WORDS];
+        } x;
+        for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
+            x.w[i] = *ctx_mr(&self->ctx, i);
+        memcpy(&x.w[PX_MSG_REG_WORDS], &self->ipcbuf->mr[PX_MSG_REG_WORDS],
+               (PX_REGS_WORDS - PX_MSG_REG_WORDS) * sizeof(uint64_t));
+        ctx_set_regs(&caller->ctx, &x.r);
     } else {
         transfer(self, caller, 0);
     }
@@ -338,4 +346,131 @@ void ntfn_destroy(struct notification *n)
         wake_with(t, PX_ERR_REVOKED);
     if (n->bound)
         n->bound->bound = NULL, n->bound = NULL;
+}
+
+/*
+ * The fast path. syscall_trap (arch) offers every system call here first; three cases are taken whole,
+ * from the entry to the switch: a call whose message fits the registers and finds a receiver waiting; a
+ * reply-and-receive whose reply fits the registers (or is an exception's RESUME reply) and whose
+ * receive will block (no sender queued, no notification bits pending); and a foreign system call whose
+ * handler waits in receive. In each the partner must be allowed to run at once (sched_can_hand_to).
+ * Anything else returns NULL before changing any state, and the general path (syscall_dispatch) does
+ * the call: a bad cap, a wrong type or a missing right (which it answers with the documented status), a
+ * longer message, no partner waiting, a partner that must queue behind a more urgent thread. The fast
+ * path uses the general path's own helpers (transfer, sender_done, do_reply, sched_block), so it can only
+ * differ in what it skips: the dispatch and the run queue. ipc_fastpath_enabled off (the debug call
+ * PX_SYS_DEBUG_FASTPATH) sends everything the general way, so that a test can run the same scenarios
+ * both ways and compare.
+ */
+bool ipc_fastpath_enabled = true;
+uint64_t ipc_fastpath_hits;
+
+static struct thread *first_receiver(struct endpoint *ep)
+{
+    struct list_node *n = list_first(&ep->receivers);
+
+    return n ? list_entry(n, struct thread, queue_link) : NULL;
+}
+
+static bool can_take(const struct thread *t) { return t && !t->obj.dead && sched_can_hand_to(t); }
+
+static struct endpoint *fast_endpoint(struct thread *self, uint32_t right, struct cap **c)
+{
+    if (cap_lookup(&self->task->caps, ctx_arg(&self->ctx, 0), PX_OBJ_ENDPOINT, right, c) != PX_OK)
+        return NULL;
+    return container_of((*c)->obj, struct endpoint, obj);
+}
+
+/* The general way out's chores (trap.c) in its order, around the hand-over to t. */
+static void fast_switch(struct thread *t)
+{
+    ipc_fastpath_hits++;
+    t->state = TS_RUNNABLE; /* as sched_switch_to: a signal from klog_flush must not take t again */
+    klog_flush();
+    sched_hand_to(t);
+    kobj_reap();
+}
+
+/* self (current) sends its message or exception to r, waiting in receive, and waits for the reply. */
+static struct thread *fast_deliver(struct thread *self, struct thread *r, uint64_t badge)
+{
+    list_remove(&r->queue_link);
+    r->ep = NULL;
+    transfer(self, r, badge);
+    self->is_call = true;
+    sender_done(self, r);
+    fast_switch(r);
+    return r;
+}
+
+static struct thread *fast_call(struct thread *self)
+{
+    struct cap *c;
+    struct endpoint *ep;
+    struct thread *r;
+
+    if (PX_MSGINFO_LENGTH(*ctx_info(&self->ctx)) > PX_MSG_REG_WORDS ||
+        !(ep = fast_endpoint(self, PX_R_WRITE, &c)))
+        return NULL;
+    if (!can_take(r = first_receiver(ep)))
+        return NULL;
+    return fast_deliver(self, r, c->badge);
+}
+
+static bool fast_reply_fits(struct thread *self, const struct thread *caller)
+{
+    uint64_t info = *ctx_info(&self->ctx);
+
+    if (!caller->exc_pending)
+        return PX_MSGINFO_LENGTH(info) <= PX_MSG_REG_WORDS;
+    /* A RESUME reply; anything else leaves the caller stopped: the general path's business. */
+    return PX_MSGINFO_LABEL(info) == PX_EXC_REPLY_RESUME && PX_MSGINFO_LENGTH(info) >= PX_REGS_WORDS && self->ipcbuf;
+}
+
+static struct thread *fast_reply_recv(struct thread *self)
+{
+    struct thread *caller = self->reply_to;
+    struct endpoint *ep;
+    struct cap *c;
+
+    if (!can_take(caller) || !fast_reply_fits(self, caller) || !(ep = fast_endpoint(self, PX_R_READ, &c)))
+        return NULL;
+    if (!list_empty(&ep->senders) || (self->bound && self->bound->bits))
+        return NULL; /* the receive would not block */
+    do_reply(self);
+    self->ep = ep;
+    sched_block(self, TS_BLOCKED_RECV);
+    list_push_back(&ep->receivers, &self->queue_link);
+    fast_switch(caller);
+    return caller;
+}
+
+static struct thread *fast_foreign(struct thread *self)
+{
+    struct kobj *h = self->exc_ep;
+    struct thread *r;
+
+    if (!h || h->dead || !can_take(r = first_receiver(container_of(h, struct endpoint, obj))))
+        return NULL;
+    self->exc_kind = PX_EXC_FOREIGN_SYSCALL; /* what ipc_exception records */
+    self->exc_code = ctx_syscall_nr(&self->ctx);
+    self->exc_addr = 0;
+    self->exc_access = 0;
+    self->exc_pending = true;
+    return fast_deliver(self, r, self->exc_badge);
+}
+
+struct thread *ipc_fastpath(void)
+{
+    struct thread *self = current, *next;
+
+    if (!ipc_fastpath_enabled)
+        return NULL;
+    if (self->flags & PX_THREAD_FOREIGN_ABI)
+        next = fast_foreign(self);
+    else if (ctx_syscall_nr(&self->ctx) == PX_SYS_CALL)
+        next = fast_call(self);
+    else /* PX_SYS_REPLY_RECV, or not ours: it checks */
+        next = ctx_syscall_nr(&self->ctx) == PX_SYS_REPLY_RECV ? fast_reply_recv(self) : NULL;
+    return next;
 }

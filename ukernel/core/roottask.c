@@ -24,7 +24,7 @@
 #define ROOT_STACK_PAGES 16
 #define ROOT_BOOTINFO 0x00007ffe00100000ull
 #define ROOT_IPC_BUFFER 0x00007ffe00200000ull
-#define ROOT_QUOTA_MAX (64ull << 20)
+#define ROOT_QUOTA_MAX (512ull << 20) /* and at most an eighth of free memory: room for lx's 1,000 processes */
 #define KERNEL_RESERVE_PAGES 256 /* for kernel memory nobody is charged for (caches' partial slabs) */
 
 enum {
@@ -131,7 +131,7 @@ static void fill_bootinfo(struct px_bootinfo *b, const struct boot_info *bi, con
 static struct thread *build(const struct boot_info *bi, const uint8_t *file, const struct elf_image *img)
 {
     uint64_t free = pmm_free_pages(&phys_mem), quota = MIN(ROOT_QUOTA_MAX, free * PAGE_SIZE / 8);
-    struct task *root = task_create(NULL, quota, "root");
+    struct task *root = task_create(NULL, quota, TASK_CAP_SLOTS, "root");
     struct memory *pool = memory_create(NULL, free - quota / PAGE_SIZE - KERNEL_RESERVE_PAGES, NULL);
     struct kobj *debug = kobj_alloc(PX_OBJ_DEBUG, NULL, NULL);
     uint64_t mod_size = bi->nmodules ? bi->modules[0].size : 0,

@@ -5,6 +5,7 @@
  * the caller.
  */
 #include <arch/memlayout.h>
+#include <arch/mmu.h>
 #include <core/device.h>
 #include <core/ipc.h>
 #include <core/kcheck.h>
@@ -85,10 +86,65 @@ static int sys_task_create(void)
     LOOKUP(ARG(0), PX_OBJ_MEMORY, PX_R_MANAGE, mem);
     if ((st = check_empty_slot(ARG(1))) != PX_OK)
         return st;
-    if (!(t = task_create(current->task, ARG(2), "task")))
+    if (ARG(3) > PX_CAP_SLOTS_MAX)
+        return PX_ERR_INVAL;
+    if (!(t = task_create(current->task, ARG(2), ARG(3) ? (uint32_t)ARG(3) : TASK_CAP_SLOTS, "task")))
         return PX_ERR_NOMEM;
     task_map_shared_info(t);
     return install_new(ARG(1), &t->obj);
+}
+
+/* The task a cap names (MANAGE), or the caller's own for PX_CAP_NULL. */
+static int task_or_self(uint64_t slot, struct task **out)
+{
+    struct cap *c;
+
+    *out = current->task;
+    if (slot != PX_CAP_NULL) {
+        LOOKUP(slot, PX_OBJ_TASK, PX_R_MANAGE, c);
+        *out = OBJ(c, task);
+    }
+    return PX_OK;
+}
+
+static int sys_cap_table_grow(void)
+{
+    struct task *t;
+    int st = task_or_self(ARG(0), &t);
+
+    if (st == PX_OK)
+        st = task_cap_table_grow(t, ARG(1));
+    RESULT(0) = t->caps.size;
+    return st;
+}
+
+/* Quota moves only between a task and its creator, whose quota the task's limit was carved from. */
+static int sys_task_quota(uint64_t nr)
+{
+    struct cap *c;
+    struct task *t;
+    uint64_t bytes = ARG(1);
+
+    if (nr == PX_SYS_TASK_QUOTA_INFO) {
+        int st = task_or_self(ARG(0), &t);
+        if (st != PX_OK)
+            return st;
+        RESULT(0) = t->quota.limit;
+        RESULT(1) = t->quota.used;
+        return PX_OK;
+    }
+    LOOKUP(ARG(0), PX_OBJ_TASK, PX_R_MANAGE, c);
+    t = OBJ(c, task);
+    if (t->parent_quota != &current->task->quota)
+        return PX_ERR_RIGHTS;
+    if (nr == PX_SYS_TASK_QUOTA_GIVE)
+        return quota_give(&current->task->quota, &t->quota, bytes) ? PX_OK : PX_ERR_NOMEM;
+    if (bytes == PX_QUOTA_UNUSED)
+        bytes = t->quota.limit - t->quota.used;
+    if (!quota_take(&current->task->quota, &t->quota, bytes))
+        return PX_ERR_AGAIN;
+    RESULT(0) = bytes;
+    return PX_OK;
 }
 
 static int sys_task_cap_insert(void)
@@ -360,16 +416,22 @@ static int sys_map_batch(void)
         return PX_ERR_INVAL;
     if (!arch_user_access_ok(ops, count * sizeof(struct px_map_op), false))
         return PX_ERR_FAULT;
-    for (uint64_t i = 0; i < count; i++) {
+    struct vm_batch b = {.task = t, .caps = CAPS};
+    int st = PX_OK;
+    for (uint64_t i = 0; i < count && st == PX_OK; i++) {
         struct px_map_op op;
-        if (!arch_copy_from_user(&op, ops + i * sizeof(op), sizeof(op)))
-            return PX_ERR_FAULT; /* an earlier operation unmapped the rest of the batch */
-        int st = vm_map_op(t, CAPS, &op);
-        if (st != PX_OK)
-            return st;
-        RESULT(0) = i + 1;
+        if (!arch_copy_from_user(&op, ops + i * sizeof(op), sizeof(op))) {
+            /* an earlier operation unmapped the rest of the batch: what came before it stays done */
+            st = vm_batch_finish(&b);
+            RESULT(0) = b.done;
+            return st == PX_OK ? PX_ERR_FAULT : st;
+        }
+        st = vm_batch_add(&b, &op);
     }
-    return PX_OK;
+    if (st == PX_OK)
+        st = vm_batch_finish(&b);
+    RESULT(0) = b.done;
+    return st;
 }
 
 static int sys_timer(uint64_t nr)
@@ -515,6 +577,21 @@ static int sys_klog_attach(void)
     return PX_OK;
 }
 
+/* The IPC fast path's switch and counter (ipc.c), for the tests that run scenarios both ways. */
+static int sys_debug_fastpath(void)
+{
+    struct cap *c;
+
+    LOOKUP(ARG(0), PX_OBJ_DEBUG, PX_R_WRITE, c);
+    if (ARG(1) > 2)
+        return PX_ERR_INVAL;
+    if (ARG(1))
+        ipc_fastpath_enabled = ARG(1) == 1;
+    RESULT(0) = ipc_fastpath_hits;
+    RESULT(1) = ipc_fastpath_enabled;
+    return PX_OK;
+}
+
 static int sys_debug_write(void)
 {
     struct cap *c;
@@ -567,6 +644,9 @@ static int dispatch(uint64_t nr)
     case PX_SYS_ABI_VERSION:
         RESULT(0) = PX_ABI_VERSION;
         return PX_OK;
+    case PX_SYS_ASPACE_SWITCHES:
+        RESULT(0) = mmu_cr3_loads();
+        return PX_OK;
     case PX_SYS_TASK_EXIT:
         task_exit_current((int64_t)ARG(0));
         return PX_OK;
@@ -580,8 +660,14 @@ static int dispatch(uint64_t nr)
         return sys_cap_identify();
     case PX_SYS_OBJ_DESTROY:
         return sys_obj_destroy();
+    case PX_SYS_CAP_TABLE_GROW:
+        return sys_cap_table_grow();
     case PX_SYS_TASK_CREATE:
         return sys_task_create();
+    case PX_SYS_TASK_QUOTA_GIVE:
+    case PX_SYS_TASK_QUOTA_TAKE:
+    case PX_SYS_TASK_QUOTA_INFO:
+        return sys_task_quota(nr);
     case PX_SYS_TASK_CAP_INSERT:
         return sys_task_cap_insert();
     case PX_SYS_THREAD_CREATE:
@@ -650,6 +736,8 @@ static int dispatch(uint64_t nr)
         return sys_ioport(nr);
     case PX_SYS_DEBUG_WRITE:
         return sys_debug_write();
+    case PX_SYS_DEBUG_FASTPATH:
+        return sys_debug_fastpath();
     case PX_SYS_KLOG_ATTACH:
         return sys_klog_attach();
     case PX_SYS_DEBUG_CHECK:

@@ -1,7 +1,9 @@
 /*
  * Tasks and threads: creation, scheduling parameters, stopping and destruction. A task's quota is carved
- * out of its creator's and given back when the task goes; the task's own objects (threads, page tables,
- * mapping records, cap table) are charged to it, so a task can exhaust only its own share.
+ * out of its creator's, can grow and shrink later by transfers with the creator (quota_give/quota_take),
+ * and whatever limit it has then is given back when the task goes; the task's own objects (threads, page
+ * tables, mapping records, cap table, however big it grew) are charged to it, so a task can exhaust only
+ * its own share.
  */
 #include <core/ipc.h>
 #include <core/kernel.h>
@@ -10,15 +12,21 @@
 #include <core/timer.h>
 #include <core/vm.h>
 #include <proteus/caps.h>
+#include <proteus/status.h>
 
-#define CAP_TABLE_PAGES ((TASK_CAP_SLOTS * sizeof(struct cap) + PAGE_SIZE - 1) / PAGE_SIZE)
+/* Pages holding a table of `slots` caps. */
+static uint64_t cap_table_pages(uint64_t slots)
+{
+    return (slots * sizeof(struct cap) + PAGE_SIZE - 1) / PAGE_SIZE;
+}
 #define TICK_US 1000
 
-struct task *task_create(struct task *parent, uint64_t quota_bytes, const char *name)
+struct task *task_create(struct task *parent, uint64_t quota_bytes, uint32_t slots, const char *name)
 {
     static struct quota kernel_quota = {.limit = ~0ull};
     struct quota *payer = parent ? &parent->quota : &kernel_quota;
     struct task *t;
+    uint64_t pages;
     paddr_t pa;
 
     if (!quota_charge(payer, quota_bytes))
@@ -32,22 +40,23 @@ struct task *task_create(struct task *parent, uint64_t quota_bytes, const char *
     list_init(&t->mappings);
     for (size_t i = 0; name[i] && i < TASK_NAME_MAX - 1; i++)
         t->name[i] = name[i];
-    if (!quota_charge(&t->quota, CAP_TABLE_PAGES * PAGE_SIZE))
+    pages = cap_table_pages(slots);
+    if (!quota_charge(&t->quota, pages * PAGE_SIZE))
         goto no_caps;
-    if (pmm_alloc(&phys_mem, CAP_TABLE_PAGES, 1, &pa) != PMM_OK)
+    if (pmm_alloc(&phys_mem, pages, 1, &pa) != PMM_OK)
         goto no_caps_mem;
     t->caps.slots = phys_to_virt(pa);
-    t->caps.size = TASK_CAP_SLOTS;
-    memset(t->caps.slots, 0, CAP_TABLE_PAGES * PAGE_SIZE);
+    t->caps.size = (uint32_t)(pages * PAGE_SIZE / sizeof(struct cap));
+    memset(t->caps.slots, 0, pages * PAGE_SIZE);
     t->as = arch_aspace_create(&t->quota);
     if (!t->as)
         goto no_as;
     return t;
 
 no_as:
-    pmm_free(&phys_mem, pa, CAP_TABLE_PAGES);
+    pmm_free(&phys_mem, pa, pages);
 no_caps_mem:
-    quota_refund(&t->quota, CAP_TABLE_PAGES * PAGE_SIZE);
+    quota_refund(&t->quota, pages * PAGE_SIZE);
 no_caps:
     t->caps.slots = NULL;
     t->obj.dead = true; /* nothing to tear down yet */
@@ -75,10 +84,37 @@ void task_destroy(struct task *t)
         kobj_put(&t->fault_ntfn->obj), t->fault_ntfn = NULL;
     cap_table_clear(&t->caps);
     arch_aspace_destroy(t->as, &t->quota);
-    pmm_free(&phys_mem, virt_to_phys(t->caps.slots), CAP_TABLE_PAGES);
-    quota_refund(&t->quota, CAP_TABLE_PAGES * PAGE_SIZE);
+    pmm_free(&phys_mem, virt_to_phys(t->caps.slots), cap_table_pages(t->caps.size));
+    quota_refund(&t->quota, cap_table_pages(t->caps.size) * PAGE_SIZE);
     /* Objects the task created and others still hold stay charged to it until they go (they hold it). */
     quota_refund(t->parent_quota, t->quota.limit);
+}
+
+/*
+ * A bigger table, charged to the task: physically contiguous pages (the table is an array), the caps
+ * moved over, the old pages freed and refunded. The size is rounded up to fill the last page.
+ */
+int task_cap_table_grow(struct task *t, uint64_t slots)
+{
+    uint64_t old_pages = cap_table_pages(t->caps.size), pages;
+    paddr_t pa;
+
+    if (slots > PX_CAP_SLOTS_MAX)
+        return PX_ERR_INVAL;
+    if (slots <= t->caps.size)
+        return PX_OK;
+    pages = cap_table_pages(slots);
+    if (!quota_charge(&t->quota, pages * PAGE_SIZE))
+        return PX_ERR_NOMEM;
+    if (pmm_alloc(&phys_mem, pages, 1, &pa) != PMM_OK) {
+        quota_refund(&t->quota, pages * PAGE_SIZE);
+        return PX_ERR_NOMEM;
+    }
+    struct cap *old =
+        cap_table_move(&t->caps, phys_to_virt(pa), (uint32_t)(pages * PAGE_SIZE / sizeof(struct cap)));
+    pmm_free(&phys_mem, virt_to_phys(old), old_pages);
+    quota_refund(&t->quota, old_pages * PAGE_SIZE);
+    return PX_OK;
 }
 
 struct thread *thread_create(struct task *t)

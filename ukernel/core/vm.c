@@ -183,10 +183,7 @@ static int unmap_range(struct task *t, uint64_t va, uint64_t pages)
 /* Is any page of the range mapped? Every recorded page has a present entry and no other page has. */
 static bool range_mapped(struct task *t, uint64_t va, uint64_t pages)
 {
-    for (uint64_t p = 0; p < pages; p++)
-        if (arch_aspace_mapped(t->as, va + p * PAGE_SIZE))
-            return true;
-    return false;
+    return arch_aspace_any_mapped(t->as, va, pages);
 }
 
 /*
@@ -221,15 +218,11 @@ int vm_map(struct task *t, struct frame *f, uint64_t frame_page, uint64_t vaddr,
         m->pages += pages;
     else if (!new_record(t, f, vaddr, pages, frame_page, max_prot))
         return PX_ERR_NOMEM;
-    for (uint64_t p = 0; p < pages; p++) {
-        st = arch_aspace_map(t->as, vaddr + p * PAGE_SIZE, f->pa + (frame_page + p) * PAGE_SIZE,
-                             prot | (f->device ? VM_PROT_UNCACHED : 0), &t->quota);
-        if (st != PX_OK) {
-            unmap_range(t, vaddr, pages);
-            return st;
-        }
-    }
-    return PX_OK;
+    st = arch_aspace_map_range(t->as, vaddr, f->pa + frame_page * PAGE_SIZE, pages,
+                               prot | (f->device ? VM_PROT_UNCACHED : 0), &t->quota);
+    if (st != PX_OK)
+        unmap_range(t, vaddr, pages);
+    return st;
 }
 
 static int check_range(uint64_t vaddr, uint64_t pages)
@@ -309,3 +302,69 @@ size_t vm_mapping_walk(size_t *objects, size_t *pages)
     *pages += mapping_cache.slabs;
     return kmem_cache_for_each(&mapping_cache, NULL, NULL);
 }
+
+/*
+ * A map batch folds runs of one-page MAP operations that continue one another (the next page of the same
+ * frame cap at the next address with the same protection: a pager's, a fork's and the benchmark's
+ * pattern) into one operation of many pages, applied when the run ends: its checks, its cap lookup and
+ * its page-table check are made once instead of once a page. Folding must not change what the batch
+ * does, so a run whose range already holds mappings (an operation there would replace them page by
+ * page) or whose folded operation fails (a check, or memory: vm_map then leaves its range empty, which
+ * held nothing before) is applied again a page at a time, which puts the operations before the failing
+ * one in place and fails on that one, as without folding.
+ */
+static bool continues(const struct px_map_op *run, const struct px_map_op *op)
+{
+    return op->op == PX_MAP_OP_MAP && op->pages == 1 && op->reserved == 0 && op->frame == run->frame &&
+           op->prot == run->prot && op->vaddr == run->vaddr + run->pages * PAGE_SIZE &&
+           op->frame_page == run->frame_page + run->pages;
+}
+
+static int apply_run(struct vm_batch *b)
+{
+    struct px_map_op run, one;
+    int st;
+
+    if (b->run.pages <= 1) { /* nothing folded */
+        st = b->run.pages ? vm_map_op(b->task, b->caps, &b->run) : PX_OK;
+        b->done += b->run.pages && st == PX_OK;
+        b->run.pages = 0;
+        return st;
+    }
+    run = b->run;
+    b->run.pages = 0;
+    if ( check_range(run.vaddr, run.pages) == PX_OK &&
+        !range_mapped(b->task, run.vaddr, run.pages) && vm_map_op(b->task, b->caps, &run) == PX_OK) {
+        b->done += run.pages;
+        return PX_OK;
+    }
+    one = run;
+    one.pages = 1;
+    for (uint64_t i = 0; i < run.pages; i++, one.vaddr += PAGE_SIZE, one.frame_page++) {
+        if ((st = vm_map_op(b->task, b->caps, &one)) != PX_OK)
+            return st;
+        b->done++;
+    }
+    return PX_OK;
+}
+
+int vm_batch_add(struct vm_batch *b, const struct px_map_op *op)
+{
+    int st;
+
+    if (b->run.pages && continues(&b->run, op)) {
+        b->run.pages++;
+        return PX_OK;
+    }
+    if ((st = apply_run(b)) != PX_OK)
+        return st;
+    if (op->op == PX_MAP_OP_MAP && op->pages == 1) {
+        b->run = *op; /* the start of a run, applied when it ends */
+        return PX_OK;
+    }
+    if ((st = vm_map_op(b->task, b->caps, op)) == PX_OK)
+        b->done++;
+    return st;
+}
+
+int vm_batch_finish(struct vm_batch *b) { return apply_run(b); }

@@ -24,6 +24,18 @@
  *
  * A request that is malformed or outside the disk fails with a status; a client whose ring indices are
  * impossible is disconnected. The other clients are not affected either way.
+ *
+ * Notification suppression (PX_BLK_FEATURE_EVENT_IDX, as Xen's ring req_event/rsp_event and virtio's
+ * EVENT_IDX): each side signals the other only when the other asked for it, that is, went idle. A side
+ * that finds its ring empty writes `event = cons + 1` ("signal me when the producer index gets there"),
+ * then, after a full memory barrier, looks at the producer index once more before it waits. A producer
+ * that moved its index from `old` to `new` signals, after a full memory barrier, only if
+ * px_blk_need_signal(new, old, event): so several requests go with one signal, several responses with
+ * one wake-up. The server announces the feature in `server_features` before it sets `ready`, the client
+ * in `client_features` when it opens the disk; without it on the other side, a producer signals after
+ * every batch it posts (the old behaviour). Across a restart both indexes stay valid: the new server
+ * sets req_event to req_prod + 1 when it drops the posted requests, it signals the client when it is
+ * ready, and a client that resubmits after a new generation always signals.
  */
 #ifndef PROTEUS_IO_BLK_H
 #define PROTEUS_IO_BLK_H
@@ -53,6 +65,9 @@
 
 #define PX_BLK_FLAG_READ_ONLY 1u
 
+/* server_features and client_features */
+#define PX_BLK_FEATURE_EVENT_IDX 1u /* this side keeps its event index and signals only when asked */
+
 struct px_blk_request {
     uint64_t id;     /* the client's; returned in the response */
     uint32_t op;     /* PX_BLK_OP_* */
@@ -80,6 +95,20 @@ struct px_blk_shared {
     /* Responses: the server produces, the client consumes. */
     uint32_t resp_prod, resp_cons;
     struct px_blk_response resp[PX_BLK_RING];
+    /* Notification suppression (PX_BLK_FEATURE_EVENT_IDX). */
+    uint32_t server_features; /* written by the server before it sets `ready` */
+    uint32_t client_features; /* written by the client when it opens the disk */
+    uint32_t req_event;       /* server: signal me when req_prod reaches this */
+    uint32_t rsp_event;       /* client: signal me when resp_prod reaches this */
 };
+
+/*
+ * Whether a producer that moved its index from `old` to `new` must signal a consumer that asked to be
+ * signalled when the index reaches `event` (free-running 32-bit indices, correct across the wrap).
+ */
+static inline int px_blk_need_signal(uint32_t new_idx, uint32_t old_idx, uint32_t event)
+{
+    return (uint32_t)(new_idx - event) < (uint32_t)(new_idx - old_idx);
+}
 
 #endif

@@ -28,9 +28,11 @@ int64_t libos_wallclock_ns(void);
 /* Block the calling thread for at least ns nanoseconds (a timer and a notification of its own). */
 void libos_sleep_ns(uint64_t ns);
 
-/* A free cap slot, or 0 when the table is full; and giving one back. */
+/* A free cap slot, or 0 when the table cannot grow any more; and giving one back (each slot once). */
 uint32_t libos_slot_alloc(void);
 void libos_slot_free(uint32_t slot);
+/* How many slots libos_slot_alloc has handed out and not had back. */
+uint32_t libos_slots_in_use(void);
 
 /* Fresh zeroed memory mapped read-write into this task: pages from its memory cap. NULL on failure;
  * *frame (if given) receives the frame cap. */

@@ -81,9 +81,38 @@ static inline int64_t px_cap_identify(uint32_t slot, uint64_t *type, uint64_t *r
 static inline int64_t px_obj_destroy(uint32_t slot) { return PX1(PX_SYS_OBJ_DESTROY, slot); }
 
 /* Tasks and threads. */
+static inline int64_t px_cap_table_grow(uint32_t task, uint64_t slots, uint64_t *size)
+{
+    struct px_ret r = px_syscall(PX_SYS_CAP_TABLE_GROW, task, slots, 0, 0, 0, 0);
+    if (size)
+        *size = r.r[0];
+    return r.status;
+}
+static inline int64_t px_task_quota_give(uint32_t task, uint64_t bytes)
+{
+    return PX2(PX_SYS_TASK_QUOTA_GIVE, task, bytes);
+}
+static inline int64_t px_task_quota_take(uint32_t task, uint64_t bytes, uint64_t *taken)
+{
+    struct px_ret r = px_syscall(PX_SYS_TASK_QUOTA_TAKE, task, bytes, 0, 0, 0, 0);
+    if (taken)
+        *taken = r.r[0];
+    return r.status;
+}
+static inline int64_t px_task_quota_info(uint32_t task, uint64_t *limit, uint64_t *used)
+{
+    struct px_ret r = px_syscall(PX_SYS_TASK_QUOTA_INFO, task, 0, 0, 0, 0, 0);
+    *limit = r.r[0], *used = r.r[1];
+    return r.status;
+}
 static inline int64_t px_task_create(uint32_t memory, uint32_t dst, uint64_t quota)
 {
     return PX3(PX_SYS_TASK_CREATE, memory, dst, quota);
+}
+/* The same with a cap table of at least `slots` slots at first (a task that needs few saves memory). */
+static inline int64_t px_task_create_slots(uint32_t memory, uint32_t dst, uint64_t quota, uint32_t slots)
+{
+    return PX4(PX_SYS_TASK_CREATE, memory, dst, quota, slots);
 }
 static inline int64_t px_task_cap_insert(uint32_t task, uint32_t src, uint32_t dst, uint32_t rights)
 {
@@ -124,6 +153,10 @@ static inline int64_t px_thread_cpu_time(uint32_t th, uint64_t *ns)
     struct px_ret r = px_syscall(PX_SYS_THREAD_CPU_TIME, th, 0, 0, 0, 0, 0);
     *ns = r.r[0];
     return r.status;
+}
+static inline uint64_t px_aspace_switches(void)
+{
+    return px_syscall(PX_SYS_ASPACE_SWITCHES, 0, 0, 0, 0, 0, 0).r[0];
 }
 static inline int64_t px_thread_resume(uint32_t th) { return PX1(PX_SYS_THREAD_RESUME, th); }
 static inline int64_t px_thread_suspend(uint32_t th) { return PX1(PX_SYS_THREAD_SUSPEND, th); }
@@ -258,6 +291,16 @@ static inline int64_t px_timer_set(uint32_t t, uint64_t deadline_ns, uint64_t pe
 }
 
 /* Debugging. */
+/* The kernel's IPC fast path: mode 0 keeps it, 1 turns it on, 2 off; *hits = calls it has taken. */
+static inline int64_t px_debug_fastpath(uint32_t debug, uint64_t mode, uint64_t *hits, uint64_t *on)
+{
+    struct px_ret r = px_syscall(PX_SYS_DEBUG_FASTPATH, debug, mode, 0, 0, 0, 0);
+    if (hits)
+        *hits = r.r[0];
+    if (on)
+        *on = r.r[1];
+    return r.status;
+}
 static inline int64_t px_debug_write(uint32_t cap, const void *buf, uint64_t len, uint64_t *written)
 {
     struct px_ret r = px_syscall(PX_SYS_DEBUG_WRITE, cap, (uint64_t)(uintptr_t)buf, len, 0, 0, 0);

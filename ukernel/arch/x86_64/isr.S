@@ -56,7 +56,7 @@ trap_common:
     movabs $boot_stack_top, %rsp
     call trap_dispatch
     mov %rax, %rsp
-    jmp trap_restore
+    jmp user_return
 1:  call trap_dispatch
 trap_restore:
     pop %r15
@@ -76,6 +76,53 @@ trap_restore:
     pop %rax
     add $16, %rsp                 /* vector and error code */
     iretq
+
+/*
+ * Back to user mode with the frame at rsp: sysretq when it restores exactly what iretq would, else iretq.
+ * sysretq takes RIP from rcx and RFLAGS from r11 and CS/SS from STAR (setup.c; GDT_USER_DS then
+ * GDT_USER_CS, which gdt.h keeps in that order), and leaves RSP alone. So it is used only when
+ *   - the frame's rcx equals its rip and its r11 its rflags: true of every frame syscall_entry built and
+ *     nobody changed since (a call's results go to rax, rdi, rsi, rdx, r10, r8, r9); false, in general,
+ *     after an interrupt, an exception, THREAD_WRITE_REGS, an exception's RESUME reply, or a syscall
+ *     taken again (rip - 2), which all go by iretq and get their rcx and r11 back;
+ *   - and rip is canonical and in the lower half (bits 47..63 clear). On Intel CPUs sysretq to a
+ *     non-canonical rcx raises #GP in ring 0 after the user's RSP is already loaded (CVE-2012-0217): the
+ *     fault would run on a user-chosen stack. iretq instead faults in user mode, where it belongs.
+ * The other SYSRET pitfalls, and why they do not apply here: RFLAGS comes from r11 unchecked, but the
+ * frame's rflags are either what the CPU saved from user mode or masked by ctx_set_regs (IF set, IOPL 0);
+ * between loading the user RSP and sysretq the CPU is in ring 0 on a user stack, so IF stays clear (the
+ * kernel runs with interrupts masked) and NMI and #DF have IST stacks of their own (trap.c), and the
+ * kernel sets no hardware breakpoints that could raise #DB there; an entry from user mode by interrupt
+ * leaves SS null (64-bit mode loads a null SS on a privilege change) and AMD's sysretq keeps that null
+ * SS's hidden attributes, which only breaks 32-bit code that uses SS afterwards: Proteus runs none.
+ */
+    .globl user_return
+user_return:
+    mov TRAP_FRAME_RIP(%rsp), %rcx
+    cmp %rcx, TRAP_FRAME_RCX(%rsp)
+    jne trap_restore
+    mov TRAP_FRAME_RFLAGS(%rsp), %r11
+    cmp %r11, TRAP_FRAME_R11(%rsp)
+    jne trap_restore
+    shr $47, %rcx
+    jnz trap_restore
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rbp
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rbx
+    pop %rax
+    mov 40(%rsp), %rsp            /* the frame's rsp: after vector, error, rip, cs, rflags */
+    sysretq
 
     .globl trap_return_to
 trap_return_to:

@@ -25,6 +25,17 @@ static uint64_t *kernel_pml4;
 static uint64_t mmio_next = MMIO_BASE;
 static uint64_t table_limit = BOOT_MAP_SIZE; /* page tables must be reachable through the current map */
 
+static uint64_t cr3_loads; /* every CR3 load since boot: PX_SYS_ASPACE_SWITCHES */
+
+/* Load CR3, counting it (each load is a TLB flush, and under TCG a soft-TLB flush). */
+static void load_cr3(uint64_t pa)
+{
+    cr3_loads++;
+    write_cr3(pa);
+}
+
+uint64_t mmu_cr3_loads(void) { return cr3_loads; }
+
 static unsigned idx(uint64_t va, int level) { return (va >> (12 + 9 * level)) & 511; }
 
 /*
@@ -125,7 +136,7 @@ void mmu_init(const struct boot_info *bi)
     for (unsigned i = 0; arch_stack_guard(i); i++)
         unmap_guard(arch_stack_guard(i));
     write_cr4(read_cr4() | CR4_PGE);
-    write_cr3(virt_to_phys(kernel_pml4));
+    load_cr3(virt_to_phys(kernel_pml4));
     table_limit = PHYS_MAP_SIZE;
 }
 
@@ -168,6 +179,11 @@ bool mmu_lookup(uint64_t va, uint64_t *pte) { return lookup_in(kernel_pml4, va, 
  */
 struct aspace {
     uint64_t *pml4;
+    /* The last page table user_pte reached and the 2 MiB region it maps (va >> 21): consecutive pages
+     * (a batch of maps, an unmap of a range) find their entry without a walk. Page tables are freed only
+     * with the address space, so the pointer stays good. */
+    uint64_t *leaf;
+    uint64_t leaf_region;
 };
 
 static struct kmem_cache aspace_cache;
@@ -188,6 +204,7 @@ struct aspace *arch_aspace_create(struct quota *q)
     }
     for (unsigned i = 256; i < 512; i++)
         as->pml4[i] = kernel_pml4[i];
+    as->leaf = NULL;
     return as;
 }
 
@@ -206,7 +223,7 @@ static void free_tables(uint64_t *t, int level, struct quota *q)
 void arch_aspace_destroy(struct aspace *as, struct quota *q)
 {
     if (read_cr3() == virt_to_phys(as->pml4))
-        write_cr3(virt_to_phys(kernel_pml4));
+        load_cr3(virt_to_phys(kernel_pml4));
     for (unsigned i = 0; i < 256; i++)
         if (as->pml4[i] & PTE_P)
             free_tables(phys_to_virt(as->pml4[i] & PTE_ADDR), 2, q);
@@ -252,6 +269,8 @@ static uint64_t *user_pte(struct aspace *as, uint64_t va, struct quota *q)
 {
     uint64_t *t = as->pml4;
 
+    if (as->leaf && as->leaf_region == va >> 21)
+        return &as->leaf[idx(va, 0)];
     for (int level = 3; level > 0; level--) {
         uint64_t *e = &t[idx(va, level)];
         if (!(*e & PTE_P)) {
@@ -266,6 +285,8 @@ static uint64_t *user_pte(struct aspace *as, uint64_t va, struct quota *q)
         }
         t = phys_to_virt(*e & PTE_ADDR);
     }
+    as->leaf = t;
+    as->leaf_region = va >> 21;
     return &t[idx(va, 0)];
 }
 
@@ -292,6 +313,46 @@ int arch_aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned prot, s
     *pte = pa | prot_flags(prot);
     flush(as, va);
     return PX_OK;
+}
+
+/*
+ * Consecutive pages, a page table at a time: stops at the first that cannot be mapped (its status), the
+ * ones before it mapped. An entry that was not present needs no invlpg: the CPU caches no translation
+ * for a not-present entry (Intel SDM vol. 3, 4.10.4.3).
+ */
+int arch_aspace_map_range(struct aspace *as, uint64_t va, paddr_t pa, uint64_t pages, unsigned prot,
+                          struct quota *q)
+{
+    uint64_t flags = prot_flags(prot);
+
+    if (va < USER_BASE || va >= USER_TOP || pages > (USER_TOP - va) / PAGE_SIZE)
+        return PX_ERR_INVAL;
+    while (pages) {
+        uint64_t *pte = user_pte(as, va, q), n = MIN(pages, 512 - idx(va, 0));
+        if (!pte)
+            return PX_ERR_NOMEM;
+        for (uint64_t j = 0; j < n; j++, va += PAGE_SIZE, pa += PAGE_SIZE) {
+            bool was = pte[j] & PTE_P;
+            pte[j] = pa | flags;
+            if (was)
+                flush(as, va);
+        }
+        pages -= n;
+    }
+    return PX_OK;
+}
+
+bool arch_aspace_any_mapped(struct aspace *as, uint64_t va, uint64_t pages)
+{
+    while (pages) {
+        uint64_t *pte = user_pte(as, va, NULL), n = MIN(pages, 512 - idx(va, 0));
+        for (uint64_t j = 0; pte && j < n; j++)
+            if (pte[j] & PTE_P)
+                return true;
+        va += n * PAGE_SIZE;
+        pages -= n;
+    }
+    return false;
 }
 
 void arch_aspace_unmap(struct aspace *as, uint64_t va)
@@ -327,7 +388,7 @@ void arch_activate(struct aspace *as)
     uint64_t pa = virt_to_phys(as->pml4);
 
     if (read_cr3() != pa)
-        write_cr3(pa);
+        load_cr3(pa);
 }
 
 bool arch_user_address_ok(uint64_t va) { return va < USER_TOP; }

@@ -21,12 +21,11 @@ static void scale_init(uint64_t hz)
     mul = (uint32_t)((1000000000ull << shift) / hz);
 }
 
-uint64_t time_now_ns(void)
-{
-    uint64_t d = rdtsc() - tsc_boot;
+uint64_t time_ticks_to_ns(uint64_t ticks) { return (uint64_t)(((unsigned __int128)ticks * mul) >> shift); }
 
-    return (uint64_t)(((unsigned __int128)d * mul) >> shift);
-}
+uint64_t time_now_ns(void) { return time_ticks_to_ns(rdtsc() - tsc_boot); }
+
+uint64_t time_ticks(void) { return rdtsc(); }
 
 static unsigned cmos(unsigned reg)
 {

@@ -38,6 +38,10 @@ _Static_assert(offsetof(struct trap_frame, vector) == 15 * 8, "isr.S pushes the 
 _Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "the CPU frame follows the error code");
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "trap_dispatch must be called on an aligned stack");
 _Static_assert(offsetof(struct trap_frame, cs) == TRAP_FRAME_CS, "isr.S tests the CS of the frame");
+_Static_assert(offsetof(struct trap_frame, r11) == TRAP_FRAME_R11 && offsetof(struct trap_frame, rcx) == TRAP_FRAME_RCX &&
+                   offsetof(struct trap_frame, rip) == TRAP_FRAME_RIP &&
+                   offsetof(struct trap_frame, rflags) == TRAP_FRAME_RFLAGS,
+               "isr.S compares these before it returns with sysretq");
 
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate: IF cleared on entry */
 
@@ -216,6 +220,8 @@ static void timer_interrupt(void)
     timers_expire(time_now_ns());
 }
 
+static inline struct trap_frame *trap_exit_to_user(void);
+
 /*
  * Every entry. From user mode the frame is the current thread's saved state and we return the frame of
  * the thread to run next; from kernel mode (the idle loop, or a kernel bug) we return to where we were.
@@ -249,10 +255,28 @@ struct trap_frame *trap_dispatch(struct trap_frame *f)
     }
     if (!user)
         return f;
+    return trap_exit_to_user();
+}
+
+/* The way out of every entry from user mode: the frame of the thread to run next. */
+static inline struct trap_frame *trap_exit_to_user(void)
+{
     klog_flush();
     struct thread *next = sched_next();
     kobj_reap();
     return &next->ctx.frame;
+}
+
+/* syscall_entry's way in: the frame is the current thread's, and only a system call needs decoding. */
+struct trap_frame *syscall_trap(struct trap_frame *f)
+{
+    struct thread *next = ipc_fastpath_wants(current) ? ipc_fastpath() : NULL;
+
+    (void)f;
+    if (next)
+        return &next->ctx.frame;
+    syscall_dispatch();
+    return trap_exit_to_user();
 }
 
 void arch_start_user(struct thread *t)

@@ -39,6 +39,13 @@ int cap_mint(struct cap_table *t, uint64_t s, uint64_t d, uint32_t mask, uint64_
 /* Empty a slot, dropping its reference. PX_ERR_CAP if the slot is out of range or empty. */
 int cap_delete(struct cap_table *t, uint64_t slot);
 
+/*
+ * Grow t into `slots`, an array of `size` entries (size > t->size; its contents are overwritten): the
+ * caps move with their references, slot numbers stay, the new slots are empty. Returns the old array for
+ * the caller to free. A cap pointer taken before the move is stale after it.
+ */
+struct cap *cap_table_move(struct cap_table *t, struct cap *slots, uint32_t size);
+
 /* Empty every slot (the table's task is going away). */
 void cap_table_clear(struct cap_table *t);
 

@@ -32,6 +32,30 @@ static inline void quota_refund(struct quota *q, uint64_t bytes)
     q->used -= bytes < q->used ? bytes : q->used;
 }
 
+/*
+ * Quota transfer between a task (`from`, the creator that pays for it) and a task it created (`to`,
+ * whose quota was carved from `from`). Giving charges `from` and raises `to`'s limit; taking lowers
+ * `to`'s limit by bytes it does not use and refunds them. Neither can make a quota's use exceed its
+ * limit, so no task can spend what another still needs. False (and nothing changes) when `from` cannot
+ * give that much, or `to` does not have that much unused.
+ */
+static inline bool quota_give(struct quota *from, struct quota *to, uint64_t bytes)
+{
+    if (bytes > ~0ull - to->limit || !quota_charge(from, bytes))
+        return false;
+    to->limit += bytes;
+    return true;
+}
+
+static inline bool quota_take(struct quota *from, struct quota *to, uint64_t bytes)
+{
+    if (bytes > to->limit - to->used || bytes > from->used)
+        return false;
+    to->limit -= bytes;
+    from->used -= bytes;
+    return true;
+}
+
 struct kobj {
     uint8_t type; /* PX_OBJ_* */
     bool dead;    /* destroyed: caps to it are revoked */

@@ -16,6 +16,7 @@
 #include <core/cap.h>
 #include <core/list.h>
 #include <core/object.h>
+#include <proteus/caps.h>
 #include <proteus/ipc.h>
 #include <proteus/thread.h>
 
@@ -24,7 +25,7 @@ struct endpoint;
 struct notification;
 struct frame;
 
-#define TASK_CAP_SLOTS 1024
+#define TASK_CAP_SLOTS PX_CAP_SLOTS_INITIAL
 #define TASK_NAME_MAX 16
 
 struct task {
@@ -65,8 +66,8 @@ struct thread {
     uint32_t timeslice; /* ticks */
     uint32_t budget;    /* ticks left */
     uint32_t flags;     /* PX_THREAD_* */
-    uint64_t cpu_ns;    /* time it has run, up to its last switch away */
-    uint64_t ran_from;  /* when it last started to run (monotonic ns) */
+    uint64_t cpu_ticks; /* time it has run, up to its last switch away (time_ticks) */
+    uint64_t ran_from;  /* when it last started to run (time_ticks) */
 
     /* IPC */
     struct endpoint *ep;          /* the endpoint whose queue it is in */
@@ -88,9 +89,14 @@ struct thread {
 
 extern struct thread *current;
 
-/* A task with quota_bytes of kernel memory taken from parent's quota (NULL: the kernel's). */
-struct task *task_create(struct task *parent, uint64_t quota_bytes, const char *name);
+/*
+ * A task with quota_bytes of kernel memory taken from parent's quota (NULL: the kernel's) and a cap table
+ * of at least `slots` slots (rounded up to fill its last page; 1 <= slots <= PX_CAP_SLOTS_MAX).
+ */
+struct task *task_create(struct task *parent, uint64_t quota_bytes, uint32_t slots, const char *name);
 struct thread *thread_create(struct task *t);
+/* Grow t's cap table to at least `slots` (PX_CAP_SLOTS_MAX at most): PX_OK, PX_ERR_INVAL, PX_ERR_NOMEM. */
+int task_cap_table_grow(struct task *t, uint64_t slots);
 void thread_set_sched(struct thread *th, unsigned prio, uint32_t timeslice_us);
 void thread_stop(struct thread *t); /* leave whatever it waits in; it becomes inactive */
 void task_destroy(struct task *t);
@@ -105,6 +111,8 @@ void sched_tick(void);
 struct thread *sched_next(void);
 uint64_t thread_cpu_ns(const struct thread *t); /* the time t has run, its current turn included */
 void sched_switch_to(struct thread *t); /* the IPC fast path: run t next, without a scheduler pass */
+bool sched_can_hand_to(const struct thread *t); /* may the blocking current thread hand the CPU to t? */
+void sched_hand_to(struct thread *t);            /* ... then do it: t is current afterwards */
 
 /* Architecture: switch the CPU's user state (address space, FPU, TLS, kernel entry stack). */
 void arch_thread_switch(struct thread *prev, struct thread *next);

@@ -43,6 +43,20 @@ struct frame *frame_wrap(paddr_t pa, uint64_t pages, struct task *payer); /* ker
 
 /* Apply one map operation to task t on behalf of `caps` (the caller's table). Returns a PX status. */
 int vm_map_op(struct task *t, struct cap_table *caps, const struct px_map_op *op);
+/*
+ * A batch of operations (PX_SYS_MAP_BATCH), in order: vm_batch_add each (it may hold a one-page MAP back,
+ * to fold the next ones into it), then vm_batch_finish. The first failure's status comes back from
+ * whichever call meets it, with `done` the operations applied before it, exactly as if each had gone
+ * through vm_map_op alone.
+ */
+struct vm_batch {
+    struct task *task;
+    struct cap_table *caps;
+    struct px_map_op run; /* one-page MAPs folded so far (pages 0: none) */
+    uint64_t done;
+};
+int vm_batch_add(struct vm_batch *b, const struct px_map_op *op);
+int vm_batch_finish(struct vm_batch *b);
 /* Map frame pages into t (also used by the kernel to build the root task). */
 int vm_map(struct task *t, struct frame *f, uint64_t frame_page, uint64_t vaddr, uint64_t pages,
            unsigned prot, unsigned max_prot);
@@ -68,5 +82,9 @@ int arch_aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned prot, s
 void arch_aspace_unmap(struct aspace *as, uint64_t va);
 bool arch_aspace_protect(struct aspace *as, uint64_t va, unsigned prot); /* false if not mapped */
 bool arch_aspace_mapped(struct aspace *as, uint64_t va);
+/* pages consecutive pages from pa at va; stops at the first failure, the pages before it mapped. */
+int arch_aspace_map_range(struct aspace *as, uint64_t va, paddr_t pa, uint64_t pages, unsigned prot,
+                          struct quota *q);
+bool arch_aspace_any_mapped(struct aspace *as, uint64_t va, uint64_t pages);
 
 #endif

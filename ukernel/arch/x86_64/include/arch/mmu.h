@@ -28,4 +28,7 @@ bool mmu_lookup(uint64_t va, uint64_t *pte);
 uintptr_t arch_stack_guard(unsigned i);
 bool arch_in_stack_guard(uint64_t va);
 
+/* The number of CR3 loads (address-space switches) since boot. */
+uint64_t mmu_cr3_loads(void);
+
 #endif

@@ -20,6 +20,10 @@
 #define VEC_SYSCALL 256    /* not a hardware vector: marks frames built by syscall_entry */
 #define NR_STUB_VECTORS 80 /* exceptions, the timer and 24 device lines from VEC_IRQ_BASE */
 #define TRAP_FRAME_CS 144  /* offsetof(struct trap_frame, cs), for isr.S */
+#define TRAP_FRAME_R11 32  /* ... r11, rcx, rip and rflags: the sysret check in isr.S */
+#define TRAP_FRAME_RCX 96
+#define TRAP_FRAME_RIP 136
+#define TRAP_FRAME_RFLAGS 152
 
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE (1u << 1)
@@ -39,6 +43,7 @@ struct trap_frame {
 
 void idt_init(void);
 struct trap_frame *trap_dispatch(struct trap_frame *f);
+struct trap_frame *syscall_trap(struct trap_frame *f); /* syscall_entry's: no vector to decode */
 __attribute__((noreturn)) void trap_return_to(struct trap_frame *f); /* isr.S: restore f and iretq */
 
 /*

@@ -18,7 +18,11 @@
 #include <core/vm.h>
 #include <proteus/caps.h>
 
-#define CAP_TABLE_PAGES ((TASK_CAP_SLOTS * sizeof(struct cap) + PAGE_SIZE - 1) / PAGE_SIZE)
+/* The pages of a task's cap table, which it can grow (task.c). */
+static uint64_t cap_table_pages(const struct task *t)
+{
+    return (t->caps.size * sizeof(struct cap) + PAGE_SIZE - 1) / PAGE_SIZE;
+}
 
 struct sum_ctx {
     const void *target; /* the quota or pool being summed */
@@ -60,7 +64,7 @@ static void check_task(struct task *t, struct kcheck_result *r)
     list_for_each(n, &t->mappings) records++;
     s.sum = records * vm_mapping_charge();
     if (!t->obj.dead)
-        s.sum += CAP_TABLE_PAGES * PAGE_SIZE + arch_aspace_pages(t->as) * PAGE_SIZE + arch_aspace_base_charge();
+        s.sum += cap_table_pages(t) * PAGE_SIZE + arch_aspace_pages(t->as) * PAGE_SIZE + arch_aspace_base_charge();
     kobj_walk(sum_quota, &s, &ignore, &ignore, false);
     if (s.sum != t->quota.used) {
         r->violations++;
@@ -96,7 +100,7 @@ static void visit(struct kobj *o, void *ctx)
     case PX_OBJ_TASK:
         check_task(AS(o, task), r);
         if (!o->dead)
-            r->tracked_pages += CAP_TABLE_PAGES + arch_aspace_pages(AS(o, task)->as);
+            r->tracked_pages += cap_table_pages(AS(o, task)) + arch_aspace_pages(AS(o, task)->as);
         break;
     case PX_OBJ_MEMORY:
         check_pool(AS(o, memory), r);
@@ -112,7 +116,7 @@ static void visit(struct kobj *o, void *ctx)
 
 void kcheck_task_use(const struct task *t, uint64_t *pages, uint64_t *bytes)
 {
-    *pages = t->obj.dead ? 0 : CAP_TABLE_PAGES + arch_aspace_pages(t->as);
+    *pages = t->obj.dead ? 0 : cap_table_pages(t) + arch_aspace_pages(t->as);
     *bytes = t->quota.used;
 }
 

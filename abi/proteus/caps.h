@@ -36,7 +36,8 @@
  *   WRITE   frame: map writable; endpoint: send and call; notification: signal
  *   EXEC    frame: map executable
  *   GRANT   endpoint: pass caps in messages; task: insert caps into its table
- *   MANAGE  task, thread, timer, memory, irq, ioport, mmio: configure, start, stop, create from, destroy
+ *   MANAGE  task, thread, timer, memory, irq, ioport, mmio: configure, start, stop, create from, destroy;
+ *           debug: the kernel's self-check (PX_SYS_DEBUG_CHECK)
  *   READ/WRITE on an I/O port range: in / out
  * A derived cap never has rights its source lacks.
  */

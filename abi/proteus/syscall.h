@@ -96,6 +96,10 @@
 #define PX_SYS_DEBUG_WRITE 0x301 /* (debug cap, const char *buf, uint64 len <= 4096) -> rdx = written */
 #define PX_SYS_KLOG_ATTACH 0x302 /* (debug cap, frame, notification): the kernel's console output goes to
                                   * the struct px_console_out at the start of the frame from now on */
+#define PX_SYS_DEBUG_CHECK 0x303 /* (debug cap with MANAGE) -> rdx = invariants broken, r10 = free pages,
+                                  * r8 = kernel objects, r9 = untracked pages: the kernel checks itself */
+#define PX_SYS_DEBUG_TASK_USE 0x304 /* (debug cap with MANAGE, task) -> rdx = pages its cap table and page
+                                     * tables hold, r10 = its kernel-memory quota use in bytes */
 #define PX_SYS_ASPACE_SWITCHES 0x305 /* () -> rdx = address-space switches (CR3 loads) since boot */
 #define PX_SYS_DEBUG_FASTPATH 0x306 /* (debug cap, mode 0 keep | 1 on | 2 off) -> rdx = calls the IPC fast
                                      * path has taken, r10 = 1 if it is on (after the change) */

@@ -537,6 +537,17 @@ static void test_batch_map(void)
     px_reply(&m);
     px_obj_destroy(t.thread);
     check(px_obj_destroy(f) == PX_OK, "destroy the frame");
+    /* A batch whose first operation unmaps the page holding the batch: the kernel reads each operation
+       when it applies it, so the second is gone: FAULT, not a kernel page fault. */
+    uint32_t pf = 0;
+    struct px_map_op *self = libos_map_new(1, &pf);
+    self[0] = (struct px_map_op){PX_MAP_OP_UNMAP, 0, (uint64_t)(uintptr_t)self, 0, 1, 0, 0};
+    self[1] = (struct px_map_op){PX_MAP_OP_UNMAP, 0, MAP_VA, 0, 1, 0, 0};
+    done = 9;
+    st = px_map_batch(bi()->cap_task, self, 2, &done);
+    check(st == PX_ERR_FAULT && done == 1, "a batch that unmaps itself: FAULT after 1 operation (status %lld, %llu done)",
+          (long long)st, (unsigned long long)done);
+    px_obj_destroy(pf);
 }
 
 /* libos_unmap_free gives pages back: a 64-page pool serves ten 32-page mappings, one after another. */
@@ -557,6 +568,41 @@ static void test_unmap_free(void)
     check(served == 10, "libos_unmap_free returns the pages: %d of 10 mappings served", served);
     uint8_t *a = libos_map_new_from(pool, 32, NULL), *b = libos_map_new_from(pool, 32, NULL);
     check(a && b && !libos_map_new_from(pool, 1, NULL), "and the pool is whole again (64 pages, no more)");
+}
+
+/* ---- Suspending a thread blocked in a call ---- */
+
+static volatile int64_t recv_status = -1;
+static volatile uint64_t recv_word;
+
+static void blocked_receiver(void *ep)
+{
+    struct px_msg m = {0};
+
+    recv_status = px_recv((uint32_t)(uintptr_t)ep, &m);
+    recv_word = m.mr[0];
+}
+
+/* Found by the kernel-ABI fuzzer: a thread suspended while blocked in RECV came back, when resumed, with
+   its call's number (0x52) as the status. Now the call is taken again: it still receives. */
+static void test_suspend_blocked(void)
+{
+    uint32_t ep = new_endpoint();
+    struct libos_thread t;
+    struct px_msg m = {PX_MSGINFO(5, 1), 0, {77, 0, 0, 0}};
+
+    check(libos_thread_create(blocked_receiver, (void *)(uintptr_t)ep, PX_PRIO_MAX, PX_CAP_NULL, 0, &t) == PX_OK,
+          "a thread that blocks in RECV");
+    libos_sleep_ns(5000000);
+    check(px_thread_suspend(t.thread) == PX_OK && px_thread_resume(t.thread) == PX_OK,
+          "suspended and resumed while it waits");
+    libos_sleep_ns(5000000);
+    check(recv_status == -1, "its RECV is still waiting (status %lld)", (long long)recv_status);
+    if (recv_status == -1) {
+        px_send(ep, &m);
+        libos_sleep_ns(5000000);
+    }
+    check(recv_status == PX_OK && recv_word == 77, "and receives the next message");
 }
 
 /* ---- Kernel-memory quotas ---- */
@@ -825,6 +871,7 @@ int main(void)
     test_ep_and_ntfn();
     test_batch_map();
     test_unmap_free();
+    test_suspend_blocked();
     test_quota();
     test_quota_transfer();
     test_cap_grow();

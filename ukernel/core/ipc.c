@@ -297,6 +297,13 @@ void ipc_cancel(struct thread *t)
     /* A foreign system call whose message nobody has received yet is taken again when t resumes. */
     if (t->state == TS_BLOCKED_SEND && t->exc_pending && t->exc_kind == PX_EXC_FOREIGN_SYSCALL)
         ctx_retake_syscall(&t->ctx);
+    /* So is a native call that has had no effect yet (a send nobody took, a receive, a wait); a call
+       whose message was taken fails, as its reply can no longer come. Either way its rax is a status,
+       not the call's number. */
+    if (!t->exc_pending && (t->state == TS_BLOCKED_SEND || t->state == TS_BLOCKED_RECV || t->state == TS_BLOCKED_NTFN))
+        ctx_retake_syscall(&t->ctx);
+    else if (!t->exc_pending && t->state == TS_BLOCKED_REPLY)
+        ctx_set_status(&t->ctx, PX_ERR_REVOKED);
     switch (t->state) {
     case TS_BLOCKED_SEND:
     case TS_BLOCKED_RECV:

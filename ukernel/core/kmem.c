@@ -203,3 +203,43 @@ void kmem_cache_destroy(struct kmem_cache *c)
     release_all(c, &c->full);
     c->objs_in_use = 0;
 }
+
+static size_t walk_list(struct kmem_cache *c, struct list_node *head, void (*fn)(void *obj, void *ctx),
+                        void *ctx, size_t *bad, size_t *slabs)
+{
+    struct list_node *n;
+    size_t in_use = 0;
+
+    list_for_each(n, head)
+    {
+        struct slab *s = list_entry(n, struct slab, link);
+        size_t used = 0;
+        (*slabs)++;
+        if (s->magic != SLAB_MAGIC || s->cache != c) {
+            (*bad)++;
+            break; /* the list itself cannot be trusted past a bad slab */
+        }
+        for (size_t i = 0; i < c->objs_per_slab; i++) {
+            if (bitmap_test(s->free_map, i))
+                continue;
+            used++;
+            if (fn)
+                fn(slab_obj(c, s, i), ctx);
+        }
+        bool right_list = head == &c->full    ? used == c->objs_per_slab
+                          : head == &c->empty ? used == 0
+                                              : used > 0 && used < c->objs_per_slab;
+        if (used != s->in_use || !right_list)
+            (*bad)++;
+        in_use += used;
+    }
+    return in_use;
+}
+
+size_t kmem_cache_for_each(struct kmem_cache *c, void (*fn)(void *obj, void *ctx), void *ctx)
+{
+    size_t bad = 0, slabs = 0, in_use = walk_list(c, &c->partial, fn, ctx, &bad, &slabs);
+
+    in_use += walk_list(c, &c->full, fn, ctx, &bad, &slabs) + walk_list(c, &c->empty, NULL, NULL, &bad, &slabs);
+    return bad + (in_use != c->objs_in_use) + (slabs != c->slabs);
+}

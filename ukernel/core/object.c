@@ -142,3 +142,33 @@ void kobj_reap(void)
         kobj_put(o);
     }
 }
+
+struct walk_ctx {
+    void (*fn)(struct kobj *o, void *ctx);
+    void *ctx;
+    size_t offset;
+};
+
+static void walk_one(void *obj, void *ctx)
+{
+    struct walk_ctx *w = ctx;
+
+    w->fn((struct kobj *)((char *)obj + w->offset), w->ctx);
+}
+
+size_t kobj_walk(void (*fn)(struct kobj *o, void *ctx), void *ctx, size_t *objects, size_t *pages, bool shrink)
+{
+    size_t bad = 0;
+
+    for (size_t t = 0; t < ARRAY_SIZE(types); t++) {
+        struct walk_ctx w = {fn, ctx, types[t].kobj_offset};
+        if (!types[t].ready)
+            continue;
+        if (shrink)
+            kmem_cache_shrink(&types[t].cache);
+        bad += kmem_cache_for_each(&types[t].cache, fn ? walk_one : NULL, &w);
+        *objects += types[t].cache.objs_in_use;
+        *pages += types[t].cache.slabs;
+    }
+    return bad;
+}

@@ -152,7 +152,7 @@ static struct thread *build(const struct boot_info *bi, const uint8_t *file, con
         return NULL;
     task_map_shared_info(root);
     if (!install(root, SLOT_TASK, &root->obj, PX_R_ALL) || !install(root, SLOT_THREAD, &th->obj, PX_R_ALL) ||
-        !install(root, SLOT_MEMORY, &pool->obj, PX_R_ALL) || !install(root, SLOT_DEBUG, debug, PX_R_WRITE) ||
+        !install(root, SLOT_MEMORY, &pool->obj, PX_R_ALL) || !install(root, SLOT_DEBUG, debug, PX_R_WRITE | PX_R_MANAGE) ||
         !install(root, SLOT_MODULE, &module->obj, PX_R_READ) ||
         !install(root, SLOT_IPC, &ipc->obj, PX_R_READ | PX_R_WRITE))
         return NULL;

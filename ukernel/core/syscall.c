@@ -8,6 +8,7 @@
 #include <arch/mmu.h>
 #include <core/device.h>
 #include <core/ipc.h>
+#include <core/kcheck.h>
 #include <core/kernel.h>
 #include <core/string.h>
 #include <core/syscall.h>
@@ -179,16 +180,14 @@ static int sys_thread_regs(bool write)
     th = OBJ(c, thread);
     if (th->state != TS_INACTIVE || th == current)
         return PX_ERR_STATE;
-    if (!arch_user_access_ok(ARG(1), sizeof(r), !write))
-        return PX_ERR_FAULT;
     if (write) {
-        memcpy(&r, (const void *)ARG(1), sizeof(r));
+        if (!arch_copy_from_user(&r, ARG(1), sizeof(r)))
+            return PX_ERR_FAULT;
         ctx_set_regs(&th->ctx, &r);
-    } else {
-        ctx_get_regs(&th->ctx, &r);
-        memcpy((void *)ARG(1), &r, sizeof(r));
+        return PX_OK;
     }
-    return PX_OK;
+    ctx_get_regs(&th->ctx, &r);
+    return arch_copy_to_user(ARG(1), &r, sizeof(r)) ? PX_OK : PX_ERR_FAULT;
 }
 
 /* A thread's FPU state: it must be stopped or waiting for a reply (its handler's case), so saved. */
@@ -202,14 +201,12 @@ static int sys_thread_fpu(bool write)
     th = OBJ(c, thread);
     if ((th->state != TS_INACTIVE && th->state != TS_BLOCKED_REPLY) || th == current)
         return PX_ERR_STATE;
-    if (!arch_user_access_ok(ARG(1), sizeof(f), !write))
-        return PX_ERR_FAULT;
     if (!write) {
         ctx_get_fpu(&th->ctx, &f);
-        memcpy((void *)ARG(1), &f, sizeof(f));
-        return PX_OK;
+        return arch_copy_to_user(ARG(1), &f, sizeof(f)) ? PX_OK : PX_ERR_FAULT;
     }
-    memcpy(&f, (const void *)ARG(1), sizeof(f));
+    if (!arch_copy_from_user(&f, ARG(1), sizeof(f)))
+        return PX_ERR_FAULT;
     return ctx_set_fpu(&th->ctx, &f) ? PX_OK : PX_ERR_INVAL;
 }
 
@@ -423,7 +420,12 @@ static int sys_map_batch(void)
     int st = PX_OK;
     for (uint64_t i = 0; i < count && st == PX_OK; i++) {
         struct px_map_op op;
-        memcpy(&op, (const void *)(ops + i * sizeof(op)), sizeof(op));
+        if (!arch_copy_from_user(&op, ops + i * sizeof(op), sizeof(op))) {
+            /* an earlier operation unmapped the rest of the batch: what came before it stays done */
+            st = vm_batch_finish(&b);
+            RESULT(0) = b.done;
+            return st == PX_OK ? PX_ERR_FAULT : st;
+        }
         st = vm_batch_add(&b, &op);
     }
     if (st == PX_OK)
@@ -600,8 +602,39 @@ static int sys_debug_write(void)
         return PX_ERR_INVAL;
     if (!arch_user_access_ok(buf, len, false))
         return PX_ERR_FAULT;
-    arch_console_write((const char *)(uintptr_t)buf, len);
+    for (uint64_t done = 0; done < len;) {
+        char chunk[256];
+        uint64_t n = MIN(len - done, sizeof(chunk));
+        kassert(arch_copy_from_user(chunk, buf + done, n)); /* checked whole above */
+        arch_console_write(chunk, n);
+        done += n;
+    }
     RESULT(0) = len;
+    return PX_OK;
+}
+
+/* Only a debug cap with MANAGE (the root task's; libos_spawn passes WRITE only) may run the self-check. */
+static int sys_debug_check(void)
+{
+    struct cap *c;
+    struct kcheck_result r;
+
+    LOOKUP(ARG(0), PX_OBJ_DEBUG, PX_R_MANAGE, c);
+    kcheck_run(&r);
+    RESULT(0) = r.violations;
+    RESULT(1) = r.free_pages;
+    RESULT(2) = r.objects;
+    RESULT(3) = r.untracked_pages;
+    return PX_OK;
+}
+
+static int sys_debug_task_use(void)
+{
+    struct cap *c, *tc;
+
+    LOOKUP(ARG(0), PX_OBJ_DEBUG, PX_R_MANAGE, c);
+    LOOKUP(ARG(1), PX_OBJ_TASK, 0, tc);
+    kcheck_task_use(OBJ(tc, task), &RESULT(0), &RESULT(1));
     return PX_OK;
 }
 
@@ -707,6 +740,10 @@ static int dispatch(uint64_t nr)
         return sys_debug_fastpath();
     case PX_SYS_KLOG_ATTACH:
         return sys_klog_attach();
+    case PX_SYS_DEBUG_CHECK:
+        return sys_debug_check();
+    case PX_SYS_DEBUG_TASK_USE:
+        return sys_debug_task_use();
     default:
         return PX_ERR_NOSYS;
     }

@@ -291,6 +291,18 @@ int vm_map_op(struct task *t, struct cap_table *caps, const struct px_map_op *op
     }
 }
 
+uint64_t vm_mapping_charge(void) { return mapping_cache.objsize; }
+
+size_t vm_mapping_walk(size_t *objects, size_t *pages)
+{
+    if (!mapping_cache.objsize)
+        return 0;
+    kmem_cache_shrink(&mapping_cache);
+    *objects += mapping_cache.objs_in_use;
+    *pages += mapping_cache.slabs;
+    return kmem_cache_for_each(&mapping_cache, NULL, NULL);
+}
+
 /*
  * A map batch folds runs of one-page MAP operations that continue one another (the next page of the same
  * frame cap at the next address with the same protection: a pager's, a fork's and the benchmark's

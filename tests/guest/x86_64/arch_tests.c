@@ -93,6 +93,25 @@ KTEST(triplefault, triple_fault)
     __asm__ volatile("lidt %0; int3" ::"m"(empty));
 }
 
+/* Unbounded recursion: the boot stack runs into its guard page, which is reported as a stack overflow. */
+__attribute__((noinline)) uint64_t ktest_recurse(volatile uint64_t *depth);
+uint64_t ktest_recurse(volatile uint64_t *depth)
+{
+    volatile uint64_t frame[32];
+
+    frame[*depth % 32] = ++*depth;
+    if (*depth == 0) /* never: the volatile read keeps the compiler from seeing endless recursion */
+        return 0;
+    return ktest_recurse(depth) + frame[3];
+}
+
+KTEST(stackoverflow, stack_overflow)
+{
+    volatile uint64_t depth = 0;
+
+    ktest_recurse(&depth);
+}
+
 KTEST(hang, hang)
 {
     for (;;)

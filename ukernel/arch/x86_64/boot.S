@@ -128,7 +128,9 @@ boot_pml4:      .skip 4096
 boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096
 boot_pd:        .skip 4096
-    .globl boot_stack_bottom, boot_stack_top
+    .globl boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard:               /* unmapped by mmu_init: an overflow faults instead of writing below */
+    .skip 4096
 boot_stack_bottom:
     .skip KERNEL_STACK_SIZE
 boot_stack_top:

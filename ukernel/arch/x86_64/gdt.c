@@ -5,11 +5,27 @@
  */
 #include <arch/gdt.h>
 #include <arch/memlayout.h>
+#include <arch/mmu.h>
 #include <core/compiler.h>
+#include <core/pmm.h>
 
 struct tss cpu_tss;
 static uint64_t gdt[GDT_ENTRIES];
-static uint8_t ist_stacks[2][IST_STACK_SIZE] __attribute__((aligned(16)));
+/* Each IST stack has a guard page under it, unmapped by mmu_init (arch_stack_guard). */
+static struct {
+    uint8_t guard[PAGE_SIZE];
+    uint8_t stack[IST_STACK_SIZE];
+} ist_stacks[2] __attribute__((aligned(PAGE_SIZE)));
+_Static_assert(IST_STACK_SIZE % PAGE_SIZE == 0, "IST stacks fill whole pages");
+
+extern char boot_stack_guard[];
+
+uintptr_t arch_stack_guard(unsigned i)
+{
+    if (i < 2)
+        return (uintptr_t)ist_stacks[i].guard;
+    return i == 2 ? (uintptr_t)boot_stack_guard : 0;
+}
 
 #define SEG_PRESENT (1ull << 47)
 #define SEG_USER (3ull << 45)
@@ -53,8 +69,8 @@ void gdt_init(void)
                        ((tss >> 24) & 0xff) << 56;
     gdt[GDT_TSS / 8 + 1] = tss >> 32;
 
-    cpu_tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)&ist_stacks[0][IST_STACK_SIZE];
-    cpu_tss.ist[IST_NMI - 1] = (uint64_t)&ist_stacks[1][IST_STACK_SIZE];
+    cpu_tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)&ist_stacks[0].stack[IST_STACK_SIZE];
+    cpu_tss.ist[IST_NMI - 1] = (uint64_t)&ist_stacks[1].stack[IST_STACK_SIZE];
     cpu_tss.iomap_base = sizeof(cpu_tss); /* no I/O bitmap: user port access faults */
     load_segments();
 }

@@ -11,6 +11,7 @@
 #include <core/elf.h>
 #include <core/kernel.h>
 #include <core/mm.h>
+#include <core/string.h>
 #include <core/syscall.h>
 #include <core/user.h>
 #include <core/vm.h>
@@ -88,6 +89,35 @@ static void map_image(char *start, char *end, uint64_t flags)
     map_range(va, va - KERNEL_VIRT_BASE, ALIGN_UP((uint64_t)end, PAGE_SIZE) - va, flags | PTE_G);
 }
 
+/* Leave the page at va (in the kernel image) unmapped, splitting a large page if it is in one. */
+static void unmap_guard(uint64_t va)
+{
+    uint64_t *t = kernel_pml4;
+
+    for (int level = 3; level > 0; level--) {
+        uint64_t *e = &t[idx(va, level)];
+        kassert(*e & PTE_P);
+        if (*e & PTE_PS) { /* a 2 MiB page (level 1): the same mapping in 4 KiB pages */
+            uint64_t *pt = page_alloc(), base = *e & PTE_ADDR & ~(LARGE_PAGE - 1), flags = *e & ~PTE_ADDR & ~PTE_PS;
+            if (!pt || virt_to_phys(pt) >= table_limit)
+                panic("mmu: no memory for a stack guard's page table");
+            for (unsigned i = 0; i < 512; i++)
+                pt[i] = (base + i * PAGE_SIZE) | flags;
+            *e = virt_to_phys(pt) | PTE_P | PTE_W;
+        }
+        t = phys_to_virt(*e & PTE_ADDR);
+    }
+    t[idx(va, 0)] = 0;
+}
+
+bool arch_in_stack_guard(uint64_t va)
+{
+    for (unsigned i = 0; arch_stack_guard(i); i++)
+        if (va - arch_stack_guard(i) < PAGE_SIZE)
+            return true;
+    return false;
+}
+
 void mmu_init(const struct boot_info *bi)
 {
     kernel_pml4 = page_alloc();
@@ -103,6 +133,8 @@ void mmu_init(const struct boot_info *bi)
             panic("mmu: RAM above %#lx is not supported", (unsigned long)PHYS_MAP_SIZE);
         map_range(PHYS_MAP_BASE + start, start, end - start, PTE_W | PTE_NX | PTE_G);
     }
+    for (unsigned i = 0; arch_stack_guard(i); i++)
+        unmap_guard(arch_stack_guard(i));
     write_cr4(read_cr4() | CR4_PGE);
     load_cr3(virt_to_phys(kernel_pml4));
     table_limit = PHYS_MAP_SIZE;
@@ -198,6 +230,38 @@ void arch_aspace_destroy(struct aspace *as, struct quota *q)
     page_free(as->pml4);
     kmem_free(&aspace_cache, as);
     quota_refund(q, PAGE_SIZE + aspace_cache.objsize);
+}
+
+static uint64_t count_tables(const uint64_t *t, int level)
+{
+    uint64_t n = 1;
+
+    for (unsigned i = 0; level > 0 && i < 512; i++)
+        if (t[i] & PTE_P)
+            n += count_tables(phys_to_virt(t[i] & PTE_ADDR), level - 1);
+    return n;
+}
+
+uint64_t arch_aspace_pages(const struct aspace *as)
+{
+    uint64_t n = 1;
+
+    for (unsigned i = 0; i < 256; i++)
+        if (as->pml4[i] & PTE_P)
+            n += count_tables(phys_to_virt(as->pml4[i] & PTE_ADDR), 2);
+    return n;
+}
+
+uint64_t arch_aspace_base_charge(void) { return aspace_cache.objsize; }
+
+size_t arch_aspace_walk(size_t *objects, size_t *pages)
+{
+    if (!aspace_cache.objsize)
+        return 0;
+    kmem_cache_shrink(&aspace_cache);
+    *objects += aspace_cache.objs_in_use;
+    *pages += aspace_cache.slabs;
+    return kmem_cache_for_each(&aspace_cache, NULL, NULL);
 }
 
 /* The leaf entry for va, creating tables (charged to q) if q is given; NULL if absent or out of quota. */
@@ -340,5 +404,27 @@ bool arch_user_access_ok(uint64_t va, uint64_t len, bool write)
         if (!lookup_in(pml4, page, &pte) || !(pte & PTE_U) || (write && !(pte & PTE_W)))
             return false;
     }
+    return true;
+}
+
+/* The range is checked first and system calls run with interrupts off on one CPU, so nothing can unmap
+ * it before the copy: the copy itself never faults. */
+bool arch_copy_from_user(void *dst, uint64_t src, size_t len)
+{
+    if (!arch_user_access_ok(src, len, false))
+        return false;
+    user_access_begin();
+    memcpy(dst, (const void *)(uintptr_t)src, len);
+    user_access_end();
+    return true;
+}
+
+bool arch_copy_to_user(uint64_t dst, const void *src, size_t len)
+{
+    if (!arch_user_access_ok(dst, len, true))
+        return false;
+    user_access_begin();
+    memcpy((void *)(uintptr_t)dst, src, len);
+    user_access_end();
     return true;
 }

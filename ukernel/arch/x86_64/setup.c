@@ -22,12 +22,14 @@
 #define MSR_SFMASK 0xc0000084
 #define EFER_SCE (1ull << 0)
 #define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
 
 void serial_init(void);
 void syscall_entry(void);
 extern char boot_stack_top[];
 
 static struct boot_info boot_info;
+bool arch_smap;
 
 /* SSE must be usable by user tasks (their libc uses it); the kernel itself is built without it. */
 static void fpu_init(void)
@@ -46,7 +48,8 @@ static void fpu_init(void)
  * User mode: entries from ring 3 save the thread's state into the thread itself (TSS.rsp0 points at the
  * end of its frame), then run on the boot stack, which is free once kernel_main has handed the CPU to
  * user code: the kernel keeps no state on it between entries. syscall masks IF, DF, TF and AC. SMEP,
- * where the CPU has it, stops the kernel executing user pages.
+ * where the CPU has it, stops the kernel executing user pages, and SMAP stops it reading or writing them
+ * outside the copy routines (arch_copy_from_user, arch_copy_to_user).
  */
 static void user_mode_init(void)
 {
@@ -60,6 +63,10 @@ static void user_mode_init(void)
     cpuid(7, 0, r);
     if (r[1] & (1u << 7))
         write_cr4(read_cr4() | CR4_SMEP);
+    if (r[1] & (1u << 20)) {
+        write_cr4(read_cr4() | CR4_SMAP);
+        arch_smap = true;
+    }
 }
 
 __noreturn void arch_boot(uint32_t start_info_pa);

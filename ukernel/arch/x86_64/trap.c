@@ -9,6 +9,7 @@
 #include <arch/cpu.h>
 #include <arch/gdt.h>
 #include <arch/memlayout.h>
+#include <arch/mmu.h>
 #include <arch/trap.h>
 #include <core/device.h>
 #include <core/ipc.h>
@@ -245,6 +246,9 @@ struct trap_frame *trap_dispatch(struct trap_frame *f)
             return f;
         console_emergency();
         fault_report(f, read_cr2());
+        if ((f->vector == VEC_DF || f->vector == VEC_PF) && arch_in_stack_guard(read_cr2()))
+            panic_quiet("kernel stack overflow: %#lx is the guard page under a kernel stack",
+                        (unsigned long)read_cr2());
         panic_quiet("unhandled exception %lu in kernel mode", (unsigned long)f->vector);
     } else {
         kprintf("trap: unexpected interrupt vector %lu\n", (unsigned long)f->vector);

@@ -84,6 +84,12 @@ size_t kmem_cache_shrink(struct kmem_cache *c);
  * without notice: their memory is returned with the pages, so any remaining
  * pointer to them dangles. The cache is left empty and can be used again.
  */
+/*
+ * Call fn on every object in use (fn may be NULL) and check the cache's invariants on the way: every slab
+ * carries the magic and this cache, sits on the list its count says, and the counts add up. Returns the
+ * number of invariants found broken (0 when all hold). fn must not allocate from or free into c.
+ */
+size_t kmem_cache_for_each(struct kmem_cache *c, void (*fn)(void *obj, void *ctx), void *ctx);
 void kmem_cache_destroy(struct kmem_cache *c);
 
 #endif /* CORE_KMEM_H */

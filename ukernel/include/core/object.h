@@ -88,4 +88,12 @@ void kobj_reap(void);
 /* Destroy: release what it manages and mark it dead (idempotent). The caller still holds its reference. */
 void kobj_destroy(struct kobj *o);
 
+/*
+ * Call fn on every kernel object in memory, destroyed ones included, and check the object caches on the
+ * way (kmem_cache_for_each), first giving back their cached empty slabs if shrink is set. Adds the objects and the pages the caches hold to *objects and *pages;
+ * returns the number of cache invariants found broken. For the kernel's self-check (kcheck.c).
+ */
+#include <stddef.h>
+size_t kobj_walk(void (*fn)(struct kobj *o, void *ctx), void *ctx, size_t *objects, size_t *pages, bool shrink);
+
 #endif

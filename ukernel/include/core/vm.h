@@ -61,6 +61,9 @@ int vm_batch_finish(struct vm_batch *b);
 int vm_map(struct task *t, struct frame *f, uint64_t frame_page, uint64_t vaddr, uint64_t pages,
            unsigned prot, unsigned max_prot);
 
+/* For the kernel's self-check: what one mapping record costs, and the records' cache (as kobj_walk). */
+uint64_t vm_mapping_charge(void);
+size_t vm_mapping_walk(size_t *objects, size_t *pages);
 void vm_task_unmap_all(struct task *t);
 void klog_attach(struct frame *f, struct notification *n, uint64_t bits);
 void frame_destroy(struct frame *f);
@@ -68,6 +71,11 @@ void frame_free(struct frame *f);
 void memory_free(struct memory *m);
 
 /* Architecture: user page tables; page-table pages are charged to q. */
+/* For the kernel's self-check: the pages an address space holds (its PML4 and its user page tables),
+ * the bytes it charges beyond them, and the address-space records' cache (as kobj_walk). */
+uint64_t arch_aspace_pages(const struct aspace *as);
+uint64_t arch_aspace_base_charge(void);
+size_t arch_aspace_walk(size_t *objects, size_t *pages);
 struct aspace *arch_aspace_create(struct quota *q);
 void arch_aspace_destroy(struct aspace *as, struct quota *q);
 int arch_aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned prot, struct quota *q);

@@ -2,6 +2,7 @@
 #ifndef ARCH_CPU_H
 #define ARCH_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define CR0_WP (1ul << 16)
@@ -63,6 +64,19 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+/* SMAP (supervisor-mode access prevention): set when the CPU has it and CR4.SMAP is on (setup.c). Only
+ * the copy routines (mmu.c) open user memory to the kernel, with stac, and close it again with clac. */
+extern bool arch_smap;
+static inline void user_access_begin(void)
+{
+    if (arch_smap)
+        __asm__ volatile("stac" ::: "memory");
+}
+static inline void user_access_end(void)
+{
+    if (arch_smap)
+        __asm__ volatile("clac" ::: "memory");
+}
 static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }

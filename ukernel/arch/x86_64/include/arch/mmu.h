@@ -22,6 +22,12 @@ void *mmu_map_mmio(uint64_t pa, uint64_t size);
 /* The leaf entry mapping va in the kernel's tables (with PS set for a large page); false if unmapped. */
 bool mmu_lookup(uint64_t va, uint64_t *pte);
 
+/* Kernel stack guards: the unmapped page under each kernel stack (the boot stack and the IST stacks).
+ * arch_stack_guard(i) is the i-th guard's address, 0 past the last (gdt.c). */
+#include <stdint.h>
+uintptr_t arch_stack_guard(unsigned i);
+bool arch_in_stack_guard(uint64_t va);
+
 /* The number of CR3 loads (address-space switches) since boot. */
 uint64_t mmu_cr3_loads(void);
 

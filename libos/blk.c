@@ -194,23 +194,3 @@ int libos_blk_io(struct libos_blk *b, uint32_t op, uint64_t sector, uint32_t cou
         memcpy(buf, b->data, (size_t)count * PX_BLK_SECTOR_SIZE);
     return st;
 }
-
-bool libos_blk_poll(struct libos_blk *b, uint64_t *id, int *status)
-{
-    struct px_blk_shared *sh = b->sh;
-
-    while (sh->resp_cons != __atomic_load_n(&sh->resp_prod, __ATOMIC_ACQUIRE)) {
-        struct px_blk_response r = sh->resp[sh->resp_cons % PX_BLK_RING];
-        __atomic_store_n(&sh->resp_cons, sh->resp_cons + 1, __ATOMIC_RELEASE);
-        for (unsigned i = 0; i < PX_BLK_RING; i++)
-            if (b->slots[i].busy && b->slots[i].req.id == r.id) {
-                b->slots[i].busy = false;
-                *id = r.id;
-                *status = r.status;
-                return true;
-            }
-    }
-    if (restarted(b))
-        resubmit_all(b);
-    return false;
-}

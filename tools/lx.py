@@ -223,7 +223,9 @@ def run(a, boot, link, typed, then, report, no_stdin_stream):
                 link.send(bytes([EOF]))
                 stdin = None
         if boot.proc.stdout.fileno() in r:
-            status = boot.pump(time.monotonic() + 0.01)
+            # typing on the terminal: read in 0.2 s rounds, so a line that answers a prompt is typed once
+            # what printed it has gone on a little, as a person would (the tests wait on such lines)
+            status = boot.pump(time.monotonic() + (0.2 if then else 0.01))
         if typed and any(UP.search(line) for line in boot.lines[shown:]):
             boot.type(typed)  # once every task runs
             typed = None

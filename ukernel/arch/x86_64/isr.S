@@ -5,6 +5,25 @@
  */
 #include <arch/trap.h>
 
+/* The general registers of a struct trap_frame, popped in the reverse of the order they were pushed. */
+.macro POP_GPRS
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rbp
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rbx
+    pop %rax
+.endm
+
     .macro stub vec
     .balign 16
 isr_\vec:
@@ -59,21 +78,7 @@ trap_common:
     jmp user_return
 1:  call trap_dispatch
 trap_restore:
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
+    POP_GPRS
     add $16, %rsp                 /* vector and error code */
     iretq
 
@@ -106,21 +111,7 @@ user_return:
     jne trap_restore
     shr $47, %rcx
     jnz trap_restore
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
+    POP_GPRS
     mov 40(%rsp), %rsp            /* the frame's rsp: after vector, error, rip, cs, rflags */
     sysretq
 

@@ -28,6 +28,7 @@ void register_elf_suite(void);
 void register_bootmem_suite(void);
 void register_ksyms_suite(void);
 void register_cap_suite(void);
+void register_vm_suite(void);
 void register_rtos_suite(void);
 void register_sched_ipc_suite(void);
 void register_manifest_suite(void);

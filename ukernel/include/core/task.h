@@ -16,6 +16,7 @@
 #include <core/cap.h>
 #include <core/list.h>
 #include <core/object.h>
+#include <core/rangetree.h>
 #include <proteus/caps.h>
 #include <proteus/ipc.h>
 #include <proteus/thread.h>
@@ -35,7 +36,7 @@ struct task {
     struct quota quota;         /* what this task's own objects are charged to */
     struct quota *parent_quota; /* the quota it was carved from (refunded on destruction) */
     struct list_node threads;
-    struct list_node mappings; /* struct mapping, by task_link */
+    struct range_tree maps; /* struct mapping, by address (vm.c) */
     struct notification
         *fault_ntfn; /* held: told when it exits or a thread stops on an unhandled exception */
     uint64_t fault_bits;

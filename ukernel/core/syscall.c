@@ -416,16 +416,30 @@ static int sys_map_batch(void)
         return PX_ERR_INVAL;
     if (!arch_user_access_ok(ops, count * sizeof(struct px_map_op), false))
         return PX_ERR_FAULT;
+    /*
+     * Each operation is read after those before it took effect (one may unmap the rest of the batch).
+     * Checking the pages under it costs a page walk, so a check covers the batch up to the end of the
+     * operation's page, and holds until the batch applies something (b.done moves): a run of folded
+     * one-page maps, which applies nothing until it ends, is checked a page of operations at a time.
+     */
     struct vm_batch b = {.task = t, .caps = CAPS};
+    uint64_t end = ops + count * sizeof(struct px_map_op), ok_from = 0, ok_to = 0, ok_done = 0;
     int st = PX_OK;
     for (uint64_t i = 0; i < count && st == PX_OK; i++) {
         struct px_map_op op;
-        if (!arch_copy_from_user(&op, ops + i * sizeof(op), sizeof(op))) {
-            /* an earlier operation unmapped the rest of the batch: what came before it stays done */
-            st = vm_batch_finish(&b);
-            RESULT(0) = b.done;
-            return st == PX_OK ? PX_ERR_FAULT : st;
+        uint64_t at = ops + i * sizeof(op);
+        if (b.done != ok_done || at < ok_from || at + sizeof(op) > ok_to) {
+            uint64_t to = ALIGN_UP(at + sizeof(op), PAGE_SIZE);
+            to = to < end ? to : end;
+            if (!arch_user_access_ok(at, to - at, false)) {
+                /* an earlier operation unmapped the rest of the batch: what came before it stays done */
+                st = vm_batch_finish(&b);
+                RESULT(0) = b.done;
+                return st == PX_OK ? PX_ERR_FAULT : st;
+            }
+            ok_from = at, ok_to = to, ok_done = b.done;
         }
+        arch_copy_from_user_checked(&op, at, sizeof(op));
         st = vm_batch_add(&b, &op);
     }
     if (st == PX_OK)

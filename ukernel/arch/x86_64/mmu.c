@@ -419,6 +419,13 @@ bool arch_copy_from_user(void *dst, uint64_t src, size_t len)
     return true;
 }
 
+void arch_copy_from_user_checked(void *dst, uint64_t src, size_t len)
+{
+    user_access_begin();
+    memcpy(dst, (const void *)(uintptr_t)src, len);
+    user_access_end();
+}
+
 bool arch_copy_to_user(uint64_t dst, const void *src, size_t len)
 {
     if (!arch_user_access_ok(dst, len, true))

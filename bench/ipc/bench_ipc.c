@@ -164,6 +164,14 @@ static void bench_null(void)
         samples[i] = tsc() - t0;
     }
     report("null_syscall", samples, n_iter);
+    /* The same call as a bare syscall instruction: the kernel's entry and exit without libos's
+     * px_syscall (an out-of-line function that moves six arguments in and five results out). */
+    for (int i = 0; i < n_iter; i++) {
+        uint64_t rax = PX_SYS_ABI_VERSION, t0 = tsc();
+        __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "rdx", "r11", "memory");
+        samples[i] = tsc() - t0;
+    }
+    report("null_syscall_raw", samples, n_iter);
 }
 
 /* ---- notification signal -> the waiting thread runs ---- */

@@ -591,7 +591,8 @@ static int sys_klog_attach(void)
     return PX_OK;
 }
 
-/* The IPC fast path's switch and counter (ipc.c), for the tests that run scenarios both ways. */
+/* The fast paths' switch and counters (ipc.c, and the leaf calls' entry), for the tests that run
+ * scenarios both ways. */
 static int sys_debug_fastpath(void)
 {
     struct cap *c;
@@ -603,6 +604,7 @@ static int sys_debug_fastpath(void)
         ipc_fastpath_enabled = ARG(1) == 1;
     RESULT(0) = ipc_fastpath_hits;
     RESULT(1) = ipc_fastpath_enabled;
+    RESULT(2) = syscall_leaf_hits;
     return PX_OK;
 }
 

@@ -25,7 +25,7 @@ static uint64_t *kernel_pml4;
 static uint64_t mmio_next = MMIO_BASE;
 static uint64_t table_limit = BOOT_MAP_SIZE; /* page tables must be reachable through the current map */
 
-static uint64_t cr3_loads; /* every CR3 load since boot: PX_SYS_ASPACE_SWITCHES */
+uint64_t cr3_loads; /* every CR3 load since boot: PX_SYS_ASPACE_SWITCHES (read by mmu_cr3_loads) */
 
 /* Load CR3, counting it (each load is a TLB flush, and under TCG a soft-TLB flush). */
 static void load_cr3(uint64_t pa)
@@ -33,8 +33,6 @@ static void load_cr3(uint64_t pa)
     cr3_loads++;
     write_cr3(pa);
 }
-
-uint64_t mmu_cr3_loads(void) { return cr3_loads; }
 
 static unsigned idx(uint64_t va, int level) { return (va >> (12 + 9 * level)) & 511; }
 

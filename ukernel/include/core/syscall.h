@@ -16,6 +16,7 @@ void exception_unhandled(struct thread *t);
 void task_map_shared_info(struct task *t);
 
 /* Architecture. */
+extern uint64_t syscall_leaf_hits; /* leaf calls answered by the entry's short way (PX_SYS_DEBUG_FASTPATH) */
 bool arch_user_access_ok(uint64_t va, uint64_t len, bool write); /* in the current address space */
 /* The only ways the kernel reads or writes user memory (SMAP forbids anything else): false, copying
  * nothing, unless every byte is mapped for user access (and writable, to write). */

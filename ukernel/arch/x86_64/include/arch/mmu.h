@@ -29,6 +29,7 @@ uintptr_t arch_stack_guard(unsigned i);
 bool arch_in_stack_guard(uint64_t va);
 
 /* The number of CR3 loads (address-space switches) since boot. */
-uint64_t mmu_cr3_loads(void);
+extern uint64_t cr3_loads;
+static inline uint64_t mmu_cr3_loads(void) { return cr3_loads; }
 
 #endif

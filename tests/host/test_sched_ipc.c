@@ -69,6 +69,8 @@ uint64_t time_ticks_to_ns(uint64_t ticks) { return ticks; }
  * ep with every right, slot 2 ep with READ only, anything else empty. */
 void klog_flush(void) {}
 void kobj_reap(void) {}
+bool klog_pending;
+struct kobj *kobj_zombie;
 static struct endpoint ep;
 static struct cap fast_caps[3];
 

@@ -64,8 +64,7 @@ static void transfer(struct thread *from, struct thread *to, uint64_t badge)
         info = *ctx_info(&from->ctx);
         label = PX_MSGINFO_LABEL(info);
         len = msg_len(from, to, PX_MSGINFO_LENGTH(info));
-        for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
-            *ctx_mr(dst, i) = *ctx_mr(&from->ctx, i);
+        ctx_copy_mrs(dst, &from->ctx);
         if (len > PX_MSG_REG_WORDS)
             memcpy(&to->ipcbuf->mr[PX_MSG_REG_WORDS], &from->ipcbuf->mr[PX_MSG_REG_WORDS],
                    (len - PX_MSG_REG_WORDS) * sizeof(uint64_t));
@@ -386,9 +385,11 @@ static void fast_switch(struct thread *t)
 {
     ipc_fastpath_hits++;
     t->state = TS_RUNNABLE; /* as sched_switch_to: a signal from klog_flush must not take t again */
-    klog_flush();
+    if (klog_pending)
+        klog_flush();
     sched_hand_to(t);
-    kobj_reap();
+    if (kobj_zombie)
+        kobj_reap();
 }
 
 /* self (current) sends its message or exception to r, waiting in receive, and waits for the reply. */

@@ -265,9 +265,11 @@ struct trap_frame *trap_dispatch(struct trap_frame *f)
 /* The way out of every entry from user mode: the frame of the thread to run next. */
 static inline struct trap_frame *trap_exit_to_user(void)
 {
-    klog_flush();
+    if (klog_pending)
+        klog_flush();
     struct thread *next = sched_next();
-    kobj_reap();
+    if (kobj_zombie)
+        kobj_reap();
     return &next->ctx.frame;
 }
 

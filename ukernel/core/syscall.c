@@ -417,18 +417,21 @@ static int sys_map_batch(void)
     if (!arch_user_access_ok(ops, count * sizeof(struct px_map_op), false))
         return PX_ERR_FAULT;
     /*
-     * Each operation is read after those before it took effect (one may unmap the rest of the batch).
-     * Checking the pages under it costs a page walk, so a check covers the batch up to the end of the
-     * operation's page, and holds until the batch applies something (b.done moves): a run of folded
-     * one-page maps, which applies nothing until it ends, is checked a page of operations at a time.
+     * Each operation is read after those before it took effect: one may unmap the rest of the batch,
+     * when the batch maps into the caller's own task. Into another task, nothing it does can change the
+     * caller's mappings, and the check above holds for the whole batch. Into its own, a check (a page
+     * walk) covers the batch up to the end of the operation's page and holds until the batch applies
+     * something (b.done moves): a run of folded one-page maps, which applies nothing until it ends, is
+     * checked a page of operations at a time.
      */
     struct vm_batch b = {.task = t, .caps = CAPS};
-    uint64_t end = ops + count * sizeof(struct px_map_op), ok_from = 0, ok_to = 0, ok_done = 0;
+    uint64_t end = ops + count * sizeof(struct px_map_op), ok_from = ops, ok_to = end, ok_done = 0;
+    bool self = t == current->task;
     int st = PX_OK;
     for (uint64_t i = 0; i < count && st == PX_OK; i++) {
         struct px_map_op op;
         uint64_t at = ops + i * sizeof(op);
-        if (b.done != ok_done || at < ok_from || at + sizeof(op) > ok_to) {
+        if ((self && b.done != ok_done) || at < ok_from || at + sizeof(op) > ok_to) {
             uint64_t to = ALIGN_UP(at + sizeof(op), PAGE_SIZE);
             to = to < end ? to : end;
             if (!arch_user_access_ok(at, to - at, false)) {

@@ -40,38 +40,48 @@ static void exception_words(const struct thread *t, struct px_exception *e)
 }
 
 /* Copy the message `from` is sending into `to`'s registers and buffer, with its badge. */
-static void transfer(struct thread *from, struct thread *to, uint64_t badge)
+static void transfer_tail(struct arch_context *dst, uint64_t label, unsigned len, uint64_t badge)
 {
-    struct arch_context *dst = &to->ctx;
-    uint64_t info, label;
-    unsigned len;
-
-    if (from->exc_pending) {
-        union {
-            struct px_exception e;
-            uint64_t w[PX_EXCEPTION_WORDS];
-        } x;
-        _Static_assert(sizeof(x.e) == sizeof(x.w), "an exception message is PX_EXCEPTION_WORDS words");
-        exception_words(from, &x.e);
-        len = to->ipcbuf ? PX_EXCEPTION_WORDS : PX_MSG_REG_WORDS; /* the kernel is the sender's buffer */
-        label = PX_LABEL_EXCEPTION + from->exc_kind;
-        for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
-            *ctx_mr(dst, i) = x.w[i];
-        if (len > PX_MSG_REG_WORDS)
-            memcpy(&to->ipcbuf->mr[PX_MSG_REG_WORDS], &x.w[PX_MSG_REG_WORDS],
-                   (len - PX_MSG_REG_WORDS) * sizeof(uint64_t));
-    } else {
-        info = *ctx_info(&from->ctx);
-        label = PX_MSGINFO_LABEL(info);
-        len = msg_len(from, to, PX_MSGINFO_LENGTH(info));
-        ctx_copy_mrs(dst, &from->ctx);
-        if (len > PX_MSG_REG_WORDS)
-            memcpy(&to->ipcbuf->mr[PX_MSG_REG_WORDS], &from->ipcbuf->mr[PX_MSG_REG_WORDS],
-                   (len - PX_MSG_REG_WORDS) * sizeof(uint64_t));
-    }
     *ctx_info(dst) = PX_MSGINFO(label, len);
     *ctx_badge(dst) = badge;
     ctx_set_status(dst, PX_OK);
+}
+
+/* transfer's exception case: the message is made from the sender's registers. */
+static __attribute__((noinline)) void transfer_exception(struct thread *from, struct thread *to, uint64_t badge)
+{
+    struct arch_context *dst = &to->ctx;
+    union {
+        struct px_exception e;
+        uint64_t w[PX_EXCEPTION_WORDS];
+    } x;
+    _Static_assert(sizeof(x.e) == sizeof(x.w), "an exception message is PX_EXCEPTION_WORDS words");
+    exception_words(from, &x.e);
+    unsigned len = to->ipcbuf ? PX_EXCEPTION_WORDS : PX_MSG_REG_WORDS; /* the kernel is the sender's buffer */
+    for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
+        *ctx_mr(dst, i) = x.w[i];
+    if (len > PX_MSG_REG_WORDS)
+        memcpy(&to->ipcbuf->mr[PX_MSG_REG_WORDS], &x.w[PX_MSG_REG_WORDS],
+               (len - PX_MSG_REG_WORDS) * sizeof(uint64_t));
+    transfer_tail(dst, PX_LABEL_EXCEPTION + from->exc_kind, len, badge);
+}
+
+/* Inline: a message in registers (the fast path's) is a few moves. */
+static inline void transfer(struct thread *from, struct thread *to, uint64_t badge)
+{
+    struct arch_context *dst = &to->ctx;
+
+    if (from->exc_pending) {
+        transfer_exception(from, to, badge);
+        return;
+    }
+    uint64_t info = *ctx_info(&from->ctx);
+    unsigned len = msg_len(from, to, PX_MSGINFO_LENGTH(info));
+    ctx_copy_mrs(dst, &from->ctx);
+    if (len > PX_MSG_REG_WORDS)
+        memcpy(&to->ipcbuf->mr[PX_MSG_REG_WORDS], &from->ipcbuf->mr[PX_MSG_REG_WORDS],
+               (len - PX_MSG_REG_WORDS) * sizeof(uint64_t));
+    transfer_tail(dst, PX_MSGINFO_LABEL(info), len, badge);
 }
 
 static struct thread *pop(struct list_node *q)
@@ -375,7 +385,7 @@ static bool can_take(const struct thread *t) { return t && !t->obj.dead && sched
 
 static struct endpoint *fast_endpoint(struct thread *self, uint32_t right, struct cap **c)
 {
-    if (cap_lookup(&self->task->caps, ctx_arg(&self->ctx, 0), PX_OBJ_ENDPOINT, right, c) != PX_OK)
+    if (!(*c = cap_find(&self->task->caps, ctx_arg(&self->ctx, 0), PX_OBJ_ENDPOINT, right)))
         return NULL;
     return container_of((*c)->obj, struct endpoint, obj);
 }

@@ -175,14 +175,6 @@ bool mmu_lookup(uint64_t va, uint64_t *pte) { return lookup_in(kernel_pml4, va, 
  * the copy stays in step with everything mapped below them later. The lower half's page tables belong
  * to the address space and are charged, page by page, to the quota of the task that owns it.
  */
-struct aspace {
-    uint64_t *pml4;
-    /* The last page table user_pte reached and the 2 MiB region it maps (va >> 21): consecutive pages
-     * (a batch of maps, an unmap of a range) find their entry without a walk. Page tables are freed only
-     * with the address space, so the pointer stays good. */
-    uint64_t *leaf;
-    uint64_t leaf_region;
-};
 
 static struct kmem_cache aspace_cache;
 
@@ -379,14 +371,6 @@ bool arch_aspace_protect(struct aspace *as, uint64_t va, unsigned prot)
     *pte = (*pte & (PTE_ADDR | PTE_PCD | PTE_PWT)) | prot_flags(prot);
     flush(as, va);
     return true;
-}
-
-void arch_activate(struct aspace *as)
-{
-    uint64_t pa = virt_to_phys(as->pml4);
-
-    if (read_cr3() != pa)
-        load_cr3(pa);
 }
 
 bool arch_user_address_ok(uint64_t va) { return va < USER_TOP; }

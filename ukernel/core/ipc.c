@@ -186,7 +186,30 @@ void ipc_recv(struct endpoint *ep)
 
 /* Deliver self's reply to its caller; returns the caller if it can run now (the caller of this decides
  * how: the run queue, or the fast path). */
-static struct thread *do_reply(struct thread *self)
+/* do_reply's exception case: a RESUME reply rewrites the caller's registers, anything else stops it. */
+static __attribute__((noinline)) struct thread *reply_exception(struct thread *self, struct thread *caller)
+{
+    uint64_t info = *ctx_info(&self->ctx);
+
+    caller->exc_pending = false;
+    if (PX_MSGINFO_LABEL(info) != PX_EXC_REPLY_RESUME || PX_MSGINFO_LENGTH(info) < PX_REGS_WORDS ||
+        !self->ipcbuf) {
+        caller->state = TS_INACTIVE;
+        return NULL;
+    }
+    union {
+        struct px_regs r;
+        uint64_t w[PX_REGS_WORDS];
+    } x;
+    for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
+        x.w[i] = *ctx_mr(&self->ctx, i);
+    memcpy(&x.w[PX_MSG_REG_WORDS], &self->ipcbuf->mr[PX_MSG_REG_WORDS],
+           (PX_REGS_WORDS - PX_MSG_REG_WORDS) * sizeof(uint64_t));
+    ctx_set_regs(&caller->ctx, &x.r);
+    return caller;
+}
+
+static inline struct thread *do_reply(struct thread *self)
 {
     struct thread *caller = self->reply_to;
 
@@ -194,26 +217,9 @@ static struct thread *do_reply(struct thread *self)
         return NULL;
     self->reply_to = NULL;
     caller->replier = NULL;
-    if (caller->exc_pending) {
-        uint64_t info = *ctx_info(&self->ctx);
-        caller->exc_pending = false;
-        if (PX_MSGINFO_LABEL(info) != PX_EXC_REPLY_RESUME || PX_MSGINFO_LENGTH(info) < PX_REGS_WORDS ||
-            !self->ipcbuf) {
-            caller->state = TS_INACTIVE;
-            return NULL;
-        }
-        union {
-            struct px_regs r;
-            uint64_t w[PX_REGS_WORDS];
-        } x;
-        for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
-            x.w[i] = *ctx_mr(&self->ctx, i);
-        memcpy(&x.w[PX_MSG_REG_WORDS], &self->ipcbuf->mr[PX_MSG_REG_WORDS],
-               (PX_REGS_WORDS - PX_MSG_REG_WORDS) * sizeof(uint64_t));
-        ctx_set_regs(&caller->ctx, &x.r);
-    } else {
-        transfer(self, caller, 0);
-    }
+    if (caller->exc_pending)
+        return reply_exception(self, caller);
+    transfer(self, caller, 0);
     return caller;
 }
 
@@ -383,7 +389,8 @@ static struct thread *first_receiver(struct endpoint *ep)
 
 static bool can_take(const struct thread *t) { return t && !t->obj.dead && sched_can_hand_to(t); }
 
-static struct endpoint *fast_endpoint(struct thread *self, uint32_t right, struct cap **c)
+static inline __attribute__((always_inline)) struct endpoint *fast_endpoint(struct thread *self, uint32_t right,
+                                                                         struct cap **c)
 {
     if (!(*c = cap_find(&self->task->caps, ctx_arg(&self->ctx, 0), PX_OBJ_ENDPOINT, right)))
         return NULL;
@@ -451,7 +458,7 @@ static struct thread *fast_reply_recv(struct thread *self)
         return NULL; /* the receive would not block */
     do_reply(self);
     self->ep = ep;
-    sched_block(self, TS_BLOCKED_RECV);
+    self->state = TS_BLOCKED_RECV; /* sched_block's whole effect here: self is current, nothing is direct */
     list_push_back(&ep->receivers, &self->queue_link);
     fast_switch(caller);
     return caller;

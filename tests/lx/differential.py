@@ -37,8 +37,9 @@ CASES = [
 
 # Cases run under lx only, each with the output it must print: what cannot be run natively.
 LX_ONLY = [
-    # progs/limits.c (a fork bomb, then malloc until it fails) is out of the suite: since lx feeds its
-    # processes kernel memory on demand, the fork bomb leaves lx hung (docs/lx.md). It must come back.
+    # A fork bomb: fork until it fails (some hundreds of processes), every child reaped, and lx answering.
+    (["@limits", "fork"], "fork failed after some children: 1\nwith EAGAIN or ENOMEM: 1\nevery child reaped: 1\n"
+                          "still working\n"),
     (["sh", "shell/procfs.sh"],
      "PID   PPID  USER     COMMAND\n    1     0 root     sh\n    2     1 root     sleep\n"
      "    3     1 root     ps\n/bin/busybox\nsh|shell/procfs.sh|\n(cut) R\n"

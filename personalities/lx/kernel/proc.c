@@ -46,13 +46,16 @@ unsigned lx_proc_count(void)
  * A thread's badge on its exception messages: its slot (found in O(1)) and its id (so that a message
  * from a thread whose slot has been taken since is not taken for the new holder's).
  */
-static uint64_t badge_of(const struct lx_proc *p) { return (uint64_t)p->pid << 8 | (uint64_t)(p - procs); }
+#define BADGE_SLOT_BITS 16
+_Static_assert(LX_MAX_PROCS <= 1u << BADGE_SLOT_BITS, "a slot must fit in its badge's field");
+static uint64_t badge_of(const struct lx_proc *p) { return (uint64_t)p->pid << BADGE_SLOT_BITS | (uint64_t)(p - procs); }
 
 struct lx_proc *lx_proc_by_badge(uint64_t badge)
 {
-    struct lx_proc *p = (badge & 0xff) < LX_MAX_PROCS ? &procs[badge & 0xff] : NULL;
+    uint64_t slot = badge & ((1u << BADGE_SLOT_BITS) - 1);
+    struct lx_proc *p = slot < LX_MAX_PROCS ? &procs[slot] : NULL;
 
-    return p && p->state != LX_FREE && (uint64_t)p->pid == badge >> 8 ? p : NULL;
+    return p && p->state != LX_FREE && (uint64_t)p->pid == badge >> BADGE_SLOT_BITS ? p : NULL;
 }
 
 struct lx_proc *lx_proc_find(int pid)

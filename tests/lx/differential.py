@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Each case is an argv; "@name" is a program from progs/ (run once per libc), anything else a busybox applet.
 CASES = [
-    ["@args"], ["@args", "one", "two words", "3"], ["@files"], ["@calls"], ["@memory"], ["@errors"], ["@timing"], ["@segv"], ["@cow"], ["@sigstack"], ["@sigfpu"], ["@threads"], ["@stop"], ["@spawn"], ["@robust"],
+    ["@args"], ["@args", "one", "two words", "3"], ["@files"], ["@calls"], ["@memory"], ["@errors"], ["@timing"], ["@segv"], ["@cow"], ["@sigstack"], ["@sigfpu"], ["@threads"], ["@stop"], ["@spawn"], ["@robust"], ["@tables"],
     ["echo", "hello", "world"], ["printf", "%s-%d|%5.2f\\n", "abc", "42", "3.14159"], ["true"], ["false"],
     ["cat", "data/lines.txt"], ["cat", "data/missing"], ["wc", "data/lines.txt"], ["head", "-n", "3", "data/lines.txt"],
     ["tail", "-n", "2", "data/lines.txt"], ["sort", "-r", "data/lines.txt"], ["md5sum", "data/lines.txt"],
@@ -37,9 +37,10 @@ CASES = [
 
 # Cases run under lx only, each with the output it must print: what cannot be run natively.
 LX_ONLY = [
-    # A fork bomb: fork until it fails (some hundreds of processes), every child reaped, and lx answering.
-    (["@limits", "fork"], "fork failed after some children: 1\nwith EAGAIN or ENOMEM: 1\nevery child reaped: 1\n"
-                          "still working\n"),
+    # A fork bomb: fork until it fails (hundreds of processes), every child reaped; then malloc until that
+    # fails (no region limit stops it first), and a fork that cannot be promised its copies fails; lx answers.
+    (["@limits"], "fork failed after some children: 1\nwith EAGAIN or ENOMEM: 1\nevery child reaped: 1\n"
+                  "malloc ran out: 1\nfork with no memory left fails: 1\nstill working\n"),
     (["sh", "shell/procfs.sh"],
      "PID   PPID  USER     COMMAND\n    1     0 root     sh\n    2     1 root     sleep\n"
      "    3     1 root     ps\n/bin/busybox\nsh|shell/procfs.sh|\n(cut) R\n"

@@ -5,6 +5,7 @@
  * descriptors, ends the other threads and replaces the memory.
  */
 #include "lx.h"
+#include "kernel/syscall.h"
 #include "mm/quota.h"
 #include <core/elf.h>
 #include <stdio.h>
@@ -228,9 +229,7 @@ static void release(struct lx_proc *p)
         px_obj_destroy(p->task);
     p->task = p->task ? (px_cap_delete(p->task), libos_slot_free(p->task), 0) : 0;
     lx_mem_free(p);
-    for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
-        if (p->fds[fd])
-            lx_file_put(p->fds[fd]), p->fds[fd] = NULL;
+    lx_fd_table_free(p);
     if (p->thread) {
         px_cap_delete(p->thread);
         libos_slot_free(p->thread);
@@ -289,7 +288,15 @@ struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const 
     p->umask = 022;
     lx_rlimits_init(p->rlim);
     p->pgid = p->sid = p->pid;
-    p->fds[0] = console, p->fds[1] = lx_file_get(console), p->fds[2] = lx_file_get(console);
+    if (!lx_fd_reserve(p, 3)) {
+        lx_file_put(console);
+        release(p);
+        p->state = LX_FREE;
+        *err = LX_ENOMEM;
+        return NULL;
+    }
+    lx_fd_install(p, 0, console, false), lx_fd_install(p, 1, lx_file_get(console), false);
+    lx_fd_install(p, 2, lx_file_get(console), false);
     if ((*err = -load(p, path, file, argv, envp, &r)) != 0 || (*err = -start(p, &r)) != 0) {
         release(p);
         p->state = LX_FREE;
@@ -320,10 +327,12 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
         return NULL;
     }
     c->brk_start = parent->leader->brk_start, c->brk = parent->leader->brk, c->mmap_next = parent->leader->mmap_next;
-    for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
-        if (parent->leader->fds[fd])
-            c->fds[fd] = lx_file_get(parent->leader->fds[fd]);
-    c->cloexec = parent->leader->cloexec;
+    if (!lx_fd_table_copy(c, parent->leader)) {
+        release(c);
+        c->state = LX_FREE;
+        *err = LX_ENOMEM;
+        return NULL;
+    }
     memcpy(c->act, parent->leader->act, sizeof(c->act));
     c->ss_sp = parent->ss_sp, c->ss_size = parent->ss_size, c->ss_autodisarm = parent->ss_autodisarm;
     c->blocked = parent->blocked;
@@ -540,10 +549,7 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
     if (p->mm != p && (e = own_task(p)) < 0)
         return 1; /* a vfork child that cannot have a task of its own: it ends (SIGSEGV, as below) */
     lx_mem_free(p);
-    for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
-        if (p->fds[fd] && (p->cloexec >> fd & 1))
-            lx_file_put(p->fds[fd]), p->fds[fd] = NULL;
-    p->cloexec = 0;
+    lx_fd_close_on_exec(p);
     p->tid_address = 0;
     lx_signal_exec(p);
     if (load(p, path, file, argv, envp, regs) < 0)

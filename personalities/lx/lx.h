@@ -142,6 +142,7 @@ struct lx_region {
     struct lx_mem **own;   /* ...but for those a write found shared: a page of its own (NULL: none yet) */
     bool shared;           /* MAP_SHARED: fork shares it writable, no copy-on-write (always has a base) */
     bool noreserve;        /* the main stack: not charged up front (Linux does not reserve it either) */
+    bool image;            /* base is a program image (mm/mem.c), shared by every process running it */
     struct lx_region *left, *right; /* the process's regions by address (mm/regions.c) */
     uint32_t priority;
 };
@@ -316,6 +317,10 @@ uint64_t lx_proc_pages(const struct lx_proc *p); /* pages p's regions span */
 /* Memory of a process (mm/mem.c). */
 struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot); /* fresh zero pages */
 uint8_t *lx_region_bytes(const struct lx_region *r); /* a fresh region's pages, in lx */
+/* A read-only segment of a program file (filesz bytes at offset data, the rest zero): the pages every
+ * process running that file shares (mm/mem.c's program images). */
+struct lx_region *lx_region_image(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot, const void *file,
+                                  const uint8_t *bytes, uint64_t data, uint64_t filesz);
 int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
 /* The main stack: demand-zero like lx_map_anon, but not charged; a page that finds no memory is a fault. */
 int lx_map_stack(struct lx_proc *p, uint64_t start, uint64_t len);

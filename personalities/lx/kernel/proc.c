@@ -83,10 +83,13 @@ static int load_elf(struct lx_proc *p, struct lx_node *file, uint64_t *entry, ui
         const struct elf_segment *s = &img.segs[i];
         unsigned prot = (s->prot & SEG_R ? PX_PROT_READ : 0) | (s->prot & SEG_W ? PX_PROT_WRITE : 0) |
                         (s->prot & SEG_X ? PX_PROT_EXEC : 0);
-        struct lx_region *r = lx_region_new(p, s->vaddr, s->memsz, prot);
+        struct lx_region *r = prot & PX_PROT_WRITE ? lx_region_new(p, s->vaddr, s->memsz, prot)
+                                                   : lx_region_image(p, s->vaddr, s->memsz, prot, file,
+                                                                     file->data + s->offset, s->data, s->filesz);
         if (!r)
             return -LX_ENOMEM;
-        memcpy(lx_region_bytes(r) + s->data, file->data + s->offset, s->filesz);
+        if (prot & PX_PROT_WRITE) /* (an image has its bytes already) */
+            memcpy(lx_region_bytes(r) + s->data, file->data + s->offset, s->filesz);
         if (s->vaddr + s->memsz > top)
             top = s->vaddr + s->memsz;
     }

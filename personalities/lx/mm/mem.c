@@ -51,12 +51,15 @@ static uint64_t pages_held, committed; /* pages lx holds for processes; writable
 uint64_t lx_pages_in_use(void) { return pages_held; }
 
 /* Promise pages more pages (false if lx's free memory, less 1/16 for itself, cannot cover them). */
+static bool images_reclaim(void);
+
 static bool commit(uint64_t pages)
 {
     uint64_t limit = libos_bootinfo->memory_pages - libos_bootinfo->memory_pages / 16;
 
-    if (committed + pages > limit)
-        return false;
+    while (committed + pages > limit) /* the program images no process runs go first */
+        if (!images_reclaim())
+            return false;
     committed += pages;
     return true;
 }
@@ -64,7 +67,7 @@ static bool commit(uint64_t pages)
 /* What a region is charged: all its pages if they are writable or backed from the start. */
 static uint64_t writable(const struct lx_region *r)
 {
-    if (r->noreserve)
+    if (r->noreserve || (r->image && !(r->prot & PX_PROT_WRITE))) /* an image is charged once, in the cache */
         return 0;
     return r->prot & PX_PROT_WRITE || r->base ? (r->end - r->start) / PAGE : 0;
 }
@@ -316,6 +319,103 @@ struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len,
     return r;
 }
 
+/*
+ * Program images. A program's read-only segments (text, read-only data) are the same bytes in every
+ * process that runs it, so they are made once and shared, as a page cache would: a thousand `cat`s of a
+ * busybox hold one copy of its 1.9 MiB of text, not a thousand. An image is found by its file and
+ * segment, and taken only if its bytes are still the file's (a file rewritten since gets a new image).
+ * The cache holds a reference to each image's pages, charged once; images no process uses are let go
+ * when memory is short (commit) or when found stale.
+ */
+struct image {
+    const void *file; /* the node it was loaded from: a key only (the bytes are compared) */
+    uint64_t vaddr, pages, data, filesz;
+    struct lx_mem *m;
+    struct image *next;
+};
+#define IMAGE_BUCKETS 64
+static struct image *images[IMAGE_BUCKETS];
+
+static void image_free(struct image **at)
+{
+    struct image *i = *at;
+
+    *at = i->next;
+    committed -= i->pages;
+    mem_put(i->m);
+    free(i);
+}
+
+static bool images_reclaim(void)
+{
+    bool any = false;
+
+    for (unsigned b = 0; b < IMAGE_BUCKETS; b++)
+        for (struct image **at = &images[b]; *at;)
+            if ((*at)->m->refs == 1)
+                image_free(at), any = true;
+            else
+                at = &(*at)->next;
+    return any;
+}
+
+/* The image of a segment: len bytes at start, filesz of them from bytes at offset data, the rest zero. */
+static struct image *image_get(const void *file, uint64_t start, uint64_t len, const uint8_t *bytes, uint64_t data,
+                               uint64_t filesz)
+{
+    struct image **head = &images[((uintptr_t)file / 64 ^ start / PAGE) % IMAGE_BUCKETS], **at = head, *i;
+
+    while ((i = *at)) {
+        if (i->file == file && i->vaddr == start && i->pages == len / PAGE && i->data == data && i->filesz == filesz) {
+            if (memcmp(i->m->alias + data, bytes, filesz) == 0)
+                return i;
+            if (i->m->refs == 1) { /* the file changed and nobody runs the old bytes */
+                image_free(at);
+                continue;
+            }
+        }
+        at = &i->next;
+    }
+    if (!(i = malloc(sizeof(*i))) || !commit(len / PAGE)) {
+        free(i);
+        return NULL;
+    }
+    *i = (struct image){file, start, len / PAGE, data, filesz, mem_new(len / PAGE), *head};
+    if (!i->m) {
+        committed -= len / PAGE;
+        free(i);
+        return NULL;
+    }
+    memcpy(i->m->alias + data, bytes, filesz);
+    *head = i;
+    return i;
+}
+
+struct lx_region *lx_region_image(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot, const void *file,
+                                  const uint8_t *bytes, uint64_t data, uint64_t filesz)
+{
+    struct image *i = image_get(file, start, len, bytes, data, filesz);
+    struct lx_region *r = i ? region_alloc(p, &(struct lx_region){.start = start, .end = start + len, .prot = prot,
+                                                                  .base = i->m, .image = true})
+                            : NULL;
+    struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
+
+    if (!r)
+        return NULL;
+    i->m->refs++;
+    region_link(p, r);
+    if (prot) {
+        map_region(&o, r, hw_prot(r));
+        flush(&o);
+    }
+    if (o.status < 0) {
+        drop_region(r);
+        region_unlink(p, r);
+        return NULL;
+    }
+    return r;
+}
+
 /* Make va a boundary between regions (cutting the one it falls inside in two). */
 static int split(struct lx_proc *p, uint64_t va)
 {
@@ -326,7 +426,7 @@ static int split(struct lx_proc *p, uint64_t va)
     uint64_t k = (va - r->start) / PAGE, n = npages(r);
     struct lx_region *t = region_alloc(p, &(struct lx_region){.start = va, .end = r->end, .prot = r->prot, .base = r->base,
                                                               .base_page = r->base_page + k, .shared = r->shared,
-                                                              .noreserve = r->noreserve});
+                                                              .noreserve = r->noreserve, .image = r->image});
     if (!t)
         return -LX_ENOMEM;
     if (r->own) {

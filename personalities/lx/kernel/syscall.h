@@ -87,6 +87,8 @@ lx_syscall_fn sys_stat, sys_fstat, sys_lstat, sys_newfstatat, sys_statx, sys_rea
 lx_syscall_fn sys_getdents64;
 /* fs/pipe.c */
 lx_syscall_fn sys_pipe, sys_pipe2;
+/* fs/eventfd.c */
+lx_syscall_fn sys_eventfd, sys_eventfd2;
 /* fs/namei.c */
 lx_syscall_fn sys_mkdir, sys_mkdirat, sys_rmdir, sys_unlink, sys_unlinkat, sys_rename, sys_renameat,
     sys_renameat2, sys_symlink, sys_symlinkat, sys_link, sys_linkat, sys_chown, sys_fchown, sys_lchown,

@@ -8,10 +8,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,6 +77,17 @@ static void descriptors(void)
     while ((fd = open("/dev/null", O_RDONLY)) >= 0)
         more++;
     check("then EMFILE", errno == EMFILE && more == LIMIT - 1 - (first + FDS));
+    struct pollfd *pf = calloc(LIMIT + 1, sizeof(*pf));
+    for (int i = 0; pf && i <= LIMIT; i++)
+        pf[i] = (struct pollfd){i < FDS ? first + i : first, POLLIN, 0};
+    check("poll on 4096 descriptors", pf && poll(pf, FDS, 0) == FDS && pf[FDS - 1].revents == POLLIN);
+    check("poll on more than RLIMIT_NOFILE: EINVAL", pf && poll(pf, LIMIT + 1, 0) < 0 && errno == EINVAL);
+    free(pf);
+    uint64_t bits[LIMIT / 64 + 1] = {0};
+    bits[(first + 4000) / 64] = 1ull << ((first + 4000) % 64);
+    struct timeval zero = {0, 0};
+    check("select past 1024", syscall(SYS_select, LIMIT, bits, NULL, NULL, &zero) == 1 &&
+                                  bits[(first + 4000) / 64] == 1ull << ((first + 4000) % 64));
     pid_t c = fork();
     if (c == 0) /* the child has every descriptor, FD_CLOEXEC too */
         _exit(fcntl(first + 4095, F_GETFD) == 0 && fcntl(first + 4000, F_GETFD) == FD_CLOEXEC &&

@@ -36,6 +36,7 @@ void register_module_suite(void);
 void register_vdisk_suite(void);
 void register_blk_request_suite(void);
 void register_chacha20_suite(void);
+void register_lx_regions_suite(void);
 void register_ext2_suite(void);
 
 #endif /* TESTS_HOST_CUNIT_TAP_H */

@@ -31,6 +31,7 @@
 /* A system call's result meaning "not yet": lx stops the thread and does the call again later. */
 #define LX_WOULD_BLOCK (-100000)
 #define LX_MMAP_TOP 0x00007f0000000000ull
+#define LX_TASK_SIZE 0x00007ffffffff000ull /* Linux's end of user space: a range past it is EINVAL to munmap */
 #define LX_PIE_BASE 0x0000555555554000ull /* where a static-PIE program goes, as on Linux */
 #define LX_RLIMITS 16 /* RLIMIT_CPU .. RLIMIT_RTTIME */
 #define LX_RLIMIT_NOFILE 7

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #define REPORT_FD 200
+#define TRACE_FD 201 /* LXFUZZ_TRACE: past close_range's reach, kept from close and dup2 too */
 #define SCRATCH_PAGES 16
 #define NFDS 24
 
@@ -57,6 +58,7 @@ static uint64_t rnd(void) /* splitmix64 */
 }
 static uint64_t below(uint64_t n) { return rnd() % n; }
 
+static int trace_fd = -1;
 static char *scratch; /* SCRATCH_PAGES read-write pages, then one PROT_NONE page */
 static char *buf; /* the start of the scratch region: what the calls read into */
 static int fds[NFDS];
@@ -265,14 +267,14 @@ static void shape(uint64_t nr, uint64_t a[6])
         break;
     case 33: /* dup2, dup3: not onto the report pipe */
     case 292:
-        if (a[1] == REPORT_FD)
+        if (a[1] == REPORT_FD || a[1] == TRACE_FD)
             a[1] = 300;
         break;
     case 436: /* close_range: not up to the report pipe */
         a[0] = MAX(a[0], 3), a[1] = MIN(a[1], REPORT_FD - 1);
         break;
     case 3: /* close: not the report pipe */
-        if (a[0] == REPORT_FD)
+        if (a[0] == REPORT_FD || a[0] == TRACE_FD)
             a[0] = 9999;
         break;
     }
@@ -312,6 +314,10 @@ static void one_call(void)
         a[i] = any_arg();
     shape(nr, a);
     errno = 0;
+    if (trace_fd >= 0)
+        dprintf(trace_fd, "lxfuzz: trace %d: call %lu: %lu (0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx)\n", (int)getpid(),
+                calls_made, (unsigned long)nr, (unsigned long)a[0], (unsigned long)a[1], (unsigned long)a[2],
+                (unsigned long)a[3], (unsigned long)a[4], (unsigned long)a[5]);
     long r;
     if (nr == 13) {
         struct sigaction sa = {0}, old; /* glibc itself copies the old action out: it must be ours */
@@ -334,6 +340,8 @@ static void one_call(void)
 
 static int child(uint64_t seed, unsigned long calls)
 {
+    if (getenv("LXFUZZ_TRACE")) /* each call on the fuzzer's own stderr before it is made */
+        trace_fd = dup2(2, TRACE_FD);
     struct sigaction sa = {0};
     struct itimerval it = {{0, 20000}, {0, 20000}};
     int nul = open("/dev/null", O_RDWR);

@@ -7,9 +7,11 @@ grow. Numbers Linux does not define are left out of the comparison (they can onl
 Usage: lxfuzz.py --lx LX.PY --kernel ELF --image DTB --known FILE [--seed S] [--calls N] [--children C]
 """
 import argparse
+import os
 import re
 import subprocess
 import sys
+import tempfile
 
 REPORT = re.compile(r"^lx: unimplemented system calls: (.*)$", re.M)
 ENTRY = re.compile(r"^(.*)\((\d+)\) x\d+$")
@@ -32,21 +34,26 @@ def main():
     p.add_argument("--timeout", type=float, default=900)
     a = p.parse_args()
     known = {line.strip() for line in open(a.known) if line.strip() and not line.startswith("#")}
-    r = subprocess.run([sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--timeout", str(a.timeout),
-                        "--", "/t/lxfuzz", str(a.seed), str(a.calls), str(a.children)],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=a.timeout + 120)
+    with tempfile.TemporaryDirectory() as d:
+        report = os.path.join(d, "report.txt")  # lx's console: its report of unimplemented calls is there
+        r = subprocess.run([sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--timeout",
+                            str(a.timeout), "--report", report, "--", "/t/lxfuzz", str(a.seed), str(a.calls),
+                            str(a.children)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=a.timeout + 120)
+        console = open(report).read() if os.path.exists(report) else ""
     out, notes = r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
     summary = re.search(r"^lxfuzz: seed .*$", out, re.M)
     reported = set()
-    for m in REPORT.finditer(notes):
+    for m in REPORT.finditer(console):
         for e in m.group(1).split(", "):
             em = ENTRY.match(e)
             if em and linux_defines(int(em.group(2))):
                 reported.add(f"{em.group(1)}({em.group(2)})")
     new = sorted(reported - known)
+    told = REPORT.search(console) is not None or "lx: every system call the programs made is implemented" in console
     checks = [("lx survived: the program's status came back", "the system failed" not in notes and r.returncode != 125),
               ("the fuzzer ran to its end and found no result outside Linux's", r.returncode == 0 and summary is not None),
-              ("lx's unimplemented-call report did not grow", not new)]
+              ("lx's unimplemented-call report did not grow", told and not new)]
     print("TAP version 13")
     print(f"1..{len(checks)}")
     if summary:

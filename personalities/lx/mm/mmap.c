@@ -81,6 +81,8 @@ static int64_t do_mremap(struct lx_proc *p, uint64_t old, uint64_t old_len, uint
     if (fixed && (to % page || (to < old + o && old < to + n) || to < PX_USER_BASE || to >= LX_MMAP_TOP ||
                   n > LX_MMAP_TOP - to))
         return -LX_EINVAL;
+    if (n < o && (old > LX_TASK_SIZE || o > LX_TASK_SIZE - old))
+        return -LX_EINVAL; /* shrinking unmaps the rest: as munmap, not past user space */
     if (!o || lx_range_free(p, old, o))
         return -LX_EFAULT;
     if ((n > o || fixed) && lx_region_shared(p, old))
@@ -135,7 +137,7 @@ int64_t sys_mprotect(struct lx_proc *p, struct px_regs *r)
 
 int64_t sys_munmap(struct lx_proc *p, struct px_regs *r)
 {
-    if (A0 % PX_PAGE_SIZE || !page_len(A1))
+    if (A0 % PX_PAGE_SIZE || !page_len(A1) || A0 > LX_TASK_SIZE || page_len(A1) > LX_TASK_SIZE - A0)
         return -LX_EINVAL;
     return lx_unmap(p, A0, page_len(A1));
 }

@@ -91,6 +91,14 @@ int main(void)
     printf("mremap shrink in place %d: %s\n", s == g, s);
     void *bad_remap = mremap((void *)0x10000, 4096, 8192, MREMAP_MAYMOVE);
     printf("mremap of unmapped memory fails %d EFAULT %d\n", bad_remap == MAP_FAILED, errno == EFAULT);
+    /* A range past the end of user space (the lx fuzzer's finding: lx unmapped the stack): EINVAL. */
+    errno = 0;
+    void *past = mremap(s, 0x800000000000ull, 8, MREMAP_MAYMOVE);
+    printf("mremap shrinking a range past user space fails %d EINVAL %d\n", past == MAP_FAILED, errno == EINVAL);
+    errno = 0;
+    int unmapped = munmap(s, 0x800000000000ull);
+    printf("munmap of a range past user space fails %d EINVAL %d\n", unmapped == -1, errno == EINVAL);
+    printf("and the pages below it are still there: %s\n", s);
 
     int p[2];
     fd_set r;

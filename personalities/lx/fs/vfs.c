@@ -295,6 +295,26 @@ int lx_fs_truncate(struct lx_node *n, uint64_t size)
     return n->mnt->ops->truncate(n, size);
 }
 
+int lx_fs_setattr(struct lx_node *n, const struct lx_attr *a)
+{
+    if (n->mnt && n->mnt->rdonly)
+        return -LX_EROFS;
+    if (n->mnt && n->mnt->ops->setattr)
+        return n->mnt->ops->setattr(n, a);
+    if ((a->valid & (LX_ATTR_UID | LX_ATTR_GID)) && (a->uid != n->uid || a->gid != n->gid))
+        return -LX_EPERM; /* the tmpfs's files stay root's */
+    if (a->valid & LX_ATTR_MODE)
+        n->mode = (n->mode & ~07777u) | (a->mode & 07777);
+    if (a->valid & LX_ATTR_MTIME)
+        n->mtime_ns = a->mtime_ns;
+    return 0;
+}
+
+int lx_node_bytes(struct lx_node *n)
+{
+    return n->mnt && n->mnt->ops->bytes ? n->mnt->ops->bytes(n) : 0;
+}
+
 int lx_vfs_mount(const char *path, const struct lx_fs_ops *ops, void *sb, const char *source, bool rdonly,
                  struct lx_mount **out)
 {
@@ -365,12 +385,22 @@ int lx_vfs_umount(const char *path)
                 return -LX_EBUSY;
         if (in_use(m))
             return -LX_EBUSY;
-        if (m->ops->sync && (e = m->ops->sync(m)) < 0)
+        if (m->ops->umount ? (e = m->ops->umount(m)) < 0 : m->ops->sync && (e = m->ops->sync(m)) < 0)
             return e;
         m->ops = NULL; /* the slot is free; nodes of it are gone with its file system */
         return 0;
     }
     return canon[0] ? -LX_EINVAL : -LX_EBUSY; /* not a mount point; the root */
+}
+
+void lx_vfs_shutdown(void)
+{
+    for (unsigned i = nmounts; i-- > 0;) /* the innermost first, the root last */
+        if (mounts[i].ops && mounts[i].ops->umount) {
+            if (mounts[i].ops->umount(&mounts[i]) < 0)
+                printf("lx: %s on /%s: could not write everything back\n", mounts[i].source, mounts[i].path);
+            mounts[i].ops = NULL;
+        }
 }
 
 int lx_vfs_sync(void)

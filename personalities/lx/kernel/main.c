@@ -63,13 +63,15 @@ static void wake_blocked(void)
 
     while (lx_wake_pending) {
         lx_wake_pending = false;
+        lx_kstacks_run(); /* calls asleep for the disk or a lock go on if they can */
         for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
             struct lx_proc *p = lx_proc_at(i);
             if (p->state != LX_BLOCKED || p->leader->stopped)
                 continue;
             struct px_regs r = p->call;
             enum lx_outcome o = lx_syscall(p, &r, &status);
-            if (o == LX_BLOCK && lx_signal_deliverable(p) && !p->vfork_child) { /* vfork's wait: not */
+            if (o == LX_BLOCK && lx_signal_deliverable(p) && !p->vfork_child && !lx_kstack_busy(p)) {
+                /* (not vfork's wait, nor a call asleep for the disk: it runs to its end first) */
                 interrupt(p, &r);
                 o = LX_RESUME;
             }
@@ -144,6 +146,7 @@ static void resolve(char *init, const char *name)
         }
 }
 
+/* The program and its arguments from the command line (lx.init=, lx.arg=); init is resolved later. */
 static void command_line(char **argv, char *init)
 {
     const char *c = libos_bootinfo->cmdline;
@@ -153,21 +156,34 @@ static void command_line(char **argv, char *init)
 
     snprintf(init, 128, "%s", name && name[0] ? name : "/bin/sh");
     free(name);
-    if (!strchr(init, '/')) /* a bare name is looked for as the shell would */
-        for (const char *dir = "/bin\0/sbin\0/usr/bin\0/usr/sbin\0"; *dir; dir += strlen(dir) + 1) {
-            char path[128];
-            int e;
-            snprintf(path, sizeof(path), "%s/%s", dir, init);
-            if (lx_fs_lookup(path, true, &e)) {
-                snprintf(init, 128, "%s", path);
-                break;
-            }
-        }
     argv[0] = init;
     for (const char *a = strstr(c, "lx.arg="); a && argc < MAX_ARGS - 1; a = strstr(a + 1, "lx.arg="))
         if ((argv[argc] = word(a + 7)))
             argc++;
     argv[argc] = NULL;
+}
+
+/*
+ * The root: the disk lx.root= names (an ext2 file system, fs/ext2/vfs.c), else, or if it cannot be
+ * mounted (lx says why), the initramfs. 0, or -1 with the reason in err.
+ */
+static int mount_root(const struct libos_resource *image, char *err, size_t errlen)
+{
+    const char *r = strstr(libos_bootinfo->cmdline, "lx.root=");
+    char *root = r ? word(r + 8) : NULL;
+
+    if (root && root[0]) {
+        int e = lx_ext2_mount(root, "/", false);
+        if (e == 0) {
+            free(root);
+            return 0;
+        }
+        printf("lx: cannot mount %s as the root (errno %d): the initramfs is the root\n", root, -e);
+    }
+    free(root);
+    if (!image)
+        return snprintf(err, errlen, "no initramfs: give the task an image"), -1;
+    return lx_fs_load((const void *)(uintptr_t)image->va, image->size, err, errlen);
 }
 
 int main(void)
@@ -179,10 +195,6 @@ int main(void)
     struct px_msg m;
     int e, d, status = 0;
 
-    if (!image || lx_fs_load((const void *)(uintptr_t)image->va, image->size, err, sizeof(err)) < 0) {
-        printf("lx: %s\n", image ? err : "no initramfs: give the task an image");
-        return 1;
-    }
     char **av = argv, **ev = envp;
     unsigned terminal = 7;
     bool hostio = lx_hostio_active();
@@ -191,7 +203,7 @@ int main(void)
             printf("lx: %s\n", err);
             return 1;
         }
-        resolve(init, av[0]);
+        snprintf(init, sizeof(init), "%s", av[0] ? av[0] : "");
     } else
         command_line(argv, init);
     uint32_t ntfn = libos_slot_alloc(), console = libos_slot_alloc();
@@ -216,6 +228,15 @@ int main(void)
         printf("lx: no disks (cannot make their notification)\n");
     else
         lx_disks_init(disk_ntfn);
+    if (mount_root(image, err, sizeof(err)) < 0) {
+        printf("lx: %s\n", err);
+        return 1;
+    }
+    char name[128];
+    snprintf(name, sizeof(name), "%s", init);
+    resolve(init, name);
+    if (!hostio)
+        argv[0] = init;
     if (!(first = lx_proc_spawn(init, av, ev, &e))) {
         printf("lx: cannot start %s (errno %d)\n", init, e);
         return 1;
@@ -255,7 +276,8 @@ int main(void)
         } else if (kind == PX_EXC_FOREIGN_SYSCALL) {
             struct px_regs at_call = r;
             enum lx_outcome o = lx_syscall(p, &r, &status);
-            if (o == LX_BLOCK && lx_signal_deliverable(p) && !p->vfork_child) { /* a signal is there: no wait */
+            if (o == LX_BLOCK && lx_signal_deliverable(p) && !p->vfork_child && !lx_kstack_busy(p)) {
+                /* a signal is there: no wait (but for a call asleep for the disk) */
                 p->call = at_call;
                 interrupt(p, &r);
                 o = LX_RESUME;
@@ -326,7 +348,7 @@ done:
         struct lx_proc *f = lx_proc_find(first_pid);
         if (!f || f->state == LX_ZOMBIE) {
             lx_hostio_flush();
-            lx_vfs_sync(); /* every mounted disk written back before the system ends */
+            lx_vfs_shutdown(); /* every disk file system written back and marked clean before lx ends */
             lx_buffers_shutdown();
             lx_unimplemented_report();
             int ws = f ? f->leader->wait_status : 0, code = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;

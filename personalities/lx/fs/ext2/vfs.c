@@ -38,8 +38,11 @@ struct enode {
     uint32_t ino;
     unsigned opens;       /* open descriptions */
     bool unlinked;        /* no name left: evicted when the last description closes */
-    unsigned dir_idx;     /* readdir: the entry number that starts at dir_pos (lx_fs_child walks in order) */
-    uint64_t dir_pos;
+    /* readdir's cursor (lx_fs_child asks for entries by number, in order, and may ask for the last one
+     * again): the entry it last gave (its number less one: 0 none) and where it starts and ends. Byte
+     * positions stay valid when entries are removed (ext2 merges a removed entry into the one before). */
+    unsigned dir_idx;
+    uint64_t dir_start, dir_next;
     struct enode *next;
 };
 
@@ -402,7 +405,7 @@ struct child_walk {
     unsigned skip;   /* entries still to pass */
     uint32_t ino;
     char name[EXT2_NAME_MAX + 1];
-    uint64_t next;
+    uint64_t start, next; /* where the entry found starts (at or before it) and ends */
     bool found;
 };
 
@@ -410,10 +413,12 @@ static int child_emit(void *arg, const char *name, size_t len, uint32_t ino, uns
 {
     struct child_walk *w = arg;
 
-    if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
-        return 0;
-    if (w->skip) {
-        w->skip--;
+    bool dot = (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.');
+
+    if (dot || w->skip) { /* "." and "..": the VFS gives its own */
+        if (!dot)
+            w->skip--;
+        w->start = next;
         return 0;
     }
     memcpy(w->name, name, len);
@@ -431,13 +436,16 @@ static struct lx_node *e_child(struct lx_node *dir, unsigned idx)
     char path[PATH_MAX_];
     int err;
 
-    if (d->dir_idx && idx >= d->dir_idx)
-        pos = d->dir_pos, w.skip = idx - d->dir_idx;
+    if (d->dir_idx && idx + 1 == d->dir_idx) /* the same entry again */
+        pos = d->dir_start;
+    else if (d->dir_idx && idx >= d->dir_idx)
+        pos = d->dir_next, w.skip = idx - d->dir_idx;
     else
         w.skip = idx;
+    w.start = pos;
     take();
     if (ext2_readdir(em->fs, d->ino, &pos, child_emit, &w) == 0 && w.found) {
-        d->dir_idx = idx + 1, d->dir_pos = w.next;
+        d->dir_idx = idx + 1, d->dir_start = w.start, d->dir_next = w.next;
         if (snprintf(path, sizeof(path), "%s%s%s", d->path, d->path[0] ? "/" : "", w.name) < (int)sizeof(path))
             c = node_get(em, w.ino, path, &err);
     }

@@ -245,6 +245,9 @@ bool lx_kstack_busy(const struct lx_proc *p); /* p's call sleeps: it is not to b
 void lx_kstacks_run(void);  /* resume every sleeping call once (something changed: a disk answered) */
 bool lx_in_kstack(void);    /* the code running is a call on a kernel stack (it may sleep) */
 void lx_sleep(void);        /* sleep until the next lx_kstacks_run (on lx's own stack: wait for the disk) */
+/* A call's own buffer of LX_CALL_BUFFER bytes, kept across its sleeps (read and write move data in it). */
+#define LX_CALL_BUFFER 65536
+uint8_t *lx_call_buffer(void);
 /* The call's process ended while it slept: abandon the call (at a point where it holds nothing). */
 void lx_kstack_check_orphan(void);
 /* A sleeping lock (recursive for the call that holds it). */

@@ -38,6 +38,7 @@ struct kstack {
     struct px_regs regs;       /* the call's registers, and its result at the end */
     int status;
     enum lx_outcome outcome;
+    uint8_t *buffer;           /* lx_call_buffer's */
     struct lx_proc *current;   /* lx_current and lx_call_outcome while it is switched away from */
     enum lx_outcome call_outcome;
 };
@@ -64,6 +65,13 @@ __asm__(".text\n"
 void lx_kstacks_start(void) { enabled = true; }
 
 bool lx_in_kstack(void) { return running != NULL; }
+
+uint8_t *lx_call_buffer(void)
+{
+    static uint8_t lx_own[LX_CALL_BUFFER]; /* the calls on lx's stack: one at a time, never asleep */
+
+    return running ? running->buffer : lx_own;
+}
 
 /* The thread whose call ks runs is still there, waiting for it. */
 static bool owner_waits(const struct kstack *ks)
@@ -131,7 +139,7 @@ enum lx_outcome lx_kstack_call(struct lx_proc *p, struct px_regs *r, int *exit_s
     if ((ks = find(p)))
         return ks->state == KS_DONE ? collect(ks, r, exit_status) : LX_BLOCK;
     for (unsigned i = 0; i < MAX_KSTACKS && !ks; i++)
-        if (stacks[i].state == KS_FREE && (stacks[i].mem || (stacks[i].mem = malloc(KSTACK_SIZE))))
+        if (stacks[i].state == KS_FREE && (stacks[i].mem || (stacks[i].mem = malloc(KSTACK_SIZE + LX_CALL_BUFFER))))
             ks = &stacks[i];
     if (!ks) { /* every stack holds a sleeping call: this one waits (nothing of it is done yet) */
         want_stack = true;
@@ -140,6 +148,7 @@ enum lx_outcome lx_kstack_call(struct lx_proc *p, struct px_regs *r, int *exit_s
     /* The first switch "returns" into entry: six registers (zeros) to pop, entry as the return
      * address, and a zero return address above it, aligned as a function's entry wants. */
     uint64_t *top = (uint64_t *)(((uintptr_t)ks->mem + KSTACK_SIZE) & ~(uintptr_t)15);
+    ks->buffer = ks->mem + KSTACK_SIZE;
     top[-1] = 0;
     top[-2] = (uint64_t)(uintptr_t)entry;
     for (int i = 3; i <= 8; i++)

@@ -231,7 +231,7 @@ enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK, LX_THREAD_EXIT, LX_DETACHED };
 extern bool lx_wake_pending;
 
 /*
- * Kernel stacks (kernel/kstack.c). Once a disk file system is mounted (lx_kstacks_start), every system
+ * Kernel stacks (kernel/kstack.c). When lx has a disk (lx_kstacks_start), every system
  * call runs on a stack of its own, so that a call which must wait for the disk (a block not in the
  * cache) or for a sleeping lock sleeps there, its process blocked, while lx's loop serves the others;
  * it goes on where it stopped when lx_kstacks_run resumes it. Everything still runs on lx's one

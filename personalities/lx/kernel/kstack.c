@@ -2,7 +2,7 @@
  * Kernel stacks: how a system call waits for the disk without making lx wait. ext2 (fs/ext2/) is
  * synchronous code: a lookup or a write asks for block after block and updates several of them in
  * one go, so it cannot simply give up at a block that is not in the cache and be done again later, as
- * a pipe read is. Instead, once a disk file system is mounted, every system call runs on a stack of
+ * a pipe read is. Instead, when lx has a disk, every system call runs on a stack of
  * its own (as each Linux task has its own kernel stack): where it has to wait for the disk, or for the
  * lock another call holds, it sleeps (lx_sleep), switching back to lx's loop, which blocks the calling
  * thread and serves every other process. When something changes (a disk request finished, a lock was
@@ -164,6 +164,8 @@ void lx_kstacks_run(void)
 {
     for (unsigned i = 0; i < MAX_KSTACKS; i++) {
         struct kstack *ks = &stacks[i];
+        if (ks->state == KS_DONE && !owner_waits(ks)) /* its thread ended before it took the result */
+            ks->state = KS_FREE;
         if (ks->state != KS_SLEEPING)
             continue;
         enter(ks);

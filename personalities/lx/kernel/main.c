@@ -227,7 +227,8 @@ int main(void)
     if (!disk_ntfn || px_cap_mint(ntfn, disk_ntfn, PX_R_WRITE, DISK_BIT) != PX_OK)
         printf("lx: no disks (cannot make their notification)\n");
     else
-        lx_disks_init(disk_ntfn);
+        if (lx_disks_init(disk_ntfn) > 0)
+            lx_kstacks_start(); /* a call may wait for a disk now: each runs on a kernel stack */
     if (mount_root(image, err, sizeof(err)) < 0) {
         printf("lx: %s\n", err);
         return 1;

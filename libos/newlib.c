@@ -161,6 +161,18 @@ uint64_t libos_monotonic_ns(void)
     return ns;
 }
 
+bool libos_kernel_tick(uint64_t *last_ns, uint64_t *period_ns)
+{
+    const volatile struct px_shared_info *si = libos_shared_info();
+    uint64_t period = si->tick_ns, base = si->tick_base_ns, now = libos_monotonic_ns();
+
+    if (!period)
+        return false;
+    *last_ns = now > base ? base + (now - base) / period * period : base;
+    *period_ns = period;
+    return true;
+}
+
 void libos_sleep_ns(uint64_t ns)
 {
     static uint32_t ntfn, timer; /* one sleeper at a time: the main thread's */

@@ -23,12 +23,13 @@ def main():
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--console", default="rtos", help="the application's console name")
     p.add_argument("--verbose", action="store_true", help="also show the kernel's and the servers' lines")
-    p.add_argument("--icount", action="store_true", help="rdtsc counts guest instructions (QEMU -icount)")
+    p.add_argument("--icount", action="store_true",
+                   help="rdtsc counts guest instructions (QEMU -icount shift=0,sleep=off)")
     p.add_argument("--cmdline", default="")
     a = p.parse_args()
     line_re = re.compile(r"^(?:\x1b\[[0-9;]*m)?\[" + re.escape(a.console) + r"\s*\](?:\x1b\[0m)? ?(.*)$")
     args = argparse.Namespace(kernel=a.kernel, module=a.image, accel="tcg", memory="512M", icount=a.icount,
-                              cmdline=a.cmdline, qemu_arg=[], gdb=False, disk=[])
+                              icount_sleep=False, cmdline=a.cmdline, qemu_arg=[], gdb=False, disk=[])
     boot = runner.Boot(runner.qemu_command(args, interactive=False), echo=False, typing=False)
     deadline = time.monotonic() + a.timeout
     shown, code = 0, None

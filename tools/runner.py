@@ -38,7 +38,9 @@ def qemu_command(args, interactive):
     else:
         cmd += ["-accel", "tcg", "-cpu", "max"]
         if args.icount:
-            cmd += ["-icount", "shift=0"]
+            # sleep=off: while the guest idles, its clock jumps to the next timer deadline instead of
+            # following the host's, so idle time costs no host latency (the RTOS's real-time runs).
+            cmd += ["-icount", "shift=0" if getattr(args, "icount_sleep", True) else "shift=0,sleep=off"]
     if args.module:
         cmd += ["-initrd", args.module]
     disks = getattr(args, "disk", None) or []

@@ -11,6 +11,11 @@
  *
  * (the multiplication is 64 x 32 -> 96 bits: compute it in 128 bits). Wall-clock time is monotonic time +
  * wall_offset_ns (nanoseconds since 1970-01-01 UTC).
+ *
+ * Timer objects fire on the kernel's tick, at the first tick at or after their deadline. The tick falls at
+ * the monotonic times tick_base_ns + k * tick_ns (give or take the interrupt's latency), so a guest kernel
+ * can put its own tick on the kernel's (the RTOS personality does). A kernel that does not say leaves
+ * tick_ns 0.
  */
 #ifndef PROTEUS_TIME_H
 #define PROTEUS_TIME_H
@@ -27,7 +32,9 @@ struct px_shared_info {
     uint32_t tsc_shift;
     int64_t wall_offset_ns; /* wall clock = monotonic + wall_offset_ns */
     uint64_t abi_version;  /* PX_ABI_VERSION of the kernel */
-    uint64_t reserved[58]; /* zero; the page is 4 KiB, the structure 512 bytes */
+    uint64_t tick_ns;      /* the kernel's tick period (0: not given) */
+    uint64_t tick_base_ns; /* a monotonic time at which a tick fell */
+    uint64_t reserved[56]; /* zero; the page is 4 KiB, the structure 512 bytes */
 };
 
 #define PX_SHARED_INFO_VERSION 1

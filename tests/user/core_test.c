@@ -785,6 +785,17 @@ static void test_timer(void)
           "the first expiry wakes us no earlier than the deadline (%llu us)",
           (unsigned long long)(t1 - t0) / 1000);
     check(px_wait(n, &bits) == PX_OK && bits == 0x4, "and the period keeps it coming");
+
+    /* The shared info page says where the kernel's tick falls; a deadline right on a tick is never early. */
+    uint64_t last = 0, period = 0;
+    bool told = libos_kernel_tick(&last, &period);
+    check(told && period == 1000000 && last % period == 0 &&
+              last <= libos_monotonic_ns() && libos_monotonic_ns() - last < 1000 * period,
+          "the kernel's tick: every %llu ns from 0, the latest at %llu ns", (unsigned long long)period,
+          (unsigned long long)last);
+    check(px_timer_set(t, last + 3 * period, 0) == PX_OK && px_wait(n, &bits) == PX_OK && bits == 0x4 &&
+              libos_monotonic_ns() >= last + 3 * period,
+          "a one-shot timer due on a tick fires at it, not before");
     check(px_timer_set(t, 0, 0) == PX_OK, "cancel");
     check(px_obj_destroy(t) == PX_OK, "destroy");
 }

@@ -25,6 +25,9 @@ static inline const struct px_shared_info *libos_shared_info(void)
 /* Monotonic and wall-clock time in nanoseconds, from the shared info page (no system call). */
 uint64_t libos_monotonic_ns(void);
 int64_t libos_wallclock_ns(void);
+/* The kernel's timer tick, which timer objects fire on: its latest time at or before now (monotonic ns) and
+ * its period; false if the kernel does not say (abi/proteus/time.h). */
+bool libos_kernel_tick(uint64_t *last_ns, uint64_t *period_ns);
 /* Block the calling thread for at least ns nanoseconds (a timer and a notification of its own). */
 void libos_sleep_ns(uint64_t ns);
 

@@ -78,6 +78,15 @@
 #ifndef configUSE_TASK_NOTIFICATIONS
 #define configUSE_TASK_NOTIFICATIONS 1
 #endif
+#ifndef configTASK_NOTIFICATION_ARRAY_ENTRIES
+#define configTASK_NOTIFICATION_ARRAY_ENTRIES 1
+#endif
+#if configTASK_NOTIFICATION_ARRAY_ENTRIES < 1
+#error "configTASK_NOTIFICATION_ARRAY_ENTRIES must be at least 1"
+#endif
+#ifndef configUSE_QUEUE_SETS
+#define configUSE_QUEUE_SETS 0
+#endif
 #ifndef configIDLE_SHOULD_YIELD
 #define configIDLE_SHOULD_YIELD 1
 #endif
@@ -133,7 +142,7 @@ typedef void (*TaskFunction_t)(void *);
  * structures (the kernel checks that with _Static_assert).
  */
 typedef struct { uint64_t opaque[48]; } StaticTask_t;
-typedef struct { uint64_t opaque[20]; } StaticQueue_t;
+typedef struct { uint64_t opaque[24]; } StaticQueue_t;
 typedef StaticQueue_t StaticSemaphore_t;
 typedef struct { uint64_t opaque[16]; } StaticTimer_t;
 typedef struct { uint64_t opaque[8]; } StaticEventGroup_t;

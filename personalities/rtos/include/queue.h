@@ -52,4 +52,16 @@ BaseType_t xQueueIsQueueFullFromISR(QueueHandle_t q);
 #define xQueueOverwriteFromISR(q, item, w) xQueueGenericSendFromISR((q), (item), (w), queueOVERWRITE)
 #define xQueueReset(q) xQueueGenericReset((q), pdFALSE)
 
+/*
+ * Queue sets: a set is a queue of the handles of its members (queues and semaphores), one entry per item
+ * posted to a member; xQueueSelectFromSet returns the member that has an item to read (NULL when the
+ * time runs out), and the task then reads exactly one item from it. A member joins and leaves a set only
+ * while it is empty, and belongs to one set at most.
+ */
+QueueSetHandle_t xQueueCreateSet(UBaseType_t length);
+BaseType_t xQueueAddToSet(QueueSetMemberHandle_t member, QueueSetHandle_t set);
+BaseType_t xQueueRemoveFromSet(QueueSetMemberHandle_t member, QueueSetHandle_t set);
+QueueSetMemberHandle_t xQueueSelectFromSet(QueueSetHandle_t set, TickType_t ticks);
+QueueSetMemberHandle_t xQueueSelectFromSetFromISR(QueueSetHandle_t set);
+
 #endif

@@ -57,7 +57,8 @@ UBaseType_t uxTaskGetStackHighWaterMark(TaskHandle_t task);
 void vTaskStartScheduler(void);
 void vTaskEndScheduler(void);
 
-/* Direct-to-task notifications (one per task: index 0). */
+/* Direct-to-task notifications: configTASK_NOTIFICATION_ARRAY_ENTRIES per task (default 1); the forms
+   without an index use index 0. */
 BaseType_t xTaskGenericNotify(TaskHandle_t task, UBaseType_t index, uint32_t value, eNotifyAction action,
                               uint32_t *previous);
 BaseType_t xTaskGenericNotifyFromISR(TaskHandle_t task, UBaseType_t index, uint32_t value, eNotifyAction action,
@@ -83,6 +84,12 @@ uint32_t ulTaskGenericNotifyValueClear(TaskHandle_t task, UBaseType_t index, uin
 #define ulTaskNotifyTakeIndexed(i, c, t) ulTaskGenericNotifyTake((i), (c), (t))
 #define xTaskNotifyStateClear(t) xTaskGenericNotifyStateClear((t), 0)
 #define ulTaskNotifyValueClear(t, b) ulTaskGenericNotifyValueClear((t), 0, (b))
+#define xTaskNotifyAndQueryIndexed(t, i, v, a, p) xTaskGenericNotify((t), (i), (v), (a), (p))
+#define xTaskNotifyIndexedFromISR(t, i, v, a, w) xTaskGenericNotifyFromISR((t), (i), (v), (a), NULL, (w))
+#define xTaskNotifyAndQueryIndexedFromISR(t, i, v, a, p, w) xTaskGenericNotifyFromISR((t), (i), (v), (a), (p), (w))
+#define vTaskNotifyGiveIndexedFromISR(t, i, w) vTaskGenericNotifyGiveFromISR((t), (i), (w))
+#define xTaskNotifyStateClearIndexed(t, i) xTaskGenericNotifyStateClear((t), (i))
+#define ulTaskNotifyValueClearIndexed(t, i, b) ulTaskGenericNotifyValueClear((t), (i), (b))
 
 /* Hooks the application defines when its configuration asks for them. */
 void vApplicationIdleHook(void);

@@ -2,7 +2,8 @@
  * Queues, and the semaphores and mutexes built on them: a ring of fixed-size items, a list of tasks
  * waiting to send and one of tasks waiting to receive (each highest priority first). A mutex is a queue
  * of one empty item with a holder; a task that blocks on a mutex lends the holder its priority (priority
- * inheritance) until the holder gives every mutex back, or the waiter gives up.
+ * inheritance) until the holder gives every mutex back, or the waiter gives up. A queue set is a queue
+ * of member handles: each item posted to a member posts the member's handle to its set.
  */
 #include "rtos.h"
 #include "queue.h"
@@ -19,6 +20,7 @@ struct QueueDefinition {
     struct rtos_list senders, receivers;
     rtos_task *holder;
     UBaseType_t recursion;
+    struct QueueDefinition *set; /* the queue set this one belongs to, if any */
 };
 
 _Static_assert(sizeof(StaticQueue_t) >= sizeof(struct QueueDefinition), "StaticQueue_t must hold a queue");
@@ -45,6 +47,7 @@ static void init_queue(struct QueueDefinition *q, UBaseType_t length, UBaseType_
     q->count = q->head = 0;
     q->holder = NULL;
     q->recursion = 0;
+    q->set = NULL;
     rtos_list_init(&q->senders);
     rtos_list_init(&q->receivers);
 }
@@ -115,6 +118,7 @@ void vQueueDelete(QueueHandle_t h)
     struct QueueDefinition *q = check(h);
 
     configASSERT(q->senders.count == 0 && q->receivers.count == 0); /* nobody may wait on it */
+    configASSERT(q->set == NULL);                                  /* nor may it be in a set */
     q->magic = 0;
     if (!q->static_mem)
         vPortFree(q);
@@ -158,6 +162,22 @@ static bool wake_one(struct rtos_list *l)
     rtos_task *t = rtos_list_first(l);
 
     return t ? rtos_unblock(t, WAKE_EVENT) : false;
+}
+
+/*
+ * An item arrived in q (its count went up): tell q's set, then wake q's own highest-priority receiver.
+ * True if a woken task outranks the current one. The set has room for every item of its members.
+ */
+static bool posted(struct QueueDefinition *q)
+{
+    bool outranks = false;
+
+    if (q->set) {
+        configASSERT(q->set->count < q->set->length); /* the set is shorter than its members together */
+        put(q->set, &q, queueSEND_TO_BACK);
+        outranks = wake_one(&q->set->receivers);
+    }
+    return wake_one(&q->receivers) || outranks;
 }
 
 /* The holder gives the mutex back: without mutexes left, it returns to its own priority. */
@@ -211,14 +231,15 @@ BaseType_t xQueueGenericSend(QueueHandle_t h, const void *item, TickType_t ticks
             mutex_released(q);
             q->count = 1;
             /* A waiter that outranks us, or our inherited priority gone: let the scheduler choose. */
-            if ((wake_one(&q->receivers) || rtos.current->prio < was) && configUSE_PREEMPTION)
+            if ((posted(q) || rtos.current->prio < was) && configUSE_PREEMPTION)
                 port_yield_within_api();
             portEXIT_CRITICAL();
             return pdPASS;
         }
         if (q->count < q->length || position == queueOVERWRITE) {
+            UBaseType_t before = q->count;
             put(q, item, position);
-            if (wake_one(&q->receivers) && configUSE_PREEMPTION)
+            if ((q->count > before ? posted(q) : wake_one(&q->receivers)) && configUSE_PREEMPTION)
                 port_yield_within_api();
             portEXIT_CRITICAL();
             return pdPASS;
@@ -244,8 +265,9 @@ BaseType_t xQueueGenericSendFromISR(QueueHandle_t h, const void *item, BaseType_
     configASSERT(!is_mutex(q)); /* a mutex is never given from an interrupt */
     if (q->count >= q->length && position != queueOVERWRITE)
         return errQUEUE_FULL;
+    UBaseType_t before = q->count;
     put(q, item, position);
-    if (wake_one(&q->receivers) && woken)
+    if ((q->count > before ? posted(q) : wake_one(&q->receivers)) && woken)
         *woken = pdTRUE;
     return pdPASS;
 }
@@ -406,4 +428,51 @@ BaseType_t xQueueGenericReset(QueueHandle_t h, BaseType_t new_queue)
         port_yield_within_api();
     portEXIT_CRITICAL();
     return pdPASS;
+}
+
+QueueSetHandle_t xQueueCreateSet(UBaseType_t length)
+{
+    return xQueueGenericCreate(length, sizeof(QueueSetMemberHandle_t), queueQUEUE_TYPE_BASE);
+}
+
+BaseType_t xQueueAddToSet(QueueSetMemberHandle_t member, QueueSetHandle_t set)
+{
+    struct QueueDefinition *q = check(member), *s = check(set);
+    BaseType_t ok = pdFAIL;
+
+    portENTER_CRITICAL();
+    if (!q->set && q != s && q->count == 0) { /* empty (a mutex: taken), as FreeRTOS asks */
+        q->set = s;
+        ok = pdPASS;
+    }
+    portEXIT_CRITICAL();
+    return ok;
+}
+
+BaseType_t xQueueRemoveFromSet(QueueSetMemberHandle_t member, QueueSetHandle_t set)
+{
+    struct QueueDefinition *q = check(member);
+    BaseType_t ok = pdFAIL;
+
+    portENTER_CRITICAL();
+    if (q->set == check(set) && q->count == 0) {
+        q->set = NULL;
+        ok = pdPASS;
+    }
+    portEXIT_CRITICAL();
+    return ok;
+}
+
+QueueSetMemberHandle_t xQueueSelectFromSet(QueueSetHandle_t set, TickType_t ticks)
+{
+    QueueSetMemberHandle_t member = NULL;
+
+    return receive(set, &member, ticks, false) == pdPASS ? member : NULL;
+}
+
+QueueSetMemberHandle_t xQueueSelectFromSetFromISR(QueueSetHandle_t set)
+{
+    QueueSetMemberHandle_t member = NULL;
+
+    return xQueueReceiveFromISR(set, &member, NULL) == pdPASS ? member : NULL;
 }

@@ -54,10 +54,11 @@ struct rtos_port_task {
 struct tskTaskControlBlock {
     struct rtos_node state_node, event_node, all_node;
     uint32_t magic;
-    uint8_t static_tcb, wake, notify_state, ev_flags;
+    uint8_t static_tcb, wake, ev_flags;
+    uint8_t notify_state[configTASK_NOTIFICATION_ARRAY_ENTRIES];
     char name[configMAX_TASK_NAME_LEN];
     UBaseType_t prio, base_prio, mutexes_held, number;
-    uint32_t notify_value;
+    uint32_t notify_value[configTASK_NOTIFICATION_ARRAY_ENTRIES];
     TickType_t ev_bits; /* EventBits_t: what it waits for, then what it got */
     TaskFunction_t fn;
     void *arg;

@@ -338,8 +338,9 @@ void vTaskSuspend(TaskHandle_t h)
     rtos_task *t = rtos_task_of(h);
     remove_state(t);
     rtos_list_remove(&t->event_node);
-    if (t->notify_state == NOTIFY_WAITING)
-        t->notify_state = NOTIFY_NONE;
+    for (unsigned i = 0; i < configTASK_NOTIFICATION_ARRAY_ENTRIES; i++)
+        if (t->notify_state[i] == NOTIFY_WAITING)
+            t->notify_state[i] = NOTIFY_NONE;
     rtos_list_append(&rtos.suspended, &t->state_node, t);
     if (t == rtos.current && rtos.running)
         port_yield_within_api();

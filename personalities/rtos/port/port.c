@@ -416,7 +416,7 @@ static bool preemption_due(void)
  */
 static void run_ticks(void)
 {
-    /* The slack covers a kernel tick a little before our estimate of it (kernel_tick_phase). */
+    /* The slack covers a kernel tick a little before our estimate of it (its interrupt came early). */
     uint64_t now = libos_monotonic_ns() + TICK_SLACK_NS, due = now > t0 ? (now - t0) / TICK_NS : 0;
 
     while (ticks_done < due) {
@@ -519,27 +519,10 @@ static void __attribute__((noreturn)) kernel_loop(void)
 }
 
 /*
- * The Proteus kernel checks timers on its own 1 ms tick, so a timer fires at the first kernel tick after
- * its deadline. Our ticks are put on the kernel's: a few one-shot timers show its phase (the earliest
- * wake-up after a kernel tick, modulo 1 ms, is within one wake-up latency of it), and the tick timer's
- * deadlines lie half a millisecond before the kernel ticks they are meant for.
+ * The Proteus kernel checks timers on its own tick, so a timer fires at the first kernel tick at or after
+ * its deadline. Our ticks are put on the kernel's, whose place the shared info page gives: t0 is a kernel
+ * tick, and the tick timer's deadlines lie half a kernel tick before the ticks they are meant for.
  */
-#define KERNEL_TICK_NS 1000000ull
-static uint64_t kernel_tick_phase(void)
-{
-    uint64_t best = KERNEL_TICK_NS, base = 0;
-    struct px_msg m;
-
-    for (int i = 0; i < 8; i++) {
-        if (px_timer_set(tick_timer, libos_monotonic_ns() + 1, 0) != PX_OK || px_recv(endpoint, &m) != PX_OK)
-            fatal("cannot start the tick timer");
-        uint64_t t = libos_monotonic_ns(), off = t % KERNEL_TICK_NS;
-        if (off < best)
-            best = off, base = t - off;
-    }
-    return base;
-}
-
 void port_start_scheduler(void)
 {
     port_init();
@@ -548,9 +531,11 @@ void port_start_scheduler(void)
     in_isr = true;
     crit_depth = 0;
     rtos_task *first = rtos_pick();
-    uint64_t base = kernel_tick_phase(), now = libos_monotonic_ns();
-    t0 = base + (now - base + KERNEL_TICK_NS - 1) / KERNEL_TICK_NS * KERNEL_TICK_NS; /* a kernel tick to come */
-    if (px_timer_set(tick_timer, t0 + TICK_NS - KERNEL_TICK_NS / 2, TICK_NS) != PX_OK)
+    uint64_t last, period;
+    if (!libos_kernel_tick(&last, &period) || period > TICK_NS)
+        fatal("cannot put its tick on the kernel's (the shared info page gives no tick, or a slower one)");
+    t0 = last + period; /* a kernel tick to come */
+    if (px_timer_set(tick_timer, t0 + TICK_NS - period / 2, TICK_NS) != PX_OK)
         fatal("cannot start the tick timer");
     running = first;
     first->port.started = 1;

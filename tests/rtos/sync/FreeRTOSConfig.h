@@ -9,4 +9,6 @@
 #define configUSE_MALLOC_FAILED_HOOK 1
 #define configTIMER_TASK_PRIORITY 7
 #define configSUPPORT_STATIC_ALLOCATION 1
+#define configUSE_QUEUE_SETS 1
+#define configTASK_NOTIFICATION_ARRAY_ENTRIES 3
 #endif

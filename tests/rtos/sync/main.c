@@ -1,7 +1,7 @@
 /*
  * Synchronisation, checked from inside: priority inheritance in the classic inversion, recursive
- * mutexes, queues between tasks, notifications, event group sync, an interrupt handing work to a task,
- * timers' order and periods, and running out of heap.
+ * mutexes, queues between tasks, queue sets, notifications (and their indices), event group sync, an
+ * interrupt handing work to a task, timers' order and periods, and running out of heap.
  */
 #include "../check.h"
 #include "event_groups.h"
@@ -160,6 +160,96 @@ static void notifications(void)
     CHECK(bits_seen == 0x15, "xTaskNotifyWait saw the bits 0x15 (%#x)", (unsigned)bits_seen);
 }
 
+/* Indices: a task waiting on index 1 is not woken by index 0 or 2, and each index keeps its own value. */
+static TaskHandle_t indexed_task;
+static volatile uint32_t index1_value, index0_left;
+static void indexed(void *arg)
+{
+    (void)arg;
+    uint32_t v = 0;
+    xTaskNotifyWaitIndexed(1, 0, 0xffffffffu, &v, portMAX_DELAY);
+    index1_value = v;
+    index0_left = ulTaskNotifyTakeIndexed(0, pdTRUE, 0);
+    vTaskDelete(NULL);
+}
+static void notification_indices(void)
+{
+    xTaskCreate(indexed, "indexed", configMINIMAL_STACK_SIZE, NULL, 3, &indexed_task);
+    WAIT_UNTIL(eTaskGetState(indexed_task) == eBlocked);
+    xTaskNotifyGiveIndexed(indexed_task, 0);
+    xTaskNotifyGiveIndexed(indexed_task, 0);
+    xTaskNotifyIndexed(indexed_task, 2, 0x77, eSetValueWithOverwrite);
+    CHECK(eTaskGetState(indexed_task) == eBlocked && index1_value == 0,
+          "notifications to indices 0 and 2 leave a task waiting on index 1 blocked");
+    uint32_t before = 0;
+    xTaskNotifyAndQueryIndexed(indexed_task, 1, 0x300, eSetBits, &before);
+    WAIT_UNTIL(index1_value != 0);
+    CHECK(index1_value == 0x300 && before == 0, "index 1 woke it with its own value (%#x)", (unsigned)index1_value);
+    CHECK(index0_left == 2, "index 0 kept its two gives (%u)", (unsigned)index0_left);
+    CHECK(ulTaskNotifyValueClearIndexed(NULL, 2, 0) == 0, "the current task's index 2 is untouched");
+}
+
+/* ---- queue sets ---- */
+static QueueSetHandle_t set;
+static QueueHandle_t set_q1, set_q2;
+static SemaphoreHandle_t set_sem;
+static char set_trace[64];
+static void selector(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 4; i++) {
+        QueueSetMemberHandle_t m = xQueueSelectFromSet(set, portMAX_DELAY);
+        int v = 0;
+        if (m == set_q1 && xQueueReceive(set_q1, &v, 0) == pdPASS)
+            strncat(set_trace, v == 1 ? "q1:1 " : "q1:? ", sizeof(set_trace) - strlen(set_trace) - 1);
+        else if (m == set_q2 && xQueueReceive(set_q2, &v, 0) == pdPASS)
+            strncat(set_trace, v == 2 ? "q2:2 " : v == 3 ? "q2:3 " : "q2:? ",
+                    sizeof(set_trace) - strlen(set_trace) - 1);
+        else if (m == set_sem && xSemaphoreTake(set_sem, 0) == pdPASS)
+            strncat(set_trace, "sem ", sizeof(set_trace) - strlen(set_trace) - 1);
+        else
+            strncat(set_trace, "? ", sizeof(set_trace) - strlen(set_trace) - 1);
+    }
+    vTaskDelete(NULL);
+}
+static void queue_sets(void)
+{
+    set = xQueueCreateSet(2 + 2 + 1);
+    set_q1 = xQueueCreate(2, sizeof(int));
+    set_q2 = xQueueCreate(2, sizeof(int));
+    set_sem = xSemaphoreCreateBinary();
+    CHECK(set && set_q1 && set_q2 && set_sem, "a set of two queues and a semaphore");
+    CHECK(xQueueAddToSet(set_q1, set) == pdPASS && xQueueAddToSet(set_q2, set) == pdPASS &&
+              xQueueAddToSet(set_sem, set) == pdPASS, "its members join while empty");
+    CHECK(xQueueAddToSet(set_q1, set) == pdFAIL, "a member joins one set once");
+    TickType_t t = xTaskGetTickCount();
+    CHECK(xQueueSelectFromSet(set, 5) == NULL && xTaskGetTickCount() - t >= 5,
+          "selecting from an empty set times out with NULL");
+    int one = 1, two = 2, three = 3;
+    xQueueSend(set_q2, &two, 0);
+    xQueueSend(set_q1, &one, 0);
+    xQueueSend(set_q2, &three, 0);
+    xSemaphoreGive(set_sem);
+    xTaskCreate(selector, "selector", configMINIMAL_STACK_SIZE, NULL, 3, NULL);
+    WAIT_UNTIL(strlen(set_trace) >= 18);
+    CHECK(strcmp(set_trace, "q2:2 q1:1 q2:3 sem ") == 0, "the set gave the members in the order items came: %s",
+          set_trace);
+    int x = 9;
+    xQueueSend(set_q1, &x, 0);
+    CHECK(xQueueRemoveFromSet(set_q1, set) == pdFAIL, "a member with an item cannot leave");
+    CHECK(xQueueSelectFromSet(set, 0) == set_q1 && xQueueReceive(set_q1, &x, 0) == pdPASS && x == 9,
+          "an item sent to a member has the set select it at once");
+    CHECK(xQueueRemoveFromSet(set_q1, set) == pdPASS && xQueueRemoveFromSet(set_q2, set) == pdPASS &&
+              xQueueRemoveFromSet(set_sem, set) == pdPASS, "empty members leave");
+    xQueueSend(set_q1, &x, 0);
+    CHECK(xQueueSelectFromSet(set, 0) == NULL, "and what they receive then no longer reaches the set");
+    xQueueReceive(set_q1, &x, 0);
+    vQueueDelete(set_q1);
+    vQueueDelete(set_q2);
+    vSemaphoreDelete(set_sem);
+    vQueueDelete(set);
+}
+
 /* ---- event group rendezvous ---- */
 static EventGroupHandle_t group;
 static volatile EventBits_t synced[3];
@@ -295,6 +385,8 @@ static void control(void *arg)
     recursive();
     queues();
     notifications();
+    notification_indices();
+    queue_sets();
     event_groups();
     interrupts();
     timers();

@@ -11,6 +11,7 @@
 #include <arch/mmu.h>
 #include <arch/trap.h>
 #include <core/kernel.h>
+#include <core/timer.h>
 
 #define APIC_ID 0x20
 #define APIC_TPR 0x80
@@ -22,9 +23,7 @@
 #define APIC_TIMER_DIV 0x3e0
 #define SVR_ENABLE (1u << 8)
 #define LVT_MASKED (1u << 16)
-#define LVT_PERIODIC (1u << 17)
 #define DIV_BY_1 0xb
-#define DIV_BY_16 0x3
 #define QEMU_APIC_HZ 1000000000ull
 #define CALIBRATE_APIC_TICKS 10000000u /* 10 ms at 1 GHz */
 
@@ -44,10 +43,40 @@ uint64_t arch_timer_ticks(void) { return ticks; }
 uint64_t arch_read_cycles(void) { return rdtsc(); }
 const char *tsc_source(void) { return tsc_from; }
 
-void apic_timer_tick(void)
+/*
+ * The tick is a one-shot count, re-armed at every interrupt for the next whole tick of monotonic time
+ * (ticks fall at 0, 1, 2, ... ms of time_now_ns, the clock of timer deadlines and of the shared info
+ * page). A periodic APIC timer would drift against that clock by whatever separates the APIC's and the
+ * TSC's rates: a calibration error, or the count's off-by-one (QEMU's periodic timer runs its initial
+ * count + 1 cycles a period: 16 ns a millisecond here, which moved the tick 78 us off its place in five
+ * seconds). Armed from the clock, an error of the APIC's rate only moves one interrupt by a few parts per
+ * million of a tick, and an interrupt a little early still counts as its tick (timer_interrupt).
+ */
+#define TICK_NS (1000000000ull / TIMER_HZ)
+static uint64_t next_tick; /* monotonic ns */
+
+uint64_t arch_tick_ns(void) { return TICK_NS; }
+
+static void apic_timer_arm(void)
 {
+    uint64_t at = time_ns_tsc(next_tick), now = rdtsc();
+    uint64_t cycles = at > now ? at - now : 1;
+    uint64_t count = (uint64_t)((unsigned __int128)cycles * bus_hz / tsc_hz);
+
+    apic_write(APIC_TIMER_INIT, count ? (uint32_t)MIN(count, UINT32_MAX) : 1);
+}
+
+uint64_t apic_timer_tick(void)
+{
+    uint64_t now = time_now_ns(), due = next_tick;
+
     ticks++;
+    next_tick += TICK_NS;
+    if (next_tick <= now) /* interrupts were off for more than a tick: skip the ticks missed */
+        next_tick += ((now - next_tick) / TICK_NS + 1) * TICK_NS;
+    apic_timer_arm();
     apic_eoi();
+    return due;
 }
 
 static bool tsc_from_cpuid(void)
@@ -120,7 +149,9 @@ void apic_init(void)
 
 void apic_timer_start(void)
 {
-    apic_write(APIC_TIMER_DIV, DIV_BY_16);
-    apic_write(APIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
-    apic_write(APIC_TIMER_INIT, (uint32_t)(bus_hz / 16 / TIMER_HZ));
+    time_init();
+    next_tick = TICK_NS;
+    apic_write(APIC_TIMER_DIV, DIV_BY_1);
+    apic_write(APIC_LVT_TIMER, VEC_TIMER); /* one-shot */
+    apic_timer_arm();
 }

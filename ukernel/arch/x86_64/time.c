@@ -3,6 +3,7 @@
  * compute the same without a system call (abi/proteus/time.h). The wall clock at boot comes from the
  * CMOS real-time clock when the machine has one (microvm may not: then wall time starts at 1970).
  */
+#include <arch/apic.h>
 #include <arch/cpu.h>
 #include <core/kernel.h>
 #include <core/timer.h>
@@ -24,6 +25,19 @@ static void scale_init(uint64_t hz)
 uint64_t time_ticks_to_ns(uint64_t ticks) { return (uint64_t)(((unsigned __int128)ticks * mul) >> shift); }
 
 uint64_t time_now_ns(void) { return time_ticks_to_ns(rdtsc() - tsc_boot); }
+
+/* The TSC value at monotonic time ns: the inverse of time_now_ns's scaling, rounded up. */
+uint64_t time_ns_tsc(uint64_t ns)
+{
+    return tsc_boot + (uint64_t)((((unsigned __int128)ns << shift) + mul - 1) / mul);
+}
+
+/* Monotonic time starts here, when the timer does (its ticks fall at whole milliseconds of it). */
+void time_init(void)
+{
+    tsc_boot = rdtsc();
+    scale_init(arch_tsc_hz());
+}
 
 uint64_t time_ticks(void) { return rdtsc(); }
 
@@ -60,8 +74,6 @@ void arch_shared_info_fill(void *page)
 {
     struct px_shared_info *si = page;
 
-    tsc_boot = rdtsc();
-    scale_init(arch_tsc_hz());
     si->version = PX_SHARED_INFO_VERSION;
     si->tsc_hz = arch_tsc_hz();
     si->tsc_base = tsc_boot;
@@ -70,4 +82,6 @@ void arch_shared_info_fill(void *page)
     si->tsc_shift = shift;
     si->wall_offset_ns = rtc_epoch_seconds() * 1000000000ll;
     si->abi_version = PX_ABI_VERSION;
+    si->tick_ns = arch_tick_ns();
+    si->tick_base_ns = 0;
 }

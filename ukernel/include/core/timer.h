@@ -19,6 +19,8 @@ void timer_destroy(struct timer *t);
 void timers_expire(uint64_t now_ns); /* from the tick */
 
 uint64_t time_now_ns(void); /* monotonic, from the TSC */
+uint64_t time_ns_tsc(uint64_t ns); /* the TSC value at a monotonic time */
+void time_init(void);              /* start the monotonic clock (at the timer's start) */
 /* The raw monotonic counter (the TSC), cheaper to read than time_now_ns, and a span of it in ns: CPU
  * time is charged in ticks at each switch and converted only when read (sched.c). */
 uint64_t time_ticks(void);

@@ -118,6 +118,7 @@ struct lx_mount {
 int lx_vfs_mount(const char *path, const struct lx_fs_ops *ops, void *sb, const char *source, bool rdonly,
                  struct lx_mount **out);
 int lx_vfs_umount(const char *path); /* EBUSY while a file of it is open or a process is in it */
+bool lx_vfs_busy(const struct lx_mount *m); /* a file of it is open, or a process's directory is in it */
 struct lx_mount *lx_vfs_mount_at(unsigned i); /* the i-th mount, NULL after the last (for /proc/mounts) */
 int lx_vfs_sync(void); /* every mount's sync */
 void lx_vfs_shutdown(void); /* unmount every disk file system (written back, marked clean) at lx's end */

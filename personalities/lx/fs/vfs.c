@@ -351,11 +351,15 @@ int lx_vfs_mount(const char *path, const struct lx_fs_ops *ops, void *sb, const 
     return 0;
 }
 
+static bool stopping; /* lx's shutdown: every file system goes, whatever is still open */
+
 /* Whether anything still uses m: an open file of it, or a process's working directory in it. */
-static bool in_use(const struct lx_mount *m)
+bool lx_vfs_busy(const struct lx_mount *m)
 {
     size_t len = strlen(m->path);
 
+    if (stopping)
+        return false;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
         struct lx_proc *p = lx_proc_at(i);
         if (p->state == LX_FREE || p->leader != p)
@@ -383,7 +387,7 @@ int lx_vfs_umount(const char *path)
         for (unsigned k = 0; k < nmounts; k++) /* a mount inside this one */
             if (k != i && mounts[k].ops && strncmp(mounts[k].path, canon, strlen(canon)) == 0 && mounts[k].path[strlen(canon)] == '/')
                 return -LX_EBUSY;
-        if (in_use(m))
+        if (lx_vfs_busy(m))
             return -LX_EBUSY;
         if (m->ops->umount ? (e = m->ops->umount(m)) < 0 : m->ops->sync && (e = m->ops->sync(m)) < 0)
             return e;
@@ -395,6 +399,7 @@ int lx_vfs_umount(const char *path)
 
 void lx_vfs_shutdown(void)
 {
+    stopping = true;
     for (unsigned i = nmounts; i-- > 0;) /* the innermost first, the root last */
         if (mounts[i].ops && mounts[i].ops->umount) {
             if (mounts[i].ops->umount(&mounts[i]) < 0)

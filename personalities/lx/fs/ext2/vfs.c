@@ -566,10 +566,14 @@ static int e_umount(struct lx_mount *m)
     int e;
 
     take();
+    if (lx_vfs_busy(m)) { /* a call that held the lock meanwhile opened a file of it */
+        give();
+        return -LX_EBUSY;
+    }
     evict_queued(em);
     e = ext2_unmount(em->fs);
     em->fs = NULL;
-    give();
+    lx_mutex_unlock(&lock); /* (no orphan check: the mount is gone, whatever happens to this call) */
     for (unsigned h = 0; h < NHASH; h++)
         while (em->hash[h]) {
             struct enode *en = em->hash[h];

@@ -55,6 +55,11 @@ struct lx_node {
     uint32_t links;       /* a file's hard links: its names less one */
     struct lx_mount *mnt; /* the file system it is in (NULL for /proc snapshots) */
     uint32_t uid, gid;    /* its owner (a disk file system's; the tmpfs's are root's) */
+    /* A disk file system's own figures: its access and change times and the 512-byte blocks it holds
+     * (full_stat set); the tmpfs reports mtime for all three times and blocks from the size. */
+    bool full_stat;
+    int64_t atime_ns, ctime_ns;
+    uint64_t blocks;
 };
 
 /* What statfs reports of a mounted file system (struct statfs's figures). */

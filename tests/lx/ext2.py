@@ -218,11 +218,15 @@ def test_write(a, tmp, disk, parts):
 
 def test_persist(a, tmp, disk, md5):
     script = ("cat /w/small; md5sum /w/big | cut -d ' ' -f 1; cat /w/deep/a/b/c/d/leaf; readlink /w/slow; "
-              "stat -c '%a %u %g %h %s' /w/small; rm -r /w/many /w/big /w/hard; stat -c %h /w/small")
+              "stat -c '%a %u %g %h %s %X %Y' /w/small; stat -c '%s %b' /w/sparse; "
+              "rm -r /w/many /w/big /w/hard; stat -c %h /w/small")
+    blocks = re.search(r"Blockcount:\s*(\d+)", debugfs(split(disk, tmp)["vda"], "stat /w/sparse"))
     code, out, err, notes = lx(a, disk, script)
     parts = split(disk, tmp)
     bad = fsck(parts["vda"])
-    want = ["hello", md5, "leaf", LONG, "640 5 6 2 6", "1"]
+    when = calendar.timegm((2001, 2, 3, 4, 5, 6))
+    want = ["hello", md5, "leaf", LONG, f"640 5 6 2 6 {when} {when}",
+            f"5000001 {blocks.group(1) if blocks else '?'}", "1"]
     gone = "many" not in debugfs(parts["vda"], "ls /w") and "big" not in debugfs(parts["vda"], "ls /w")
     result(code == 0 and out == want and not bad and gone,
            "a second boot of the same image reads what the first wrote; removals free cleanly",

@@ -38,6 +38,11 @@ static void fill_stat(struct linux_stat *st, struct lx_node *n, enum lx_fd_kind 
     st->blocks = (int64_t)(n->size + 511) / 512;
     st->atime = st->mtime = st->ctime = n->mtime_ns / 1000000000;
     st->atime_ns = st->mtime_ns = st->ctime_ns = n->mtime_ns % 1000000000;
+    if (n->full_stat) {
+        st->blocks = (int64_t)n->blocks;
+        st->atime = n->atime_ns / 1000000000, st->atime_ns = n->atime_ns % 1000000000;
+        st->ctime = n->ctime_ns / 1000000000, st->ctime_ns = n->ctime_ns % 1000000000;
+    }
 }
 
 static int stat_of(struct lx_proc *p, int64_t dirfd, uint64_t upath, int flags, struct linux_stat *st)

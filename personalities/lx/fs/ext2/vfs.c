@@ -138,6 +138,10 @@ static void set_attrs(struct enode *en, const struct ext2_stat *st)
     en->n.links = st->nlink ? st->nlink - 1u : 0;
     en->n.uid = st->uid, en->n.gid = st->gid;
     en->n.mtime_ns = (int64_t)st->mtime * 1000000000;
+    en->n.atime_ns = (int64_t)st->atime * 1000000000;
+    en->n.ctime_ns = (int64_t)st->ctime * 1000000000;
+    en->n.blocks = st->blocks;
+    en->n.full_stat = true;
 }
 
 /* The node of inode ino (made if new), its attributes read from the inode; NULL with *err. */

@@ -2,7 +2,8 @@
  * lx's start and event loop. It unpacks the initramfs from its "image" resource, starts the program the
  * host names over the stdio channel when the command line says lx.hostio (dev/hostio.c: any arguments and
  * environment, and the host's streams as its stdin, stdout and stderr), else the program the kernel
- * command line names (lx.init=PATH and lx.arg=ARG, repeatable; default /bin/sh), and then serves
+ * command line names (lx.init=PATH and lx.arg=ARG, repeatable; default /bin/sh), with its root on the
+ * ext2 disk lx.root= names (lx.root=/dev/vda) or else the initramfs, and then serves
  * exception messages: a foreign system call is done and answered with the new registers; a write to a
  * page shared copy-on-write gets the process its own copy (mm/mem.c); any other fault is the signal Linux
  * would send. Its bound notification says a deadline passed (the timer) or the console has input. When

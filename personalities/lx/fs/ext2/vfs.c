@@ -35,9 +35,10 @@
 struct enode {
     struct lx_node n;     /* first: the VFS's node is the enode */
     char path[PATH_MAX_]; /* n.path points here, changed in place */
-    uint32_t ino;
+    uint32_t ino, generation; /* an inode number freed and used again is a new file (a new generation) */
     unsigned opens;       /* open descriptions */
     bool unlinked;        /* no name left: evicted when the last description closes */
+    bool bytes;           /* n.data holds the file's bytes as they are (e_bytes; a write or truncate clears it) */
     /* readdir's cursor (lx_fs_child asks for entries by number, in order, and may ask for the last one
      * again): the entry it last gave (its number less one: 0 none) and where it starts and ends. Byte
      * positions stay valid when entries are removed (ext2 merges a removed entry into the one before). */
@@ -169,6 +170,11 @@ static struct enode *node_get(struct emount *em, uint32_t ino, const char *path,
         en->next = *slot;
         *slot = en;
     }
+    if (en->generation != st.generation && !en->opens) { /* the number was freed and is another file's now */
+        en->generation = st.generation;
+        en->bytes = en->unlinked = en->n.gone = false;
+        en->dir_idx = 0;
+    }
     if (path)
         snprintf(en->path, sizeof(en->path), "%s", path);
     set_attrs(en, &st);
@@ -253,7 +259,7 @@ static void name_gone(struct emount *em, uint32_t ino)
     for (en = em->hash[ino % NHASH]; en && en->ino != ino; en = en->next)
         ;
     if (en) {
-        en->unlinked = true, en->n.gone = true, en->n.links = 0;
+        en->unlinked = true, en->n.gone = true, en->n.links = 0, en->bytes = false;
         if (en->opens)
             return;
     }
@@ -464,6 +470,7 @@ static int e_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t le
     int64_t k;
 
     take();
+    en_of(n)->bytes = false;
     k = ext2_write(em->fs, en_of(n)->ino, off, buf, len);
     if (ext2_stat(em->fs, en_of(n)->ino, &st) == 0)
         set_attrs(en_of(n), &st);
@@ -478,6 +485,7 @@ static int e_truncate(struct lx_node *n, uint64_t size)
     int e;
 
     take();
+    en_of(n)->bytes = false;
     e = ext2_truncate(em->fs, en_of(n)->ino, size);
     if (ext2_stat(em->fs, en_of(n)->ino, &st) == 0)
         set_attrs(en_of(n), &st);
@@ -534,7 +542,8 @@ static int e_sync(struct lx_mount *m)
     return e;
 }
 
-/* The whole file in n->data (exec and private mappings read it there), read afresh each time. */
+/* The whole file in n->data (exec and private mappings read it there), kept until it changes: every
+ * change of a file's bytes on this file system goes through lx (e_write, e_truncate). */
 static int e_bytes(struct lx_node *n)
 {
     struct emount *em = em_of(n->mnt);
@@ -542,7 +551,7 @@ static int e_bytes(struct lx_node *n)
     uint8_t *buf = NULL;
     int64_t k = 0;
 
-    if (!S_ISREG(n->mode))
+    if (!S_ISREG(n->mode) || en_of(n)->bytes)
         return 0;
     take();
     int e = ext2_stat(em->fs, en_of(n)->ino, &st);
@@ -556,6 +565,7 @@ static int e_bytes(struct lx_node *n)
     if (e == 0) {
         free(n->data);
         n->data = buf, n->size = st.size, n->cap = st.size;
+        en_of(n)->bytes = true;
     } else {
         free(buf);
     }

@@ -104,12 +104,15 @@ def stat_of(image, path):
             int(size.group(1)))
 
 
-def lx(a, disk, script, root=True):
+def lx(a, disk, script, root=True, cmdline=()):
     """Run sh -c script under lx with the disk: status, stdout lines, stderr, lx's console notes."""
     with tempfile.TemporaryDirectory() as d:
         report = os.path.join(d, "report.txt")
         cmd = [sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--disk", disk, "--timeout", "300",
-               "--report", report] + (["--cmdline", "lx.root=/dev/vda"] if root else []) + ["--", "sh", "-c", script]
+               "--report", report] + (["--cmdline", "lx.root=/dev/vda"] if root else [])
+        for word in cmdline:
+            cmd += ["--cmdline", word]
+        cmd += ["--", "sh", "-c", script]
         r = subprocess.run(cmd, capture_output=True, text=True)
         notes = open(report).read() if os.path.exists(report) else ""
     return r.returncode, r.stdout.splitlines(), r.stderr, notes
@@ -254,6 +257,32 @@ def test_mount(a, tmp, disk):
            f"status {code}\ngot {out}\nwant {want}\n/f holds {content!r}\n{err}\n{bad}\n{notes}")
 
 
+def test_restarts(a, tmp, disk):
+    """The disk server crashes (blk.crash=N,K: after N writes, in each of its first K lives; the manifest
+    restarts it) while lx
+    writes: its restarts are invisible to the processes, and everything lx wrote is there."""
+    script = ("mkdir /r; i=0; while [ $i -lt 6 ]; do dd if=/dev/urandom of=/r/f$i bs=65536 count=8 2>/dev/null; "
+              "sync; i=$((i + 1)); done; md5sum /r/f0 /r/f1 /r/f2 /r/f3 /r/f4 /r/f5 | cut -d ' ' -f 1")
+    code, out, err, notes = lx(a, disk, script, cmdline=["blk.crash=25,2"])
+    parts = split(disk, tmp)
+    bad = fsck(parts["vda"])
+    dump = os.path.join(tmp, "restarts")
+    shutil.rmtree(dump, ignore_errors=True)
+    os.makedirs(dump)
+    run(["debugfs", "-R", f"rdump /r {dump}", parts["vda"]])
+    got = []
+    for i in range(6):
+        try:
+            got.append(hashlib.md5(open(os.path.join(dump, "r", f"f{i}"), "rb").read()).hexdigest())
+        except OSError:
+            got.append(None)
+    crashes = notes.count("blk: crashing on purpose")
+    result(code == 0 and len(out) == 6 and out == got and not bad and crashes == 2,
+           "the disk server crashes twice while lx writes: the processes do not notice, e2fsck is clean "
+           "and every file holds what lx wrote",
+           f"{notes[-1500:]}\n{err}\n{bad}\nstatus {code}, {crashes} crashes\nlx {out}\ndisk {got}")
+
+
 def damage(tmp):
     """Two damaged 1 MiB file systems: vdc with a bad magic, vdd with a group's bitmap outside the disk."""
     vdc, vdd = os.path.join(tmp, "bad-magic.img"), os.path.join(tmp, "bad-group.img")
@@ -320,7 +349,7 @@ def main():
     a.libc = a.libc or ["glibc"]
     cases = sum(len(a.libc) if c[0].startswith("@") else 1 for c in FS_CASES)
     print("TAP version 13")
-    print(f"1..{7 + cases}")
+    print(f"1..{8 + cases}")
     with tempfile.TemporaryDirectory() as tmp:
         tree = root_tree(a, tmp)
         root, second = os.path.join(tmp, "root.img"), os.path.join(tmp, "second.img")
@@ -331,6 +360,7 @@ def main():
         md5 = test_write(a, tmp, disk, None)
         test_persist(a, tmp, disk, md5)
         test_mount(a, tmp, disk)
+        test_restarts(a, tmp, disk)
         test_bad(a, tmp, root)
         test_differential(a, tmp, tree)
     return 1 if failures else 0

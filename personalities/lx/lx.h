@@ -130,8 +130,8 @@ void lx_vfs_shutdown(void); /* unmount every disk file system (written back, mar
 /* The absolute path of node n into out; the length, or -LX_ENAMETOOLONG. */
 int lx_node_path(const struct lx_node *n, char *out, size_t len);
 
-/* The initramfs as the root's tmpfs (fs/tmpfs.c). */
-int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen);
+/* The initramfs as a tmpfs mounted at path (fs/tmpfs.c): "/", the root, or /initramfs of a disk root. */
+int lx_fs_load(const void *cpio, size_t size, const char *path, char *err, size_t errlen);
 extern const struct lx_fs_ops lx_tmpfs_ops;
 /* Mount the ext2 file system on the disk source ("/dev/vdb") at path (fs/ext2/vfs.c); 0 or -LX_E*. */
 int lx_ext2_mount(const char *source, const char *path, bool rdonly);

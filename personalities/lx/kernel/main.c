@@ -175,8 +175,11 @@ static int mount_root(const struct libos_resource *image, char *err, size_t errl
 
     if (root && root[0]) {
         int e = lx_ext2_mount(root, "/", false);
-        if (e == 0) {
+        if (e == 0) { /* the initramfs's tools stay at hand under /initramfs, if the disk has that directory */
             free(root);
+            if (image && lx_fs_lookup("/initramfs", true, &e) &&
+                lx_fs_load((const void *)(uintptr_t)image->va, image->size, "/initramfs", err, errlen) < 0)
+                printf("lx: %s\n", err);
             return 0;
         }
         printf("lx: cannot mount %s as the root (errno %d): the initramfs is the root\n", root, -e);
@@ -184,7 +187,7 @@ static int mount_root(const struct libos_resource *image, char *err, size_t errl
     free(root);
     if (!image)
         return snprintf(err, errlen, "no initramfs: give the task an image"), -1;
-    return lx_fs_load((const void *)(uintptr_t)image->va, image->size, err, errlen);
+    return lx_fs_load((const void *)(uintptr_t)image->va, image->size, "/", err, errlen);
 }
 
 int main(void)

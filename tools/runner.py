@@ -7,6 +7,7 @@ output, when the kernel panics, the machine resets (a triple fault: QEMU runs wi
 time runs out, a test fails or the plan is not met. See docs/testing.md.
 """
 import argparse
+import ctypes
 import os
 import re
 import select
@@ -60,6 +61,12 @@ def kvm_warning(args):
         print("runner: warning: " + KVM_HELP, file=sys.stderr)
 
 
+def die_with_parent():
+    """In QEMU's child before exec: SIGKILL when this process dies, so that a runner killed by a signal
+    (timeout(1), a closed pipe, Ctrl-C) leaves no machine running on (Linux's PR_SET_PDEATHSIG)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+
+
 class Boot:
     """One QEMU run with its serial output collected line by line."""
 
@@ -67,7 +74,8 @@ class Boot:
         """typing: the serial console's input comes from type() (else there is none)."""
         self.lines, self.echo, self.partial = [], echo, b""
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if typing else subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                     preexec_fn=die_with_parent)
 
     def type(self, data):
         """Bytes typed on the serial console (QEMU takes them as the UART has room). Type after the system

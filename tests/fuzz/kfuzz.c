@@ -10,7 +10,7 @@
  * that the threads fill themselves, so they never destroy their own task or thread. Every 2 ms the
  * worker's main thread destroys and remakes the objects in the first slots and suspends and resumes the
  * fuzzing threads (a blocked call is taken again); a thread that made no call for a whole turn is woken
- * by destroying every endpoint and notification in the playground.
+ * by destroying every endpoint and notification in the playground and the few slots past it it reaches.
  *
  * Checks: every status must be one docs/abi.md allows for its call (a finding prints the thread's last
  * LOG calls and its seed); and the root task asks the kernel to check itself (PX_SYS_DEBUG_CHECK, which
@@ -33,6 +33,7 @@
 #define WORKERS 3
 #define THREADS 2 /* fuzzing threads per worker, besides its main thread */
 #define ROUND_CALLS 15000ull /* fresh tasks every round: a round of many more can wedge its threads */
+#define STUCK_TURNS 500 /* turns of 2 ms a thread may stay blocked before it is destroyed */
 #define EP_SLOT_IN_CHILD 1000 /* above the slots libos hands out in a worker, and the playground */
 #define PG_FIRST 900 /* the playground: slots PG_FIRST .. PG_FIRST + PG_SLOTS - 1 */
 #define PG_SLOTS 48
@@ -58,12 +59,16 @@ static const struct {
     {PX_SYS_CAP_DELETE, B(PX_OK) | B(PX_ERR_CAP)},
     {PX_SYS_CAP_IDENTIFY, B(PX_OK) | C4},
     {PX_SYS_OBJ_DESTROY, B(PX_OK) | C4},
-    {PX_SYS_TASK_CREATE, B(PX_OK) | C4 | NEW},
+    {PX_SYS_CAP_TABLE_GROW, B(PX_OK) | C4 | B(PX_ERR_INVAL) | B(PX_ERR_NOMEM)},
+    {PX_SYS_TASK_CREATE, B(PX_OK) | C4 | NEW | B(PX_ERR_INVAL)}, /* INVAL: more slots than the maximum */
     {PX_SYS_TASK_CAP_INSERT, B(PX_OK) | C4 | B(PX_ERR_SLOT_FULL)},
     {PX_SYS_TASK_SET_FAULT_NTFN, B(PX_OK) | C4},
     /* A destroyed task still answers; REVOKED is for a dead cap of another type or without MANAGE (the
        order of the cap checks: liveness before type and rights). */
     {PX_SYS_TASK_STATUS, B(PX_OK) | C4},
+    {PX_SYS_TASK_QUOTA_GIVE, B(PX_OK) | C4 | B(PX_ERR_NOMEM)},
+    {PX_SYS_TASK_QUOTA_TAKE, B(PX_OK) | C4 | B(PX_ERR_AGAIN)},
+    {PX_SYS_TASK_QUOTA_INFO, B(PX_OK) | C4},
     {PX_SYS_THREAD_CREATE, B(PX_OK) | C4 | NEW},
     {PX_SYS_THREAD_WRITE_REGS, B(PX_OK) | C4 | B(PX_ERR_STATE) | B(PX_ERR_FAULT)},
     {PX_SYS_THREAD_READ_REGS, B(PX_OK) | C4 | B(PX_ERR_STATE) | B(PX_ERR_FAULT)},
@@ -105,8 +110,12 @@ static const struct {
     {PX_SYS_KLOG_ATTACH, C4 | B(PX_ERR_INVAL)},
     {PX_SYS_DEBUG_CHECK, C4},
     {PX_SYS_DEBUG_TASK_USE, C4},
+    {PX_SYS_ASPACE_SWITCHES, B(PX_OK)},
+    {PX_SYS_DEBUG_FASTPATH, C4 | B(PX_ERR_INVAL)}, /* the playground's debug cap is READ only */
     /* Numbers no call has: reserved, retired, past the ranges. */
     {0x000, B(PX_ERR_NOSYS)},
+    {0x016, B(PX_ERR_NOSYS)}, /* reserved */
+    {0x027, B(PX_ERR_NOSYS)},
     {0x0ff, B(PX_ERR_NOSYS)},
     {0x100, B(PX_ERR_NOSYS)},
     {0x2ff, B(PX_ERR_NOSYS)},
@@ -145,6 +154,7 @@ struct fuzzer {
     } log[LOG];
 };
 #define SCRATCH_PAGES 2
+#define IN_FLIGHT INT64_MIN
 
 static uint64_t slot_arg(struct fuzzer *f)
 {
@@ -338,10 +348,11 @@ static void fuzz_one(struct fuzzer *f)
     uint64_t a[6];
 
     args_for(f, nr, a);
-    struct px_ret r = px_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     unsigned k = (unsigned)(f->done % LOG);
     f->log[k].nr = nr;
     memcpy(f->log[k].a, a, sizeof(a));
+    f->log[k].status = IN_FLIGHT; /* what the main thread sees of a call that blocks */
+    struct px_ret r = px_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     f->log[k].status = r.status;
     f->done++;
     if (r.status < 0 || r.status > PX_ERR_STATE || !(allowed & B(r.status)))
@@ -381,15 +392,46 @@ static void remake_blockers(void)
     px_memory_split(libos_bootinfo->cap_memory, PG_FIRST + BLOCKERS, 256); /* SLOT_FULL while it is there */
 }
 
-/* Every endpoint and notification in the playground: their waiters wake with REVOKED. */
+/*
+ * Every endpoint and notification in the playground, and in the slots past it that slot_arg's odd values
+ * reach (1023 is the initial table's last slot; 1024 and 1025 exist once a thread grew the table): a copy
+ * made there outlives the playground's own, and a thread blocked on it would wait for ever. Their waiters
+ * wake with REVOKED.
+ */
 static void destroy_ipc_objects(void)
 {
-    for (uint32_t s = PG_FIRST; s < PG_FIRST + PG_SLOTS; s++) {
+    for (uint32_t s = PG_FIRST; s < 1026; s++) {
+        if (s == PG_FIRST + PG_SLOTS)
+            s = 1023;
         uint64_t type = 0, rights, badge;
         if (px_cap_identify(s, &type, &rights, &badge) == PX_OK &&
             (type == PX_OBJ_ENDPOINT || type == PX_OBJ_NOTIFICATION))
             px_obj_destroy(s);
     }
+}
+
+/*
+ * A thread still blocked after STUCK_TURNS turns waits on something the sweeps cannot reach (an object
+ * whose only cap it moved out of their way): say what it waits in, so a reader can tell that from a wake-up
+ * the kernel lost, and destroy it (the kernel must cope with that too); its round ends without its calls.
+ */
+static void abandon(struct fuzzer *f, uint32_t thread)
+{
+    unsigned k = (unsigned)(f->done % LOG);
+    uint64_t type = 0, rights = 0, badge = 0;
+    int64_t st = f->log[k].status == IN_FLIGHT ? px_cap_identify((uint32_t)f->log[k].a[0], &type, &rights, &badge)
+                                                : -1;
+
+    printf("# thread %u blocked for %u turns in call %llu, 0x%03llx (0x%llx, 0x%llx): %s; destroyed\n", f->id,
+           STUCK_TURNS, (unsigned long long)f->done, (unsigned long long)f->log[k].nr,
+           (unsigned long long)f->log[k].a[0], (unsigned long long)f->log[k].a[1],
+           f->log[k].status != IN_FLIGHT ? "between calls"
+           : st == PX_OK                  ? (type == PX_OBJ_ENDPOINT       ? "its first cap is an endpoint"
+                                             : type == PX_OBJ_NOTIFICATION ? "its first cap is a notification"
+                                                                           : "its first cap is another object")
+                                          : "its first cap is empty now");
+    px_obj_destroy(thread);
+    f->calls = f->done;
 }
 
 static int worker(uint64_t arg)
@@ -418,15 +460,20 @@ static int worker(uint64_t arg)
         if (st != PX_OK)
             return 110 + (int)st;
     }
-    uint64_t seen[THREADS] = {0};
+    uint64_t seen[THREADS] = {0}, abandoned = 0;
+    unsigned stuck_turns[THREADS] = {0};
     for (;;) {
         bool all = true, stuck = false;
         libos_sleep_ns(2000000);
         remake_blockers();
         for (unsigned t = 0; t < THREADS; t++) {
-            all &= fz[t].done >= fz[t].calls;
-            stuck |= fz[t].done == seen[t] && fz[t].done < fz[t].calls;
+            bool still = fz[t].done == seen[t] && fz[t].done < fz[t].calls;
+            stuck |= still;
+            stuck_turns[t] = still ? stuck_turns[t] + 1 : 0;
             seen[t] = fz[t].done;
+            if (stuck_turns[t] == STUCK_TURNS)
+                abandon(&fz[t], th[t].thread), abandoned++;
+            all &= fz[t].done >= fz[t].calls;
         }
         if (stuck) /* a thread blocked for a whole turn: destroy what it may wait on */
             destroy_ipc_objects();
@@ -435,7 +482,7 @@ static int worker(uint64_t arg)
     }
     for (unsigned t = 0; t < THREADS; t++)
         total += fz[t].done, findings += fz[t].findings;
-    struct px_msg m = {PX_MSGINFO(1, 3), 0, {id, total, findings, 0}};
+    struct px_msg m = {PX_MSGINFO(1, 4), 0, {id, total, findings, abandoned}};
     px_call(EP_SLOT_IN_CHILD, &m);
     return 0;
 }
@@ -443,6 +490,7 @@ static int worker(uint64_t arg)
 /* ---- The root task ---- */
 
 static int failures, number;
+static uint64_t abandoned; /* fuzzing threads destroyed while blocked on what no sweep reached */
 
 static void result(int ok, const char *what)
 {
@@ -533,6 +581,7 @@ static void round_(uint64_t seed, uint64_t calls, uint32_t ep, uint32_t ntfn, ui
         }
         *made += m.mr[1];
         *found += m.mr[2];
+        abandoned += m.mr[3];
         left--;
         m = (struct px_msg){PX_MSGINFO(0, 0), 0, {0}};
         px_reply(&m);
@@ -599,7 +648,8 @@ int main(void)
     }
     result(found == 0, "every status one docs/abi.md allows");
     printf("1..%d\n", number);
-    printf("# kfuzz: %llu calls made, seeds %llu..%llu, %llu findings, %d failures\n", (unsigned long long)made,
-           (unsigned long long)seed, (unsigned long long)(seed + rounds - 1), (unsigned long long)found, failures);
+    printf("# kfuzz: %llu calls made, seeds %llu..%llu, %llu findings, %d failures, %llu threads destroyed while "
+           "blocked\n", (unsigned long long)made, (unsigned long long)seed, (unsigned long long)(seed + rounds - 1),
+           (unsigned long long)found, failures, (unsigned long long)abandoned);
     return failures;
 }

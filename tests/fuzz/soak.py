@@ -64,18 +64,22 @@ def main():
     for i in range(a.boots):
         argv = QUICK[i % len(QUICK)]
         libc = "glibc" if argv[0].startswith("@") else "busybox"
-        want_out, want_rc = differential.native(argv, progs, libc)
+        want_out, _, want_rc = differential.native(argv, progs, libc)
         load = os.getloadavg()[0]
         guest = [f"/t/{argv[0][1:]}-{libc}" if argv[0].startswith("@") else argv[0]] + argv[1:]
         start = time.monotonic()
+        report = os.path.join(snap, "report.txt")
         try:
             r = subprocess.run([sys.executable, a.lx, "--kernel", kernel, "--image", image, "--timeout",
-                                str(a.timeout), "--"] + guest, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               timeout=a.timeout + 120)
-            out = r.stdout.decode(errors="replace").replace("\r\n", "\n")
+                                str(a.timeout), "--report", report, "--"] + guest, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=a.timeout + 120)
+            out = r.stdout.decode(errors="replace")
             rc, notes = r.returncode, r.stderr.decode(errors="replace")
         except subprocess.TimeoutExpired:
             out, rc, notes = "", 125, "timeout (the runner itself did not end)"
+        if os.path.exists(report):  # the console's lines: a panic's report is there
+            notes += "\n" + open(report).read()
+            os.remove(report)
         verdict = classify(rc, out, want_out, want_rc, notes)
         counts[verdict] += 1
         print(f"boot {i + 1}: {verdict} - {' '.join(argv)} ({time.monotonic() - start:.0f} s, load {load:.1f})",

@@ -102,7 +102,8 @@
                                      * tables hold, r10 = its kernel-memory quota use in bytes */
 #define PX_SYS_ASPACE_SWITCHES 0x305 /* () -> rdx = address-space switches (CR3 loads) since boot */
 #define PX_SYS_DEBUG_FASTPATH 0x306 /* (debug cap, mode 0 keep | 1 on | 2 off) -> rdx = calls the IPC fast
-                                     * path has taken, r10 = 1 if it is on (after the change) */
+                                     * path has taken, r10 = 1 if it is on (after the change), r8 = leaf
+                                     * calls the short entry has answered */
 
 #define PX_SYS_RANGE_END 0x400
 

@@ -19,6 +19,7 @@
 #define EP_IN_CHILD 17
 #define SHARED_VA 0x0000200000000000ull
 #define MAP_VA 0x0000300000000000ull
+#define MANY_VA 0x0000340000000000ull
 
 static uint64_t samples[N];
 static const char *unit = "tsc";
@@ -163,6 +164,14 @@ static void bench_null(void)
         samples[i] = tsc() - t0;
     }
     report("null_syscall", samples, n_iter);
+    /* The same call as a bare syscall instruction: the kernel's entry and exit without libos's
+     * px_syscall (an out-of-line function that moves six arguments in and five results out). */
+    for (int i = 0; i < n_iter; i++) {
+        uint64_t rax = PX_SYS_ABI_VERSION, t0 = tsc();
+        __asm__ volatile("syscall" : "+a"(rax) : : "rcx", "rdx", "r11", "memory");
+        samples[i] = tsc() - t0;
+    }
+    report("null_syscall_raw", samples, n_iter);
 }
 
 /* ---- notification signal -> the waiting thread runs ---- */
@@ -222,6 +231,55 @@ static void bench_map(unsigned pages, const char *name)
     px_obj_destroy(f);
 }
 
+/*
+ * ---- unmap and protect one page among many separate mappings ----
+ * The root task holds `count` one-page mappings of one page, every other page from MANY_VA (so none
+ * continues another and each is its own record); one in the middle is unmapped (timed) and mapped
+ * again, or has its protection changed (timed) and changed back. With the records in a list each
+ * operation scans them all; with a tree keyed by address the cost hardly depends on `count`.
+ */
+static void map_many(uint32_t f, unsigned from, unsigned to, unsigned op)
+{
+    static struct px_map_op ops[256];
+    const struct px_bootinfo *bi = libos_bootinfo;
+
+    while (from < to) {
+        unsigned k = to - from < 256 ? to - from : 256;
+        for (unsigned i = 0; i < k; i++)
+            ops[i] = (struct px_map_op){op, f, MANY_VA + (from + i) * 2 * 4096ull, 0, 1, PX_PROT_READ, 0};
+        px_map_batch(bi->cap_task, ops, k, NULL);
+        from += k;
+    }
+}
+
+static void bench_many(uint32_t f, unsigned count, const char *unmap_name, const char *protect_name)
+{
+    const struct px_bootinfo *bi = libos_bootinfo;
+    uint64_t va = MANY_VA + (count / 2) * 2 * 4096ull;
+    struct px_map_op unmap = {PX_MAP_OP_UNMAP, 0, va, 0, 1, 0, 0};
+    struct px_map_op map = {PX_MAP_OP_MAP, f, va, 0, 1, PX_PROT_READ, 0};
+    struct px_map_op prot_rw = {PX_MAP_OP_PROTECT, 0, va, 0, 1, PX_PROT_READ | PX_PROT_WRITE, 0};
+    struct px_map_op prot_r = {PX_MAP_OP_PROTECT, 0, va, 0, 1, PX_PROT_READ, 0};
+    int n = n_iter / 10 > 10 ? n_iter / 10 : n_iter;
+
+    map_many(f, 0, count, PX_MAP_OP_MAP);
+    for (int i = 0; i < n; i++) {
+        uint64_t t0 = tsc();
+        px_map_batch(bi->cap_task, &unmap, 1, NULL);
+        samples[i] = tsc() - t0;
+        px_map_batch(bi->cap_task, &map, 1, NULL);
+    }
+    report(unmap_name, samples, n);
+    for (int i = 0; i < n; i++) {
+        uint64_t t0 = tsc();
+        px_map_batch(bi->cap_task, &prot_rw, 1, NULL);
+        samples[i] = tsc() - t0;
+        px_map_batch(bi->cap_task, &prot_r, 1, NULL);
+    }
+    report(protect_name, samples, n);
+    map_many(f, 0, count, PX_MAP_OP_UNMAP);
+}
+
 int main(void)
 {
     const struct px_bootinfo *bi = libos_bootinfo;
@@ -246,6 +304,11 @@ int main(void)
     bench_map(1, "map_batch_1");
     bench_map(512, "map_batch_512");
     bench_signal();
+    uint32_t f = slot();
+    px_frame_create(bi->cap_memory, f, 1);
+    bench_many(f, 16, "map_many_unmap_16", "map_many_protect_16");
+    bench_many(f, 4096, "map_many_unmap_4096", "map_many_protect_4096");
+    px_obj_destroy(f);
     printf("# bench ipc: done\n");
     return 0;
 }

@@ -20,8 +20,11 @@
 #include <stdint.h>
 
 #define LX_MAX_PROCS 1100 /* threads and processes together: at least 1,000 alive at once */
-#define LX_MAX_REGIONS 128
-#define LX_MAX_FDS 64
+/* A process's mappings at most (Linux's vm.max_map_count is 65,530 by default): ENOMEM past it. */
+#define LX_MAX_MAP_COUNT 262144
+/* RLIMIT_NOFILE: 1,024 at first, as Linux's; a process may raise it (its table grows) up to 65,536. */
+#define LX_NOFILE_DEFAULT 1024
+#define LX_NOFILE_MAX 65536
 #define LX_STACK_TOP 0x00007ffe00000000ull
 #define LX_STACK_SIZE (8ull << 20) /* demand-zero, as Linux's default RLIMIT_STACK; a quarter for arguments */
 #define LX_PIPE_SIZE 65536
@@ -170,6 +173,9 @@ struct lx_region {
     struct lx_mem **own;   /* ...but for those a write found shared: a page of its own (NULL: none yet) */
     bool shared;           /* MAP_SHARED: fork shares it writable, no copy-on-write (always has a base) */
     bool noreserve;        /* the main stack: not charged up front (Linux does not reserve it either) */
+    bool image;            /* base is a program image (mm/mem.c), shared by every process running it */
+    struct lx_region *left, *right; /* the process's regions by address (mm/regions.c) */
+    uint32_t priority;
 };
 
 /*
@@ -317,11 +323,12 @@ struct lx_proc {
     int ppid, pgid, sid;
     int wait_status;      /* a zombie's, as wait4 reports it */
     uint32_t task;
-    struct lx_region regions[LX_MAX_REGIONS];
+    struct lx_region *regions; /* a tree by address (mm/regions.c) */
     unsigned nregions;
     uint64_t brk_start, brk, mmap_next;
-    struct lx_fd *fds[LX_MAX_FDS];
-    uint64_t cloexec;     /* a bit per descriptor */
+    struct lx_fd **fds;   /* the descriptor table: nfds entries, grown as needed (fs/fdtable.c) */
+    uint64_t *cloexec;    /* a bit per descriptor */
+    unsigned nfds, next_fd; /* next_fd: no descriptor below it is free */
     char exe[128], cwd[128];
     char comm[16];        /* prctl(PR_SET_NAME) */
     uint32_t umask;
@@ -374,6 +381,10 @@ uint64_t lx_proc_pages(const struct lx_proc *p); /* pages p's regions span */
 /* Memory of a process (mm/mem.c). */
 struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot); /* fresh zero pages */
 uint8_t *lx_region_bytes(const struct lx_region *r); /* a fresh region's pages, in lx */
+/* A read-only segment of a program file (filesz bytes at offset data, the rest zero): the pages every
+ * process running that file shares (mm/mem.c's program images). */
+struct lx_region *lx_region_image(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot, const void *file,
+                                  const uint8_t *bytes, uint64_t data, uint64_t filesz);
 int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
 /* The main stack: demand-zero like lx_map_anon, but not charged; a page that finds no memory is a fault. */
 int lx_map_stack(struct lx_proc *p, uint64_t start, uint64_t len);

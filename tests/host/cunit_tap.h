@@ -28,6 +28,7 @@ void register_elf_suite(void);
 void register_bootmem_suite(void);
 void register_ksyms_suite(void);
 void register_cap_suite(void);
+void register_vm_suite(void);
 void register_rtos_suite(void);
 void register_sched_ipc_suite(void);
 void register_manifest_suite(void);
@@ -35,6 +36,7 @@ void register_module_suite(void);
 void register_vdisk_suite(void);
 void register_blk_request_suite(void);
 void register_chacha20_suite(void);
+void register_lx_regions_suite(void);
 void register_ext2_suite(void);
 
 #endif /* TESTS_HOST_CUNIT_TAP_H */

@@ -6,7 +6,11 @@ each built twice, with glibc and with musl (tests/lx/progs), and busybox sh scri
 Their data is tests/lx/data, found natively from this directory and under lx from / (the initramfs holds
 it at /data, and the scripts at /shell). Prints TAP.
 
+With --group limits it runs the limits group instead (test lx-limits): Linux's limits rather than toy
+ones (4,096 descriptors, 65,536 mappings, a thousand processes at once, a fork bomb).
+
 Usage: differential.py --lx LX.PY --kernel ELF --image DTB --progs DIR [--libc glibc] [--libc musl]
+                       [--group base|limits]
 """
 import argparse
 import os
@@ -19,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Each case is an argv; "@name" is a program from progs/ (run once per libc), anything else a busybox applet.
 CASES = [
-    ["@args"], ["@args", "one", "two words", "3"], ["@files"], ["@calls"], ["@memory"], ["@errors"], ["@timing"], ["@segv"], ["@cow"], ["@sigstack"], ["@sigfpu"], ["@threads"], ["@stop"], ["@spawn"], ["@robust"],
+    ["@args"], ["@args", "one", "two words", "3"], ["@files"], ["@calls"], ["@memory"], ["@errors"], ["@timing"], ["@segv"], ["@cow"], ["@sigstack"], ["@sigfpu"], ["@threads"], ["@stop"], ["@spawn"], ["@robust"], ["@eventfd"],
     ["echo", "hello", "world"], ["printf", "%s-%d|%5.2f\\n", "abc", "42", "3.14159"], ["true"], ["false"],
     ["cat", "data/lines.txt"], ["cat", "data/missing"], ["wc", "data/lines.txt"], ["head", "-n", "3", "data/lines.txt"],
     ["tail", "-n", "2", "data/lines.txt"], ["sort", "-r", "data/lines.txt"], ["md5sum", "data/lines.txt"],
@@ -37,14 +41,22 @@ CASES = [
 
 # Cases run under lx only, each with the output it must print: what cannot be run natively.
 LX_ONLY = [
-    # progs/limits.c (a fork bomb, then malloc until it fails) is out of the suite: since lx feeds its
-    # processes kernel memory on demand, the fork bomb leaves lx hung (docs/lx.md). It must come back.
     (["sh", "shell/procfs.sh"],
      "PID   PPID  USER     COMMAND\n    1     0 root     sh\n    2     1 root     sleep\n"
      "    3     1 root     ps\n/bin/busybox\nsh|shell/procfs.sh|\n(cut) R\n"
      "Linux version 6.1.0-proteus-lx (lx, a Proteus personality) #1 Proteus lx\n1\ncpu  \n"
      " total used free shared buff/cache available\nMem:\n7\n1\n"
      "tmpfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\n1\n"),
+]
+
+
+# The limits group (test lx-limits, --group limits): what Linux's own limits allow and lx's must too.
+LIMITS = [["@tables"], ["sh", "shell/thousand.sh"]]
+LIMITS_LX_ONLY = [
+    # A fork bomb: fork until it fails (hundreds of processes), every child reaped; then malloc until that
+    # fails (no region limit stops it first), and a fork that cannot be promised its copies fails; lx answers.
+    (["@limits"], "fork failed after some children: 1\nwith EAGAIN or ENOMEM: 1\nevery child reaped: 1\n"
+                  "malloc ran out: 1\nfork with no memory left fails: 1\nstill working\n"),
 ]
 
 
@@ -91,12 +103,14 @@ def main():
     p.add_argument("--image", required=True)
     p.add_argument("--progs", required=True)
     p.add_argument("--libc", action="append", default=[])
+    p.add_argument("--group", choices=["base", "limits"], default="base")
     a = p.parse_args()
+    cases, lx_only = (CASES, LX_ONLY) if a.group == "base" else (LIMITS, LIMITS_LX_ONLY)
     runs = []
-    for argv in CASES:
+    for argv in cases:
         for libc in (a.libc if argv[0].startswith("@") else ["busybox"]):
             runs.append((argv, libc, None))
-    for argv, expected in LX_ONLY:
+    for argv, expected in lx_only:
         for libc in (a.libc if argv[0].startswith("@") else ["busybox"]):
             runs.append((argv, libc, expected))
     print("TAP version 13")

@@ -6,7 +6,9 @@
  * buffer word they produce is recorded, and the two records must be equal, the first run having taken
  * the fast path and the second not. Then the return to user mode: a thread whose saved RIP is made
  * non-canonical (or kernel) through THREAD_WRITE_REGS, and one whose RIP is canonical but unmapped, must
- * each fault in user mode (an exception message), not in the kernel. Prints KTAP.
+ * each fault in user mode (an exception message), not in the kernel. The leaf calls, which the entry
+ * answers without a frame, leave the same registers as the general path, and a foreign-ABI thread's call
+ * with a leaf call's number is still reflected. Prints KTAP.
  */
 #include <libos/libos.h>
 #include <stdarg.h>
@@ -71,7 +73,8 @@ static void foreign_thread(void *unused)
 {
     (void)unused;
     for (uint64_t i = 0; i < 3; i++) {
-        register uint64_t rax __asm__("rax") = 39 + i;
+        /* The second is the number of a kernel leaf call (PX_SYS_ABI_VERSION): reflected all the same. */
+        register uint64_t rax __asm__("rax") = i == 1 ? PX_SYS_ABI_VERSION : 39 + i;
         register uint64_t rdi __asm__("rdi") = 7 + i;
         register uint64_t rsi __asm__("rsi") = 8;
         register uint64_t rdx __asm__("rdx") = 9;
@@ -252,6 +255,66 @@ static void test_equivalence(void)
     check(rec[0][cases + 4] == (uint64_t)PX_ERR_REVOKED, "a call to a destroyed server: REVOKED");
 }
 
+/* ---- leaf calls: the entry's short way gives the general path's registers ---- */
+
+enum { L_RAX, L_RDX, L_RDI, L_RSI, L_R8, L_R9, L_R10, L_RBX, L_R12, L_R13, L_R14, L_R15, L_RCX, L_R11, L_REGS };
+
+/* A system call with every other register set to a pattern; all of them afterwards. */
+static __attribute__((noinline)) void leaf_call(uint64_t nr, uint64_t out[L_REGS])
+{
+    register uint64_t rax __asm__("rax") = nr, rdx __asm__("rdx") = 0x3333, rdi __asm__("rdi") = 0x1111;
+    register uint64_t rsi __asm__("rsi") = 0x2222, r8 __asm__("r8") = 0x8888, r9 __asm__("r9") = 0x9999;
+    register uint64_t r10 __asm__("r10") = 0xaaaa, rbx __asm__("rbx") = 0x4444, r12 __asm__("r12") = 0xc12;
+    register uint64_t r13 __asm__("r13") = 0xc13, r14 __asm__("r14") = 0xc14, r15 __asm__("r15") = 0xc15;
+    register uint64_t rcx __asm__("rcx") = 0xcccc, r11 __asm__("r11") = 0xbbbb;
+
+    __asm__ volatile("syscall"
+                     : "+r"(rax), "+r"(rdx), "+r"(rdi), "+r"(rsi), "+r"(r8), "+r"(r9), "+r"(r10), "+r"(rbx),
+                       "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15), "+r"(rcx), "+r"(r11)
+                     :
+                     : "memory");
+    uint64_t v[L_REGS] = {rax, rdx, rdi, rsi, r8, r9, r10, rbx, r12, r13, r14, r15, rcx, r11};
+    memcpy(out, v, sizeof(v));
+}
+
+static uint64_t leaf_hits(void)
+{
+    return px_syscall(PX_SYS_DEBUG_FASTPATH, libos_bootinfo->cap_debug, 0, 0, 0, 0, 0).r[2];
+}
+
+static void test_leaf_calls(void)
+{
+    uint32_t debug = libos_bootinfo->cap_debug;
+    uint64_t fast[2][L_REGS], slow[2][L_REGS], h0, h1, h2;
+    static const uint64_t kept[L_REGS] = {0,     0,     0x1111, 0x2222, 0x8888, 0x9999, 0xaaaa,
+                                          0x4444, 0xc12, 0xc13,  0xc14,  0xc15,  0,      0};
+
+    h0 = leaf_hits();
+    leaf_call(PX_SYS_ABI_VERSION, fast[0]);
+    leaf_call(PX_SYS_ASPACE_SWITCHES, fast[1]);
+    h1 = leaf_hits();
+    px_debug_fastpath(debug, 2, NULL, NULL);
+    leaf_call(PX_SYS_ABI_VERSION, slow[0]);
+    leaf_call(PX_SYS_ASPACE_SWITCHES, slow[1]);
+    h2 = leaf_hits();
+    px_debug_fastpath(debug, 1, NULL, NULL);
+    check(h1 - h0 == 2 && h2 == h1, "two leaf calls took the short way, none with the fast paths off (%llu, %llu)",
+          (unsigned long long)(h1 - h0), (unsigned long long)(h2 - h1));
+    bool same = true, kept_all = true;
+    for (int c = 0; c < 2; c++)
+        for (int i = 0; i < L_REGS; i++) {
+            same &= fast[c][i] == slow[c][i] || (c == 1 && i == L_RDX);
+            kept_all &= kept[i] == 0 || fast[c][i] == kept[i];
+        }
+    check(same, "the short way and the general path leave the same registers (rip in rcx, RFLAGS in r11)");
+    check(kept_all, "every register a call does not answer in comes back as it went");
+    check(fast[0][L_RAX] == PX_OK && fast[0][L_RDX] == PX_ABI_VERSION, "ABI_VERSION: OK, rdx = %#llx",
+          (unsigned long long)fast[0][L_RDX]);
+    check(fast[1][L_RAX] == PX_OK && fast[1][L_RDX] > 0 && fast[1][L_RDX] <= slow[1][L_RDX],
+          "ASPACE_SWITCHES: OK, a count that does not go back (%llu, then %llu)",
+          (unsigned long long)fast[1][L_RDX], (unsigned long long)slow[1][L_RDX]);
+}
+
 /* ---- the return to user mode: sysretq only where it is safe ---- */
 
 static void ud2_thread(void *unused)
@@ -374,6 +437,7 @@ int main(void)
     printf("KTAP version 1\n");
     px_thread_set_sched(libos_bootinfo->cap_thread, PRIO, PX_TIMESLICE_DEFAULT_US);
     test_equivalence();
+    test_leaf_calls();
     test_sysret_safety();
     test_batch_fold();
     printf("1..%d\n", number);

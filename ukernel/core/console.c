@@ -19,7 +19,7 @@ static struct px_console_out *klog;
 static struct frame *klog_frame;
 static struct notification *klog_ntfn;
 static uint64_t klog_bits;
-static bool klog_pending;
+bool klog_pending; /* output the console server has not been told of (kernel.h) */
 
 static void klog_put(const char *s, size_t n)
 {

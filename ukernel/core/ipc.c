@@ -40,39 +40,48 @@ static void exception_words(const struct thread *t, struct px_exception *e)
 }
 
 /* Copy the message `from` is sending into `to`'s registers and buffer, with its badge. */
-static void transfer(struct thread *from, struct thread *to, uint64_t badge)
+static void transfer_tail(struct arch_context *dst, uint64_t label, unsigned len, uint64_t badge)
 {
-    struct arch_context *dst = &to->ctx;
-    uint64_t info, label;
-    unsigned len;
-
-    if (from->exc_pending) {
-        union {
-            struct px_exception e;
-            uint64_t w[PX_EXCEPTION_WORDS];
-        } x;
-        _Static_assert(sizeof(x.e) == sizeof(x.w), "an exception message is PX_EXCEPTION_WORDS words");
-        exception_words(from, &x.e);
-        len = to->ipcbuf ? PX_EXCEPTION_WORDS : PX_MSG_REG_WORDS; /* the kernel is the sender's buffer */
-        label = PX_LABEL_EXCEPTION + from->exc_kind;
-        for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
-            *ctx_mr(dst, i) = x.w[i];
-        if (len > PX_MSG_REG_WORDS)
-            memcpy(&to->ipcbuf->mr[PX_MSG_REG_WORDS], &x.w[PX_MSG_REG_WORDS],
-                   (len - PX_MSG_REG_WORDS) * sizeof(uint64_t));
-    } else {
-        info = *ctx_info(&from->ctx);
-        label = PX_MSGINFO_LABEL(info);
-        len = msg_len(from, to, PX_MSGINFO_LENGTH(info));
-        for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
-            *ctx_mr(dst, i) = *ctx_mr(&from->ctx, i);
-        if (len > PX_MSG_REG_WORDS)
-            memcpy(&to->ipcbuf->mr[PX_MSG_REG_WORDS], &from->ipcbuf->mr[PX_MSG_REG_WORDS],
-                   (len - PX_MSG_REG_WORDS) * sizeof(uint64_t));
-    }
     *ctx_info(dst) = PX_MSGINFO(label, len);
     *ctx_badge(dst) = badge;
     ctx_set_status(dst, PX_OK);
+}
+
+/* transfer's exception case: the message is made from the sender's registers. */
+static __attribute__((noinline)) void transfer_exception(struct thread *from, struct thread *to, uint64_t badge)
+{
+    struct arch_context *dst = &to->ctx;
+    union {
+        struct px_exception e;
+        uint64_t w[PX_EXCEPTION_WORDS];
+    } x;
+    _Static_assert(sizeof(x.e) == sizeof(x.w), "an exception message is PX_EXCEPTION_WORDS words");
+    exception_words(from, &x.e);
+    unsigned len = to->ipcbuf ? PX_EXCEPTION_WORDS : PX_MSG_REG_WORDS; /* the kernel is the sender's buffer */
+    for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
+        *ctx_mr(dst, i) = x.w[i];
+    if (len > PX_MSG_REG_WORDS)
+        memcpy(&to->ipcbuf->mr[PX_MSG_REG_WORDS], &x.w[PX_MSG_REG_WORDS],
+               (len - PX_MSG_REG_WORDS) * sizeof(uint64_t));
+    transfer_tail(dst, PX_LABEL_EXCEPTION + from->exc_kind, len, badge);
+}
+
+/* Inline: a message in registers (the fast path's) is a few moves. */
+static inline void transfer(struct thread *from, struct thread *to, uint64_t badge)
+{
+    struct arch_context *dst = &to->ctx;
+
+    if (from->exc_pending) {
+        transfer_exception(from, to, badge);
+        return;
+    }
+    uint64_t info = *ctx_info(&from->ctx);
+    unsigned len = msg_len(from, to, PX_MSGINFO_LENGTH(info));
+    ctx_copy_mrs(dst, &from->ctx);
+    if (len > PX_MSG_REG_WORDS)
+        memcpy(&to->ipcbuf->mr[PX_MSG_REG_WORDS], &from->ipcbuf->mr[PX_MSG_REG_WORDS],
+               (len - PX_MSG_REG_WORDS) * sizeof(uint64_t));
+    transfer_tail(dst, PX_MSGINFO_LABEL(info), len, badge);
 }
 
 static struct thread *pop(struct list_node *q)
@@ -177,7 +186,30 @@ void ipc_recv(struct endpoint *ep)
 
 /* Deliver self's reply to its caller; returns the caller if it can run now (the caller of this decides
  * how: the run queue, or the fast path). */
-static struct thread *do_reply(struct thread *self)
+/* do_reply's exception case: a RESUME reply rewrites the caller's registers, anything else stops it. */
+static __attribute__((noinline)) struct thread *reply_exception(struct thread *self, struct thread *caller)
+{
+    uint64_t info = *ctx_info(&self->ctx);
+
+    caller->exc_pending = false;
+    if (PX_MSGINFO_LABEL(info) != PX_EXC_REPLY_RESUME || PX_MSGINFO_LENGTH(info) < PX_REGS_WORDS ||
+        !self->ipcbuf) {
+        caller->state = TS_INACTIVE;
+        return NULL;
+    }
+    union {
+        struct px_regs r;
+        uint64_t w[PX_REGS_WORDS];
+    } x;
+    for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
+        x.w[i] = *ctx_mr(&self->ctx, i);
+    memcpy(&x.w[PX_MSG_REG_WORDS], &self->ipcbuf->mr[PX_MSG_REG_WORDS],
+           (PX_REGS_WORDS - PX_MSG_REG_WORDS) * sizeof(uint64_t));
+    ctx_set_regs(&caller->ctx, &x.r);
+    return caller;
+}
+
+static inline struct thread *do_reply(struct thread *self)
 {
     struct thread *caller = self->reply_to;
 
@@ -185,26 +217,9 @@ static struct thread *do_reply(struct thread *self)
         return NULL;
     self->reply_to = NULL;
     caller->replier = NULL;
-    if (caller->exc_pending) {
-        uint64_t info = *ctx_info(&self->ctx);
-        caller->exc_pending = false;
-        if (PX_MSGINFO_LABEL(info) != PX_EXC_REPLY_RESUME || PX_MSGINFO_LENGTH(info) < PX_REGS_WORDS ||
-            !self->ipcbuf) {
-            caller->state = TS_INACTIVE;
-            return NULL;
-        }
-        union {
-            struct px_regs r;
-            uint64_t w[PX_REGS_WORDS];
-        } x;
-        for (unsigned i = 0; i < PX_MSG_REG_WORDS; i++)
-            x.w[i] = *ctx_mr(&self->ctx, i);
-        memcpy(&x.w[PX_MSG_REG_WORDS], &self->ipcbuf->mr[PX_MSG_REG_WORDS],
-               (PX_REGS_WORDS - PX_MSG_REG_WORDS) * sizeof(uint64_t));
-        ctx_set_regs(&caller->ctx, &x.r);
-    } else {
-        transfer(self, caller, 0);
-    }
+    if (caller->exc_pending)
+        return reply_exception(self, caller);
+    transfer(self, caller, 0);
     return caller;
 }
 
@@ -374,9 +389,10 @@ static struct thread *first_receiver(struct endpoint *ep)
 
 static bool can_take(const struct thread *t) { return t && !t->obj.dead && sched_can_hand_to(t); }
 
-static struct endpoint *fast_endpoint(struct thread *self, uint32_t right, struct cap **c)
+static inline __attribute__((always_inline)) struct endpoint *fast_endpoint(struct thread *self, uint32_t right,
+                                                                         struct cap **c)
 {
-    if (cap_lookup(&self->task->caps, ctx_arg(&self->ctx, 0), PX_OBJ_ENDPOINT, right, c) != PX_OK)
+    if (!(*c = cap_find(&self->task->caps, ctx_arg(&self->ctx, 0), PX_OBJ_ENDPOINT, right)))
         return NULL;
     return container_of((*c)->obj, struct endpoint, obj);
 }
@@ -386,9 +402,11 @@ static void fast_switch(struct thread *t)
 {
     ipc_fastpath_hits++;
     t->state = TS_RUNNABLE; /* as sched_switch_to: a signal from klog_flush must not take t again */
-    klog_flush();
+    if (klog_pending)
+        klog_flush();
     sched_hand_to(t);
-    kobj_reap();
+    if (kobj_zombie)
+        kobj_reap();
 }
 
 /* self (current) sends its message or exception to r, waiting in receive, and waits for the reply. */
@@ -440,7 +458,7 @@ static struct thread *fast_reply_recv(struct thread *self)
         return NULL; /* the receive would not block */
     do_reply(self);
     self->ep = ep;
-    sched_block(self, TS_BLOCKED_RECV);
+    self->state = TS_BLOCKED_RECV; /* sched_block's whole effect here: self is current, nothing is direct */
     list_push_back(&ep->receivers, &self->queue_link);
     fast_switch(caller);
     return caller;

@@ -57,11 +57,14 @@ static void sum_pool(struct kobj *o, void *ctx)
 static void check_task(struct task *t, struct kcheck_result *r)
 {
     struct sum_ctx s = {&t->quota, 0};
-    struct list_node *n;
     size_t ignore = 0;
     uint64_t records = 0;
 
-    list_for_each(n, &t->mappings) records++;
+    if (!range_tree_check(&t->maps)) {
+        r->violations++;
+        kprintf("kcheck: task %s: its tree of mapping records is broken\n", t->name);
+    }
+    records = t->maps.count;
     s.sum = records * vm_mapping_charge();
     if (!t->obj.dead)
         s.sum += cap_table_pages(t) * PAGE_SIZE + arch_aspace_pages(t->as) * PAGE_SIZE + arch_aspace_base_charge();

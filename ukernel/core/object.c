@@ -102,7 +102,7 @@ void kobj_destroy(struct kobj *o)
     }
 }
 
-static struct kobj *zombie; /* the current thread, freed once the CPU has left it */
+struct kobj *kobj_zombie; /* the current thread, freed once the CPU has left it (object.h) */
 
 void kobj_release(struct kobj *o)
 {
@@ -110,8 +110,8 @@ void kobj_release(struct kobj *o)
 
     kobj_destroy(o);
     if (o->type == PX_OBJ_THREAD && container(o) == (void *)current) {
-        kassert(!zombie);
-        zombie = o;
+        kassert(!kobj_zombie);
+        kobj_zombie = o;
         return;
     }
     switch (o->type) {
@@ -134,10 +134,10 @@ void kobj_release(struct kobj *o)
 
 void kobj_reap(void)
 {
-    struct kobj *o = zombie;
+    struct kobj *o = kobj_zombie;
 
     if (o && container(o) != (void *)current) {
-        zombie = NULL;
+        kobj_zombie = NULL;
         o->refs = 1;
         kobj_put(o);
     }

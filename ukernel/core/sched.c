@@ -13,8 +13,8 @@
 
 struct thread *current;
 static struct list_node runq[PX_PRIO_MAX + 1];
-static uint32_t runq_bitmap;
-static struct thread *direct; /* the IPC fast path's choice for the next thread */
+uint32_t sched_runq_bitmap; /* bit p: the run queue of priority p is not empty */
+struct thread *sched_direct; /* the IPC fast path's choice for the next thread */
 static bool need_resched;
 
 static void rq_push(struct thread *t, bool front)
@@ -26,23 +26,23 @@ static void rq_push(struct thread *t, bool front)
         list_push_front(&runq[t->prio], &t->queue_link);
     else
         list_push_back(&runq[t->prio], &t->queue_link);
-    runq_bitmap |= 1u << t->prio;
+    sched_runq_bitmap |= 1u << t->prio;
 }
 
 static void rq_remove(struct thread *t)
 {
     list_remove(&t->queue_link);
     if (list_empty(&runq[t->prio]))
-        runq_bitmap &= ~(1u << t->prio);
+        sched_runq_bitmap &= ~(1u << t->prio);
 }
 
 static struct thread *rq_pop(void)
 {
     struct thread *t;
 
-    if (!runq_bitmap)
+    if (!sched_runq_bitmap)
         return NULL;
-    t = list_entry(list_first(&runq[31 - __builtin_clz(runq_bitmap)]), struct thread, queue_link);
+    t = list_entry(list_first(&runq[31 - __builtin_clz(sched_runq_bitmap)]), struct thread, queue_link);
     rq_remove(t);
     return t;
 }
@@ -50,7 +50,7 @@ static struct thread *rq_pop(void)
 void sched_make_runnable(struct thread *t)
 {
     t->state = TS_RUNNABLE;
-    if (t == current || t == direct)
+    if (t == current || t == sched_direct)
         return;
     rq_push(t, false);
     if (!current || t->prio > current->prio)
@@ -59,10 +59,10 @@ void sched_make_runnable(struct thread *t)
 
 void sched_block(struct thread *t, enum thread_state s)
 {
-    if (t->state == TS_RUNNABLE && t != current && t != direct)
+    if (t->state == TS_RUNNABLE && t != current && t != sched_direct)
         rq_remove(t);
-    if (t == direct)
-        direct = NULL;
+    if (t == sched_direct)
+        sched_direct = NULL;
     t->state = s;
 }
 
@@ -86,16 +86,16 @@ void sched_tick(void)
  */
 void sched_switch_to(struct thread *t)
 {
-    if (direct && direct != t)
-        rq_push(direct, true);
-    direct = NULL;
+    if (sched_direct && sched_direct != t)
+        rq_push(sched_direct, true);
+    sched_direct = NULL;
     t->state = TS_RUNNABLE;
-    if (runq_bitmap >> t->prio >> 1) {
+    if (sched_runq_bitmap >> t->prio >> 1) {
         rq_push(t, false);
         need_resched = true;
         return;
     }
-    direct = t;
+    sched_direct = t;
 }
 
 /*
@@ -103,7 +103,6 @@ void sched_switch_to(struct thread *t)
  * (sched_switch_to's condition: nothing queued is more urgent than t); and the hand-over itself, which is
  * what sched_switch_to and then sched_next do in that case, without touching the run queue.
  */
-bool sched_can_hand_to(const struct thread *t) { return !direct && !(runq_bitmap >> t->prio >> 1); }
 
 void sched_hand_to(struct thread *next)
 {
@@ -122,9 +121,9 @@ void sched_hand_to(struct thread *next)
 
 struct thread *sched_next(void)
 {
-    struct thread *prev = current, *next = direct;
+    struct thread *prev = current, *next = sched_direct;
 
-    direct = NULL;
+    sched_direct = NULL;
     if (!next && prev && prev->state == TS_RUNNABLE && !need_resched)
         return prev;
     uint64_t now = time_ticks();

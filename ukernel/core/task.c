@@ -37,7 +37,7 @@ struct task *task_create(struct task *parent, uint64_t quota_bytes, uint32_t slo
     t->quota.limit = quota_bytes;
     t->parent_quota = payer; /* alive as long as t: t holds its parent (kobj payer) */
     list_init(&t->threads);
-    list_init(&t->mappings);
+    range_tree_init(&t->maps);
     for (size_t i = 0; name[i] && i < TASK_NAME_MAX - 1; i++)
         t->name[i] = name[i];
     pages = cap_table_pages(slots);

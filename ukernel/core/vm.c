@@ -1,10 +1,14 @@
 /*
  * Memory pools, frames and mappings (vm.h). A pool is a budget of pages; frames take their pages from
  * the kernel's page allocator within that budget and give them back when they go. Every mapping is a
- * record in its task's and its frame's lists; unmapping part of a record splits it.
+ * record in its task's tree (ordered by address, rangetree.h) and its frame's list; unmapping part of a
+ * record trims or splits it, and a mapping that continues a neighbouring record joins it. Invariant:
+ * every recorded page has a present page-table entry and no other user page has one, so the tree alone
+ * answers whether a range holds anything.
  */
 #include <core/kernel.h>
 #include <core/mm.h>
+#include <core/rangetree.h>
 #include <core/string.h>
 #include <core/vm.h>
 #include <proteus/caps.h>
@@ -82,15 +86,29 @@ struct frame *frame_wrap(paddr_t pa, uint64_t pages, struct task *payer)
     return f;
 }
 
-static void unmap_record(struct mapping *m)
+static uint64_t rec_pages(const struct mapping *m) { return (m->node.end - m->node.start) / PAGE_SIZE; }
+
+static struct mapping *rec(struct range_node *n) { return n ? container_of(n, struct mapping, node) : NULL; }
+
+static void unmap_pages(struct task *t, uint64_t va, uint64_t end)
 {
-    for (uint64_t i = 0; i < m->pages; i++)
-        arch_aspace_unmap(m->task->as, m->vaddr + i * PAGE_SIZE);
-    list_remove(&m->task_link);
+    for (; va < end; va += PAGE_SIZE)
+        arch_aspace_unmap(t->as, va);
+}
+
+static void free_record(struct mapping *m)
+{
+    range_tree_remove(&m->task->maps, &m->node);
     list_remove(&m->frame_link);
     kobj_put(&m->frame->obj);
     quota_refund(&m->task->quota, mapping_cache.objsize);
     kmem_free(&mapping_cache, m);
+}
+
+static void unmap_record(struct mapping *m)
+{
+    unmap_pages(m->task, m->node.start, m->node.end);
+    free_record(m);
 }
 
 void frame_destroy(struct frame *f)
@@ -117,12 +135,14 @@ void frame_free(struct frame *f)
 
 void vm_task_unmap_all(struct task *t)
 {
-    while (!list_empty(&t->mappings))
-        unmap_record(list_entry(list_first(&t->mappings), struct mapping, task_link));
+    struct range_node *n;
+
+    while ((n = t->maps.root))
+        unmap_record(rec(n));
 }
 
-static struct mapping *new_record(struct task *t, struct frame *f, uint64_t vaddr, uint64_t pages,
-                                  uint64_t frame_page, unsigned max_prot)
+/* A record, charged to t's quota, not yet in any tree or list: NULL when the quota or memory is out. */
+static struct mapping *alloc_record(struct task *t)
 {
     struct mapping *m;
 
@@ -130,99 +150,140 @@ static struct mapping *new_record(struct task *t, struct frame *f, uint64_t vadd
         kmem_cache_init(&mapping_cache, "mapping", sizeof(struct mapping), &kernel_pages);
     if (!quota_charge(&t->quota, mapping_cache.objsize))
         return NULL;
-    if (!(m = kmem_alloc(&mapping_cache))) {
+    if (!(m = kmem_alloc(&mapping_cache)))
         quota_refund(&t->quota, mapping_cache.objsize);
-        return NULL;
-    }
-    *m = (struct mapping){.task = t,
-                          .frame = f,
-                          .vaddr = vaddr,
-                          .pages = pages,
-                          .frame_page = frame_page,
-                          .max_prot = max_prot};
-    kobj_get(&f->obj);
-    list_push_back(&t->mappings, &m->task_link);
-    list_push_back(&f->mappings, &m->frame_link);
     return m;
 }
 
-/* Remove [va, va + pages) from t: whole records go, records that straddle the range are trimmed or split. */
+/* Give back a record from alloc_record that was not used. */
+static void drop_record(struct task *t, struct mapping *m)
+{
+    kmem_free(&mapping_cache, m);
+    quota_refund(&t->quota, mapping_cache.objsize);
+}
+
+static void add_record(struct mapping *m, struct task *t, struct frame *f, uint64_t vaddr, uint64_t pages,
+                       uint64_t frame_page, unsigned max_prot)
+{
+    m->task = t;
+    m->frame = f;
+    m->node.start = vaddr;
+    m->node.end = vaddr + pages * PAGE_SIZE;
+    m->frame_page = frame_page;
+    m->max_prot = max_prot;
+    kobj_get(&f->obj);
+    range_tree_insert(&t->maps, &m->node);
+    list_push_back(&f->mappings, &m->frame_link);
+}
+
+/*
+ * Remove [va, va + pages) from t: whole records go, records that straddle the range are trimmed or split.
+ * Only a split needs memory (a second record), and a record that is split holds the whole range, so no
+ * other record overlaps it: the new record is had before anything changes, and PX_ERR_NOMEM means that
+ * nothing did. The cost is the tree's descent and the records (and pages) in the range, not the task's
+ * number of records.
+ */
 static int unmap_range(struct task *t, uint64_t va, uint64_t pages)
 {
     uint64_t end = va + pages * PAGE_SIZE;
-    struct list_node *pos, *tmp;
+    struct mapping *m = rec(range_tree_first_after(&t->maps, va));
 
-    list_for_each_safe(pos, tmp, &t->mappings)
-    {
-        struct mapping *m = list_entry(pos, struct mapping, task_link);
-        uint64_t mend = m->vaddr + m->pages * PAGE_SIZE;
-        if (mend <= va || m->vaddr >= end)
-            continue;
-        if (m->vaddr < va && mend > end) { /* split: keep [m->vaddr, va) and [end, mend) */
-            struct mapping *tail = new_record(t, m->frame, end, (mend - end) / PAGE_SIZE,
-                                              m->frame_page + (end - m->vaddr) / PAGE_SIZE, m->max_prot);
-            if (!tail)
-                return PX_ERR_NOMEM;
-            m->pages = (va - m->vaddr) / PAGE_SIZE;
-        } else if (m->vaddr < va) {
-            m->pages = (va - m->vaddr) / PAGE_SIZE;
-        } else if (mend > end) {
-            m->frame_page += (end - m->vaddr) / PAGE_SIZE;
-            m->pages = (mend - end) / PAGE_SIZE;
-            m->vaddr = end;
+    if (m && m->node.start < va && m->node.end > end) { /* split: keep [start, va) and [end, mend) */
+        struct mapping *tail = alloc_record(t);
+        uint64_t mend = m->node.end;
+        if (!tail)
+            return PX_ERR_NOMEM;
+        unmap_pages(t, va, end);
+        m->node.end = va;
+        add_record(tail, t, m->frame, end, (mend - end) / PAGE_SIZE,
+                   m->frame_page + (end - m->node.start) / PAGE_SIZE, m->max_prot);
+        return PX_OK;
+    }
+    while (m && m->node.start < end) {
+        struct mapping *next = rec(range_tree_next(&m->node));
+        if (m->node.start < va) { /* keep its head */
+            unmap_pages(t, va, m->node.end);
+            m->node.end = va;
+        } else if (m->node.end > end) { /* keep its tail */
+            unmap_pages(t, m->node.start, end);
+            m->frame_page += (end - m->node.start) / PAGE_SIZE;
+            m->node.start = end;
         } else {
             unmap_record(m);
-            continue;
         }
+        m = next;
     }
-    for (uint64_t p = 0; p < pages; p++)
-        arch_aspace_unmap(t->as, va + p * PAGE_SIZE);
     return PX_OK;
 }
 
 /* Is any page of the range mapped? Every recorded page has a present entry and no other page has. */
 static bool range_mapped(struct task *t, uint64_t va, uint64_t pages)
 {
-    return arch_aspace_any_mapped(t->as, va, pages);
+    struct range_node *n = range_tree_first_after(&t->maps, va);
+
+    return n && n->start < va + pages * PAGE_SIZE;
+}
+
+/* Does b continue a (the next pages of the same frame at the next addresses, with the same rights)? */
+static bool continues_record(const struct mapping *a, const struct mapping *b)
+{
+    return a->frame == b->frame && a->max_prot == b->max_prot && a->node.end == b->node.start &&
+           a->frame_page + rec_pages(a) == b->frame_page;
 }
 
 /*
- * The last record t made, if the new mapping continues it (the next pages of the same frame at the next
- * addresses, with the same rights): a pager that maps page by page as a program touches them then
- * grows one record instead of making one a page.
+ * Map [vaddr, vaddr + pages) of f. A mapping that continues the record before it grows that record, and
+ * one that the record after it continues absorbs that one (once the pages are in), so a pager that maps
+ * page by page as a program touches them, in either direction, keeps one record instead of one a page.
+ * Mapping over a mapping replaces it. PX_ERR_NOMEM from the records leaves the range as it was (a
+ * replacement always asks for a record, even one that turns out to continue its neighbour).
  */
-static struct mapping *continued(struct task *t, struct frame *f, uint64_t vaddr, uint64_t frame_page,
-                                 unsigned max_prot)
-{
-    struct mapping *m;
-
-    if (list_empty(&t->mappings))
-        return NULL;
-    m = list_entry(t->mappings.prev, struct mapping, task_link);
-    return m->frame == f && m->max_prot == max_prot && m->vaddr + m->pages * PAGE_SIZE == vaddr &&
-                   m->frame_page + m->pages == frame_page
-               ? m
-               : NULL;
-}
-
 int vm_map(struct task *t, struct frame *f, uint64_t frame_page, uint64_t vaddr, uint64_t pages,
            unsigned prot, unsigned max_prot)
 {
-    struct mapping *m;
+    struct mapping want = {.frame = f, .frame_page = frame_page, .max_prot = max_prot,
+                           .node = {.start = vaddr, .end = vaddr + pages * PAGE_SIZE}};
+    struct mapping *m = NULL, *prev, *next;
+    struct range_node *n, *after;
     int st;
 
-    /* Mapping over a mapping replaces it; the page-table check spares the record scan when it cannot. */
-    if (range_mapped(t, vaddr, pages) && (st = unmap_range(t, vaddr, pages)) != PX_OK)
-        return st;
-    if ((m = continued(t, f, vaddr, frame_page, max_prot)))
-        m->pages += pages;
-    else if (!new_record(t, f, vaddr, pages, frame_page, max_prot))
-        return PX_ERR_NOMEM;
+    /* n: the first record that ends at vaddr or above; after: the first that ends above vaddr. */
+    n = range_tree_first_after(&t->maps, vaddr - 1); /* vaddr >= PX_USER_BASE */
+    after = n && n->end == vaddr ? range_tree_next(n) : n;
+    if (after && after->start < want.node.end) {
+        /* The range holds mappings: they are replaced. The new record is had first, so that a failure
+         * (here or in a split) changes nothing; if it turns out not to be needed it goes back. */
+        if (!(m = alloc_record(t)))
+            return PX_ERR_NOMEM;
+        if ((st = unmap_range(t, vaddr, pages)) != PX_OK) {
+            drop_record(t, m);
+            return st;
+        }
+        n = range_tree_first_after(&t->maps, vaddr - 1);
+    }
+    prev = n && n->end == vaddr ? rec(n) : NULL; /* the record just below, if it ends at vaddr */
+    if (prev && continues_record(prev, &want)) {
+        prev->node.end = want.node.end;
+        if (m)
+            drop_record(t, m);
+        m = prev;
+    } else {
+        if (!m && !(m = alloc_record(t)))
+            return PX_ERR_NOMEM;
+        add_record(m, t, f, vaddr, pages, frame_page, max_prot);
+    }
     st = arch_aspace_map_range(t->as, vaddr, f->pa + frame_page * PAGE_SIZE, pages,
                                prot | (f->device ? VM_PROT_UNCACHED : 0), &t->quota);
-    if (st != PX_OK)
-        unmap_range(t, vaddr, pages);
-    return st;
+    if (st != PX_OK) {
+        unmap_range(t, vaddr, pages); /* the range is a tail or all of m: no split */
+        return st;
+    }
+    next = rec(range_tree_next(&m->node));
+    if (next && continues_record(m, next)) {
+        m->node.end = next->node.end;
+        free_record(next); /* its pages stay mapped: they are m's now */
+    }
+    return PX_OK;
 }
 
 static int check_range(uint64_t vaddr, uint64_t pages)
@@ -237,16 +298,14 @@ static int check_range(uint64_t vaddr, uint64_t pages)
 static int protect_range(struct task *t, uint64_t va, uint64_t pages, unsigned prot)
 {
     uint64_t end = va + pages * PAGE_SIZE;
-    struct list_node *pos;
+    struct range_node *first = range_tree_first_after(&t->maps, va), *n;
 
-    list_for_each(pos, &t->mappings)
-    {
-        struct mapping *m = list_entry(pos, struct mapping, task_link);
-        if (m->vaddr < end && va < m->vaddr + m->pages * PAGE_SIZE && (prot & ~m->max_prot))
+    for (n = first; n && n->start < end; n = range_tree_next(n))
+        if (prot & ~rec(n)->max_prot)
             return PX_ERR_RIGHTS;
-    }
-    for (uint64_t p = 0; p < pages; p++)
-        arch_aspace_protect(t->as, va + p * PAGE_SIZE, prot);
+    for (n = first; n && n->start < end; n = range_tree_next(n))
+        for (uint64_t p = n->start > va ? n->start : va; p < n->end && p < end; p += PAGE_SIZE)
+            arch_aspace_protect(t->as, p, prot);
     return PX_OK;
 }
 

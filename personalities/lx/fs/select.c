@@ -24,12 +24,17 @@ static int16_t readiness(struct lx_proc *p, int64_t fd)
 /* select and pselect6 (the signal mask is not swapped in this version), on the same readiness as poll. */
 static int64_t do_select(struct lx_proc *p, uint64_t nfds, uint64_t ur, uint64_t uw, uint64_t ue, int64_t timeout_ns)
 {
-    uint64_t in[3][16] = {{0}}, out[3][16] = {{0}}, sets[3] = {ur, uw, ue};
-    size_t bytes = (nfds + 63) / 64 * 8;
+    static uint64_t in[3][LX_NOFILE_MAX / 64], out[3][LX_NOFILE_MAX / 64]; /* (lx serves one call at a time) */
+    uint64_t sets[3] = {ur, uw, ue};
     int64_t ready = 0;
 
-    if (nfds > 1024)
+    if ((int32_t)nfds < 0)
         return -LX_EINVAL;
+    if (nfds > p->leader->nfds) /* as Linux: bits past the descriptor table are not looked at */
+        nfds = p->leader->nfds;
+    size_t bytes = (nfds + 63) / 64 * 8;
+    for (int k = 0; k < 3; k++)
+        memset(in[k], 0, bytes), memset(out[k], 0, bytes);
     for (int k = 0; k < 3; k++)
         if (sets[k] && lx_copy_in(p, in[k], sets[k], bytes) < 0)
             return -LX_EFAULT;
@@ -61,10 +66,10 @@ static int64_t do_select(struct lx_proc *p, uint64_t nfds, uint64_t ur, uint64_t
 /* poll: ready descriptors now, or block until something changes or the timeout (ns; -1 none) passes. */
 static int64_t do_poll(struct lx_proc *p, uint64_t ufds, uint64_t n, int64_t timeout_ns)
 {
-    struct { int32_t fd; int16_t events, revents; } pfd[64];
+    static struct { int32_t fd; int16_t events, revents; } pfd[LX_NOFILE_MAX]; /* (one call at a time) */
     int64_t ready = 0;
 
-    if (n > 64)
+    if (n > p->leader->rlim[LX_RLIMIT_NOFILE][0] || n > LX_NOFILE_MAX) /* Linux: more than RLIMIT_NOFILE */
         return -LX_EINVAL;
     if (lx_copy_in(p, pfd, ufds, n * sizeof(pfd[0])) < 0)
         return -LX_EFAULT;

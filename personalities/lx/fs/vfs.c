@@ -364,7 +364,7 @@ bool lx_vfs_busy(const struct lx_mount *m)
         struct lx_proc *p = lx_proc_at(i);
         if (p->state == LX_FREE || p->leader != p)
             continue;
-        for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
+        for (unsigned fd = 0; fd < p->nfds; fd++)
             if (p->fds[fd] && p->fds[fd]->node && p->fds[fd]->node->mnt == m)
                 return true;
         if (strncmp(p->cwd + 1, m->path, len) == 0 && (p->cwd[1 + len] == 0 || p->cwd[1 + len] == '/'))

@@ -5,6 +5,7 @@
  * descriptors, ends the other threads and replaces the memory.
  */
 #include "lx.h"
+#include "kernel/syscall.h"
 #include "mm/quota.h"
 #include <core/elf.h>
 #include <stdio.h>
@@ -46,13 +47,16 @@ unsigned lx_proc_count(void)
  * A thread's badge on its exception messages: its slot (found in O(1)) and its id (so that a message
  * from a thread whose slot has been taken since is not taken for the new holder's).
  */
-static uint64_t badge_of(const struct lx_proc *p) { return (uint64_t)p->pid << 8 | (uint64_t)(p - procs); }
+#define BADGE_SLOT_BITS 16
+_Static_assert(LX_MAX_PROCS <= 1u << BADGE_SLOT_BITS, "a slot must fit in its badge's field");
+static uint64_t badge_of(const struct lx_proc *p) { return (uint64_t)p->pid << BADGE_SLOT_BITS | (uint64_t)(p - procs); }
 
 struct lx_proc *lx_proc_by_badge(uint64_t badge)
 {
-    struct lx_proc *p = (badge & 0xff) < LX_MAX_PROCS ? &procs[badge & 0xff] : NULL;
+    uint64_t slot = badge & ((1u << BADGE_SLOT_BITS) - 1);
+    struct lx_proc *p = slot < LX_MAX_PROCS ? &procs[slot] : NULL;
 
-    return p && p->state != LX_FREE && (uint64_t)p->pid == badge >> 8 ? p : NULL;
+    return p && p->state != LX_FREE && (uint64_t)p->pid == badge >> BADGE_SLOT_BITS ? p : NULL;
 }
 
 struct lx_proc *lx_proc_find(int pid)
@@ -79,10 +83,13 @@ static int load_elf(struct lx_proc *p, struct lx_node *file, uint64_t *entry, ui
         const struct elf_segment *s = &img.segs[i];
         unsigned prot = (s->prot & SEG_R ? PX_PROT_READ : 0) | (s->prot & SEG_W ? PX_PROT_WRITE : 0) |
                         (s->prot & SEG_X ? PX_PROT_EXEC : 0);
-        struct lx_region *r = lx_region_new(p, s->vaddr, s->memsz, prot);
+        struct lx_region *r = prot & PX_PROT_WRITE ? lx_region_new(p, s->vaddr, s->memsz, prot)
+                                                   : lx_region_image(p, s->vaddr, s->memsz, prot, file,
+                                                                     file->data + s->offset, s->data, s->filesz);
         if (!r)
             return -LX_ENOMEM;
-        memcpy(lx_region_bytes(r) + s->data, file->data + s->offset, s->filesz);
+        if (prot & PX_PROT_WRITE) /* (an image has its bytes already) */
+            memcpy(lx_region_bytes(r) + s->data, file->data + s->offset, s->filesz);
         if (s->vaddr + s->memsz > top)
             top = s->vaddr + s->memsz;
     }
@@ -225,9 +232,7 @@ static void release(struct lx_proc *p)
         px_obj_destroy(p->task);
     p->task = p->task ? (px_cap_delete(p->task), libos_slot_free(p->task), 0) : 0;
     lx_mem_free(p);
-    for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
-        if (p->fds[fd])
-            lx_file_put(p->fds[fd]), p->fds[fd] = NULL;
+    lx_fd_table_free(p);
     if (p->thread) {
         px_cap_delete(p->thread);
         libos_slot_free(p->thread);
@@ -289,7 +294,15 @@ struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const 
     p->umask = 022;
     lx_rlimits_init(p->rlim);
     p->pgid = p->sid = p->pid;
-    p->fds[0] = console, p->fds[1] = lx_file_get(console), p->fds[2] = lx_file_get(console);
+    if (!lx_fd_reserve(p, 3)) {
+        lx_file_put(console);
+        release(p);
+        p->state = LX_FREE;
+        *err = LX_ENOMEM;
+        return NULL;
+    }
+    lx_fd_install(p, 0, console, false), lx_fd_install(p, 1, lx_file_get(console), false);
+    lx_fd_install(p, 2, lx_file_get(console), false);
     if ((*err = -load(p, path, file, argv, envp, &r)) != 0 || (*err = -start(p, &r)) != 0) {
         release(p);
         p->state = LX_FREE;
@@ -320,10 +333,12 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
         return NULL;
     }
     c->brk_start = parent->leader->brk_start, c->brk = parent->leader->brk, c->mmap_next = parent->leader->mmap_next;
-    for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
-        if (parent->leader->fds[fd])
-            c->fds[fd] = lx_file_get(parent->leader->fds[fd]);
-    c->cloexec = parent->leader->cloexec;
+    if (!lx_fd_table_copy(c, parent->leader)) {
+        release(c);
+        c->state = LX_FREE;
+        *err = LX_ENOMEM;
+        return NULL;
+    }
     memcpy(c->act, parent->leader->act, sizeof(c->act));
     c->ss_sp = parent->ss_sp, c->ss_size = parent->ss_size, c->ss_autodisarm = parent->ss_autodisarm;
     c->blocked = parent->blocked;
@@ -544,10 +559,7 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
     if (p->mm != p && (e = own_task(p)) < 0)
         return 1; /* a vfork child that cannot have a task of its own: it ends (SIGSEGV, as below) */
     lx_mem_free(p);
-    for (unsigned fd = 0; fd < LX_MAX_FDS; fd++)
-        if (p->fds[fd] && (p->cloexec >> fd & 1))
-            lx_file_put(p->fds[fd]), p->fds[fd] = NULL;
-    p->cloexec = 0;
+    lx_fd_close_on_exec(p);
     p->tid_address = 0;
     lx_signal_exec(p);
     if (load(p, path, file, argv, envp, regs) < 0)

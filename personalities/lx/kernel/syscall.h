@@ -41,6 +41,12 @@ struct lx_fd *lx_fd_of(struct lx_proc *p, uint64_t reg);
 int lx_fd_alloc(struct lx_proc *p, uint64_t from); /* the lowest free descriptor at or above from, or -1 */
 /* Put f (a reference the caller holds) at descriptor fd, closing what was there. */
 void lx_fd_install(struct lx_proc *p, int fd, struct lx_fd *f, bool cloexec);
+/* The table holds at least n descriptors (false: no memory, or n past LX_NOFILE_MAX). */
+bool lx_fd_reserve(struct lx_proc *p, unsigned n);
+bool lx_fd_cloexec(struct lx_proc *p, unsigned fd);
+void lx_fd_table_free(struct lx_proc *p);                     /* every descriptor closed, the table gone */
+bool lx_fd_table_copy(struct lx_proc *to, struct lx_proc *from); /* fork's: the same descriptions */
+void lx_fd_close_on_exec(struct lx_proc *p);
 /* An absolute path from a process's (dirfd, path) pair; 0 or -LX_E*. */
 int lx_path_at(struct lx_proc *p, int64_t dirfd, uint64_t upath, char *out, size_t outlen);
 /* kernel/time.c: a struct rusage with these times (ns) and pages at uru; 0 or -LX_EFAULT. */
@@ -81,6 +87,8 @@ lx_syscall_fn sys_stat, sys_fstat, sys_lstat, sys_newfstatat, sys_statx, sys_rea
 lx_syscall_fn sys_getdents64;
 /* fs/pipe.c */
 lx_syscall_fn sys_pipe, sys_pipe2;
+/* fs/eventfd.c */
+lx_syscall_fn sys_eventfd, sys_eventfd2;
 /* fs/namei.c */
 lx_syscall_fn sys_mkdir, sys_mkdirat, sys_rmdir, sys_unlink, sys_unlinkat, sys_rename, sys_renameat,
     sys_renameat2, sys_symlink, sys_symlinkat, sys_link, sys_linkat, sys_chown, sys_fchown, sys_lchown,

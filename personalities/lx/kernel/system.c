@@ -22,7 +22,7 @@ void lx_rlimits_init(uint64_t rlim[LX_RLIMITS][2])
     rlim[3][0] = rlim[3][1] = LX_STACK_SIZE;                 /* RLIMIT_STACK: what the main stack is */
     rlim[4][0] = rlim[4][1] = 0;                             /* RLIMIT_CORE: no core dumps */
     rlim[6][0] = rlim[6][1] = LX_MAX_PROCS;                  /* RLIMIT_NPROC */
-    rlim[LX_RLIMIT_NOFILE][0] = rlim[LX_RLIMIT_NOFILE][1] = LX_MAX_FDS;
+    rlim[LX_RLIMIT_NOFILE][0] = LX_NOFILE_DEFAULT, rlim[LX_RLIMIT_NOFILE][1] = LX_NOFILE_MAX;
     rlim[8][0] = rlim[8][1] = 8ull << 20;                    /* RLIMIT_MEMLOCK */
     rlim[11][0] = rlim[11][1] = LX_NSIG;                     /* RLIMIT_SIGPENDING */
     rlim[12][0] = rlim[12][1] = 819200;                      /* RLIMIT_MSGQUEUE */
@@ -31,7 +31,8 @@ void lx_rlimits_init(uint64_t rlim[LX_RLIMITS][2])
 
 /*
  * getrlimit, setrlimit and prlimit64 on the caller's process (pid 0 or its own). Every process is root
- * here, so a hard limit may go up, but never past what lx has (RLIMIT_NOFILE above LX_MAX_FDS: EPERM).
+ * here, so a hard limit may go up, but never past what lx has (RLIMIT_NOFILE above LX_NOFILE_MAX: EPERM,
+ * as Linux's past fs.nr_open).
  * Only RLIMIT_NOFILE changes what lx does; the others are kept and reported.
  */
 static int64_t do_prlimit(struct lx_proc *p, uint64_t pid, uint64_t res, uint64_t unew, uint64_t uold)
@@ -47,7 +48,7 @@ static int64_t do_prlimit(struct lx_proc *p, uint64_t pid, uint64_t res, uint64_
         return -LX_EFAULT;
     if (unew && want[0] > want[1])
         return -LX_EINVAL;
-    if (unew && res == LX_RLIMIT_NOFILE && want[1] > LX_MAX_FDS)
+    if (unew && res == LX_RLIMIT_NOFILE && want[1] > LX_NOFILE_MAX)
         return -LX_EPERM;
     if (uold && lx_copy_out(p, uold, lim, 16) < 0)
         return -LX_EFAULT;

@@ -1,5 +1,5 @@
 /*
- * Processes' memory. A process's address space is a list of regions; a region's pages come from a
+ * Processes' memory. A process's address space is a set of regions (a tree by address, mm/regions.c); a region's pages come from a
  * run of pages lx holds (struct lx_mem: a frame that lx also maps into itself, so that copying to and
  * from a process is a memcpy). fork shares every run copy-on-write: the child maps the parent's pages
  * and both lose write access to them; the first write to a shared page faults, and lx gives the
@@ -12,7 +12,8 @@
  * and so has MAP_SHARED memory (`shared`), which fork shares writable, with no copy-on-write.
  *
  * Single pages come from a pool of chunks (frames of up to 256 pages that lx keeps while any page of
- * them is in use), so a copy costs a bit in a bitmap rather than a frame object and a cap slot.
+ * them is in use), so a copy costs a bit in a bitmap rather than a frame object and a cap slot. The pool
+ * has as many chunks as lx's memory holds; the first with a free page is found from a hint.
  *
  * Pages are promised, not hoped for: every writable page of every process, and every page lx backs
  * from the start, is charged against lx's memory (as Linux's strict overcommit mode charges private
@@ -22,12 +23,12 @@
  */
 #include "lx.h"
 #include "mm/quota.h"
+#include "mm/regions.h"
 #include <stdlib.h>
 #include <string.h>
 
 #define PAGE PX_PAGE_SIZE
 #define CHUNK_PAGES 256
-#define MAX_CHUNKS 128
 
 struct lx_mem {
     uint32_t frame;  /* cap: the run's own frame, or its chunk's */
@@ -43,18 +44,22 @@ static struct chunk {
     uint8_t *alias; /* NULL: a free entry */
     unsigned pages, used;
     uint64_t busy[CHUNK_PAGES / 64];
-} chunks[MAX_CHUNKS];
+} *chunks;          /* as many as lx's memory needs: the array doubles */
+static int nchunks, room; /* no chunk below `room` has a free page */
 static uint64_t pages_held, committed; /* pages lx holds for processes; writable pages it has promised */
 
 uint64_t lx_pages_in_use(void) { return pages_held; }
 
 /* Promise pages more pages (false if lx's free memory, less 1/16 for itself, cannot cover them). */
+static bool images_reclaim(void);
+
 static bool commit(uint64_t pages)
 {
     uint64_t limit = libos_bootinfo->memory_pages - libos_bootinfo->memory_pages / 16;
 
-    if (committed + pages > limit)
-        return false;
+    while (committed + pages > limit) /* the program images no process runs go first */
+        if (!images_reclaim())
+            return false;
     committed += pages;
     return true;
 }
@@ -62,17 +67,22 @@ static bool commit(uint64_t pages)
 /* What a region is charged: all its pages if they are writable or backed from the start. */
 static uint64_t writable(const struct lx_region *r)
 {
-    if (r->noreserve)
+    if (r->noreserve || (r->image && !(r->prot & PX_PROT_WRITE))) /* an image is charged once, in the cache */
         return 0;
     return r->prot & PX_PROT_WRITE || r->base ? (r->end - r->start) / PAGE : 0;
 }
+
+/* Walk every region of the process whose memory p uses, in address order. */
+#define FOR_EACH_REGION(r, p) \
+    for (struct lx_region *r = lx_regions_from((p)->leader->mm->regions, 0); r; \
+         r = lx_regions_from((p)->leader->mm->regions, r->end))
 
 uint64_t lx_proc_pages(const struct lx_proc *p)
 {
     uint64_t pages = 0;
 
-    for (unsigned j = 0; j < p->leader->mm->nregions; j++)
-        pages += (p->leader->mm->regions[j].end - p->leader->mm->regions[j].start) / PAGE;
+    FOR_EACH_REGION(r, p)
+        pages += (r->end - r->start) / PAGE;
     return pages;
 }
 
@@ -91,25 +101,42 @@ static struct lx_mem *mem_new(uint64_t pages)
     return m;
 }
 
+/* A free entry of the chunk array (grown when there is none), or -1. */
+static int chunk_entry(void)
+{
+    for (int i = 0; i < nchunks; i++)
+        if (!chunks[i].alias)
+            return i;
+    int n = nchunks ? nchunks * 2 : 64;
+    struct chunk *grown = realloc(chunks, (size_t)n * sizeof(*chunks));
+    if (!grown)
+        return -1;
+    memset(grown + nchunks, 0, (size_t)(n - nchunks) * sizeof(*chunks));
+    chunks = grown;
+    int first = nchunks;
+    nchunks = n;
+    return first;
+}
+
 /* One page from the pool (a new chunk when the others are full: smaller ones as memory runs short). */
 static struct lx_mem *page_new(void)
 {
     struct lx_mem *m = malloc(sizeof(*m));
-    int c = -1, empty = -1;
+    int c = -1, empty;
 
     if (!m)
         return NULL;
-    for (int i = 0; i < MAX_CHUNKS && c < 0; i++)
-        if (chunks[i].alias && chunks[i].used < chunks[i].pages)
-            c = i;
-        else if (!chunks[i].alias && empty < 0)
-            empty = i;
-    if (c < 0 && empty >= 0)
+    while (room < nchunks && !(chunks[room].alias && chunks[room].used < chunks[room].pages))
+        room++;
+    if (room < nchunks)
+        c = room;
+    if (c < 0 && (empty = chunk_entry()) >= 0)
         for (unsigned n = CHUNK_PAGES; n && c < 0; n /= 4)
             if ((chunks[empty].alias = libos_map_new(n, &chunks[empty].frame))) {
                 chunks[empty].pages = n, chunks[empty].used = 0;
                 memset(chunks[empty].busy, 0, sizeof(chunks[empty].busy));
                 c = empty;
+                room = room < c ? room : c;
             }
     if (c < 0) {
         free(m);
@@ -137,6 +164,7 @@ static void mem_put(struct lx_mem *m)
     } else {
         struct chunk *k = &chunks[m->chunk];
         k->busy[m->first / 64] &= ~(1ull << (m->first % 64));
+        room = room < m->chunk ? room : m->chunk;
         if (--k->used == 0) {
             libos_unmap_free(k->alias, k->pages, k->frame);
             k->alias = NULL;
@@ -226,30 +254,53 @@ static void drop_region(struct lx_region *r)
 
 static struct lx_region *region_at(struct lx_proc *p, uint64_t va)
 {
-    for (unsigned i = 0; i < p->leader->mm->nregions; i++)
-        if (va >= p->leader->mm->regions[i].start && va < p->leader->mm->regions[i].end)
-            return &p->leader->mm->regions[i];
-    return NULL;
+    return lx_regions_find(p->leader->mm->regions, va);
 }
 
 bool lx_range_free(const struct lx_proc *p, uint64_t start, uint64_t len)
 {
-    for (unsigned i = 0; i < p->leader->mm->nregions; i++)
-        if (start < p->leader->mm->regions[i].end && p->leader->mm->regions[i].start < start + len)
-            return false;
-    return true;
+    struct lx_region *r = lx_regions_from(p->leader->mm->regions, start);
+
+    return !r || r->start >= start + len;
+}
+
+/* A new region (not yet in the tree) of the process whose memory p uses; NULL past LX_MAX_MAP_COUNT. */
+static struct lx_region *region_alloc(struct lx_proc *p, const struct lx_region *init)
+{
+    struct lx_region *r;
+
+    if (p->leader->mm->nregions >= LX_MAX_MAP_COUNT || !(r = malloc(sizeof(*r))))
+        return NULL;
+    *r = *init;
+    return r;
+}
+
+/* Link r into its process's tree, or take it out and free it (its pages already let go of). */
+static void region_link(struct lx_proc *p, struct lx_region *r)
+{
+    lx_regions_insert(&p->leader->mm->regions, r);
+    p->leader->mm->nregions++;
+}
+
+static void region_unlink(struct lx_proc *p, struct lx_region *r)
+{
+    lx_regions_remove(&p->leader->mm->regions, r);
+    p->leader->mm->nregions--;
+    free(r);
 }
 
 struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
 {
+    struct lx_region *r = region_alloc(p, &(struct lx_region){.start = start, .end = start + len, .prot = prot});
     struct lx_mem *m;
 
-    if (p->leader->mm->nregions == LX_MAX_REGIONS || !commit(len / PAGE)) /* backed: charged whatever its prot */
+    if (!r || !commit(len / PAGE)) { /* backed: charged whatever its prot */
+        free(r);
         return NULL;
-    struct lx_region *r = &p->leader->mm->regions[p->leader->mm->nregions];
-    *r = (struct lx_region){start, start + len, prot, NULL, 0, NULL, false, false};
+    }
     if (!(m = mem_new(len / PAGE))) {
         committed -= len / PAGE;
+        free(r);
         return NULL;
     }
     r->base = m;
@@ -261,9 +312,107 @@ struct lx_region *lx_region_new(struct lx_proc *p, uint64_t start, uint64_t len,
     if (o.status < 0) {
         committed -= len / PAGE;
         mem_put(m);
+        free(r);
         return NULL;
     }
-    p->leader->mm->nregions++;
+    region_link(p, r);
+    return r;
+}
+
+/*
+ * Program images. A program's read-only segments (text, read-only data) are the same bytes in every
+ * process that runs it, so they are made once and shared, as a page cache would: a thousand `cat`s of a
+ * busybox hold one copy of its 1.9 MiB of text, not a thousand. An image is found by its file and
+ * segment, and taken only if its bytes are still the file's (a file rewritten since gets a new image).
+ * The cache holds a reference to each image's pages, charged once; images no process uses are let go
+ * when memory is short (commit) or when found stale.
+ */
+struct image {
+    const void *file; /* the node it was loaded from: a key only (the bytes are compared) */
+    uint64_t vaddr, pages, data, filesz;
+    struct lx_mem *m;
+    struct image *next;
+};
+#define IMAGE_BUCKETS 64
+static struct image *images[IMAGE_BUCKETS];
+
+static void image_free(struct image **at)
+{
+    struct image *i = *at;
+
+    *at = i->next;
+    committed -= i->pages;
+    mem_put(i->m);
+    free(i);
+}
+
+static bool images_reclaim(void)
+{
+    bool any = false;
+
+    for (unsigned b = 0; b < IMAGE_BUCKETS; b++)
+        for (struct image **at = &images[b]; *at;)
+            if ((*at)->m->refs == 1)
+                image_free(at), any = true;
+            else
+                at = &(*at)->next;
+    return any;
+}
+
+/* The image of a segment: len bytes at start, filesz of them from bytes at offset data, the rest zero. */
+static struct image *image_get(const void *file, uint64_t start, uint64_t len, const uint8_t *bytes, uint64_t data,
+                               uint64_t filesz)
+{
+    struct image **head = &images[((uintptr_t)file / 64 ^ start / PAGE) % IMAGE_BUCKETS], **at = head, *i;
+
+    while ((i = *at)) {
+        if (i->file == file && i->vaddr == start && i->pages == len / PAGE && i->data == data && i->filesz == filesz) {
+            if (memcmp(i->m->alias + data, bytes, filesz) == 0)
+                return i;
+            if (i->m->refs == 1) { /* the file changed and nobody runs the old bytes */
+                image_free(at);
+                continue;
+            }
+        }
+        at = &i->next;
+    }
+    if (!(i = malloc(sizeof(*i))) || !commit(len / PAGE)) {
+        free(i);
+        return NULL;
+    }
+    *i = (struct image){file, start, len / PAGE, data, filesz, mem_new(len / PAGE), *head};
+    if (!i->m) {
+        committed -= len / PAGE;
+        free(i);
+        return NULL;
+    }
+    memcpy(i->m->alias + data, bytes, filesz);
+    *head = i;
+    return i;
+}
+
+struct lx_region *lx_region_image(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot, const void *file,
+                                  const uint8_t *bytes, uint64_t data, uint64_t filesz)
+{
+    struct image *i = image_get(file, start, len, bytes, data, filesz);
+    struct lx_region *r = i ? region_alloc(p, &(struct lx_region){.start = start, .end = start + len, .prot = prot,
+                                                                  .base = i->m, .image = true})
+                            : NULL;
+    struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
+
+    if (!r)
+        return NULL;
+    i->m->refs++;
+    region_link(p, r);
+    if (prot) {
+        map_region(&o, r, hw_prot(r));
+        flush(&o);
+    }
+    if (o.status < 0) {
+        drop_region(r);
+        region_unlink(p, r);
+        return NULL;
+    }
     return r;
 }
 
@@ -274,21 +423,24 @@ static int split(struct lx_proc *p, uint64_t va)
 
     if (!r || r->start == va)
         return 0;
-    if (p->leader->mm->nregions == LX_MAX_REGIONS)
-        return -LX_ENOMEM;
     uint64_t k = (va - r->start) / PAGE, n = npages(r);
-    struct lx_region *t = &p->leader->mm->regions[p->leader->mm->nregions];
-    *t = (struct lx_region){va, r->end, r->prot, r->base, r->base_page + k, NULL, r->shared, r->noreserve};
+    struct lx_region *t = region_alloc(p, &(struct lx_region){.start = va, .end = r->end, .prot = r->prot, .base = r->base,
+                                                              .base_page = r->base_page + k, .shared = r->shared,
+                                                              .noreserve = r->noreserve, .image = r->image});
+    if (!t)
+        return -LX_ENOMEM;
     if (r->own) {
-        if (!(t->own = malloc((n - k) * sizeof(*t->own))))
+        if (!(t->own = malloc((n - k) * sizeof(*t->own)))) {
+            free(t);
             return -LX_ENOMEM;
+        }
         memcpy(t->own, r->own + k, (n - k) * sizeof(*t->own));
         memset(r->own + k, 0, (n - k) * sizeof(*t->own));
     }
     if (r->base)
         r->base->refs++;
     r->end = va;
-    p->leader->mm->nregions++;
+    region_link(p, t);
     return 0;
 }
 
@@ -296,18 +448,24 @@ int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
 {
     if (prot & PX_PROT_WRITE)
         prot &= ~PX_PROT_EXEC; /* W^X: a writable mapping is never executable here */
-    if (p->leader->mm->nregions == LX_MAX_REGIONS || !commit(prot & PX_PROT_WRITE ? len / PAGE : 0))
+    struct lx_region *r = region_alloc(p, &(struct lx_region){.start = start, .end = start + len, .prot = prot});
+    if (!r || !commit(prot & PX_PROT_WRITE ? len / PAGE : 0)) {
+        free(r);
         return -LX_ENOMEM;
-    p->leader->mm->regions[p->leader->mm->nregions++] = (struct lx_region){start, start + len, prot, NULL, 0, NULL, false, false};
+    }
+    region_link(p, r);
     return 0; /* demand-zero: nothing is mapped until it is touched */
 }
 
 int lx_map_stack(struct lx_proc *p, uint64_t start, uint64_t len)
 {
-    if (p->leader->mm->nregions == LX_MAX_REGIONS)
+    struct lx_region *r =
+        region_alloc(p, &(struct lx_region){.start = start, .end = start + len,
+                                                      .prot = PX_PROT_READ | PX_PROT_WRITE, .noreserve = true});
+
+    if (!r)
         return -LX_ENOMEM;
-    p->leader->mm->regions[p->leader->mm->nregions++] =
-        (struct lx_region){start, start + len, PX_PROT_READ | PX_PROT_WRITE, NULL, 0, NULL, false, true};
+    region_link(p, r);
     return 0;
 }
 
@@ -353,21 +511,43 @@ static int materialize(struct lx_proc *p, struct lx_region *r, uint64_t i)
     return 0;
 }
 
+/*
+ * Unmap from the process what its regions in [start, end) have mapped, one operation for each run of
+ * adjacent regions: a region that never had a page (no run, no page of its own) has nothing mapped, and
+ * the kernel's unmapping costs a walk of the task's mapping records, so it is asked only where needed.
+ */
+static void unmap_regions(struct ops *o, struct lx_proc *p, uint64_t start, uint64_t end)
+{
+    uint64_t from = 0, to = 0;
+
+    for (struct lx_region *r = lx_regions_from(p->leader->mm->regions, start); r && r->start < end;
+         r = lx_regions_from(p->leader->mm->regions, r->end)) {
+        if (!r->base && !r->own)
+            continue;
+        uint64_t a = r->start > start ? r->start : start, b = r->end < end ? r->end : end;
+        if (to != a && to > from)
+            emit(o, PX_MAP_OP_UNMAP, NULL, 0, from, (to - from) / PAGE, 0);
+        if (to != a)
+            from = a;
+        to = b;
+    }
+    if (to > from)
+        emit(o, PX_MAP_OP_UNMAP, NULL, 0, from, (to - from) / PAGE, 0);
+}
+
 int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len)
 {
     struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
 
     if (split(p, start) < 0 || split(p, start + len) < 0)
         return -LX_ENOMEM;
-    emit(&o, PX_MAP_OP_UNMAP, NULL, 0, start, len / PAGE, 0);
+    unmap_regions(&o, p, start, start + len);
     flush(&o);
-    for (unsigned i = 0; i < p->leader->mm->nregions; i++) {
-        struct lx_region *r = &p->leader->mm->regions[i];
-        if (r->start >= start && r->end <= start + len) {
-            drop_region(r);
-            *r = p->leader->mm->regions[--p->leader->mm->nregions];
-            i--;
-        }
+    for (struct lx_region *r = lx_regions_from(p->leader->mm->regions, start), *next; r && r->start < start + len;
+         r = next) { /* each lies inside the range, after the splits */
+        next = lx_regions_from(p->leader->mm->regions, r->end);
+        drop_region(r);
+        region_unlink(p, r);
     }
     return 0;
 }
@@ -386,10 +566,8 @@ int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
     }
     if (split(p, start) < 0 || split(p, start + len) < 0)
         return -LX_ENOMEM;
-    for (unsigned i = 0; i < p->leader->mm->nregions; i++) {
-        struct lx_region *r = &p->leader->mm->regions[i];
-        if (r->start < start || r->end > start + len)
-            continue;
+    for (struct lx_region *r = lx_regions_from(p->leader->mm->regions, start); r && r->start < start + len;
+         r = lx_regions_from(p->leader->mm->regions, r->end)) {
         unsigned was = r->prot;
         uint64_t before = writable(r);
         r->prot = prot;
@@ -467,18 +645,20 @@ int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
     struct ops child = {c->leader->mm->task, 0, 0, {{0}}}, self = {parent->leader->mm->task, 0, 0, {{0}}};
     uint64_t charge = 0;
 
-    for (unsigned j = 0; j < parent->leader->mm->nregions; j++)
-        charge += writable(&parent->leader->mm->regions[j]);
+    FOR_EACH_REGION(r, parent)
+        charge += writable(r);
     if (!commit(charge))
         return -LX_ENOMEM;
     committed -= charge; /* each region is charged as the child gets it */
-    for (unsigned j = 0; j < parent->leader->mm->nregions; j++) {
-        const struct lx_region *r = &parent->leader->mm->regions[j];
-        struct lx_region *n = &c->leader->mm->regions[c->leader->mm->nregions];
-        *n = *r;
+    FOR_EACH_REGION(r, parent) {
+        struct lx_region *n = region_alloc(c, r);
+        if (!n)
+            return -LX_ENOMEM;
+        if (r->own && !(n->own = malloc(npages(r) * sizeof(*n->own)))) {
+            free(n);
+            return -LX_ENOMEM;
+        }
         if (r->own) {
-            if (!(n->own = malloc(npages(r) * sizeof(*n->own))))
-                return -LX_ENOMEM;
             memcpy(n->own, r->own, npages(r) * sizeof(*n->own));
             for (uint64_t i = 0; i < npages(r); i++)
                 if (n->own[i])
@@ -487,7 +667,7 @@ int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
         if (n->base)
             n->base->refs++;
         committed += writable(n);
-        c->leader->mm->nregions++;
+        region_link(c, n); /* the child's lx_mem_free lets go of what it holds, however far this got */
         if (!r->prot)
             continue;
         if (r->shared) { /* both keep writing the same pages */
@@ -507,12 +687,14 @@ void lx_mem_free(struct lx_proc *p)
 {
     struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
 
-    for (unsigned i = 0; p->leader->mm->task && i < p->leader->mm->nregions; i++)
-        emit(&o, PX_MAP_OP_UNMAP, NULL, 0, p->leader->mm->regions[i].start, npages(&p->leader->mm->regions[i]), 0);
+    if (p->leader->mm->task)
+        unmap_regions(&o, p, 0, ~0ull);
     flush(&o);
-    for (unsigned i = 0; i < p->leader->mm->nregions; i++)
-        drop_region(&p->leader->mm->regions[i]);
-    p->leader->mm->nregions = 0;
+    while (p->leader->mm->regions) {
+        struct lx_region *r = p->leader->mm->regions;
+        drop_region(r);
+        region_unlink(p, r);
+    }
 }
 
 int lx_mem_zero(struct lx_proc *p, uint64_t start, uint64_t len)

@@ -5,6 +5,7 @@
 #include <arch/context.h>
 #include <arch/cpu.h>
 #include <arch/memlayout.h>
+#include <arch/mmu.h>
 #include <core/kernel.h>
 #include <core/string.h>
 #include <core/syscall.h>
@@ -19,8 +20,6 @@
 _Static_assert(offsetof(struct thread, ctx) == 0, "the trap frame must start the thread: TSS.rsp0");
 _Static_assert(offsetof(struct arch_context, frame) == 0, "see above");
 _Static_assert(sizeof(struct px_regs) == PX_REGS_WORDS * 8, "struct px_regs has no padding");
-
-void arch_activate(struct aspace *as);
 
 void ctx_init_user(struct arch_context *c)
 {

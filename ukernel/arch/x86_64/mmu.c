@@ -25,7 +25,7 @@ static uint64_t *kernel_pml4;
 static uint64_t mmio_next = MMIO_BASE;
 static uint64_t table_limit = BOOT_MAP_SIZE; /* page tables must be reachable through the current map */
 
-static uint64_t cr3_loads; /* every CR3 load since boot: PX_SYS_ASPACE_SWITCHES */
+uint64_t cr3_loads; /* every CR3 load since boot: PX_SYS_ASPACE_SWITCHES (read by mmu_cr3_loads) */
 
 /* Load CR3, counting it (each load is a TLB flush, and under TCG a soft-TLB flush). */
 static void load_cr3(uint64_t pa)
@@ -33,8 +33,6 @@ static void load_cr3(uint64_t pa)
     cr3_loads++;
     write_cr3(pa);
 }
-
-uint64_t mmu_cr3_loads(void) { return cr3_loads; }
 
 static unsigned idx(uint64_t va, int level) { return (va >> (12 + 9 * level)) & 511; }
 
@@ -177,14 +175,6 @@ bool mmu_lookup(uint64_t va, uint64_t *pte) { return lookup_in(kernel_pml4, va, 
  * the copy stays in step with everything mapped below them later. The lower half's page tables belong
  * to the address space and are charged, page by page, to the quota of the task that owns it.
  */
-struct aspace {
-    uint64_t *pml4;
-    /* The last page table user_pte reached and the 2 MiB region it maps (va >> 21): consecutive pages
-     * (a batch of maps, an unmap of a range) find their entry without a walk. Page tables are freed only
-     * with the address space, so the pointer stays good. */
-    uint64_t *leaf;
-    uint64_t leaf_region;
-};
 
 static struct kmem_cache aspace_cache;
 
@@ -383,14 +373,6 @@ bool arch_aspace_protect(struct aspace *as, uint64_t va, unsigned prot)
     return true;
 }
 
-void arch_activate(struct aspace *as)
-{
-    uint64_t pa = virt_to_phys(as->pml4);
-
-    if (read_cr3() != pa)
-        load_cr3(pa);
-}
-
 bool arch_user_address_ok(uint64_t va) { return va < USER_TOP; }
 
 bool arch_user_access_ok(uint64_t va, uint64_t len, bool write)
@@ -417,6 +399,13 @@ bool arch_copy_from_user(void *dst, uint64_t src, size_t len)
     memcpy(dst, (const void *)(uintptr_t)src, len);
     user_access_end();
     return true;
+}
+
+void arch_copy_from_user_checked(void *dst, uint64_t src, size_t len)
+{
+    user_access_begin();
+    memcpy(dst, (const void *)(uintptr_t)src, len);
+    user_access_end();
 }
 
 bool arch_copy_to_user(uint64_t dst, const void *src, size_t len)

@@ -20,6 +20,9 @@
 #include <core/timer.h>
 #include <core/user.h>
 #include <proteus/exception.h>
+#include <proteus/status.h>
+#include <proteus/syscall.h>
+#include <proteus/abi.h>
 #include <stddef.h>
 
 struct idt_gate {
@@ -263,9 +266,11 @@ struct trap_frame *trap_dispatch(struct trap_frame *f)
 /* The way out of every entry from user mode: the frame of the thread to run next. */
 static inline struct trap_frame *trap_exit_to_user(void)
 {
-    klog_flush();
+    if (klog_pending)
+        klog_flush();
     struct thread *next = sched_next();
-    kobj_reap();
+    if (kobj_zombie)
+        kobj_reap();
     return &next->ctx.frame;
 }
 
@@ -279,6 +284,39 @@ struct trap_frame *syscall_trap(struct trap_frame *f)
         return &next->ctx.frame;
     syscall_dispatch();
     return trap_exit_to_user();
+}
+
+/*
+ * Leaf calls (syscall.S): answered without a frame, so what they may do is narrow. They only read, so
+ * they leave nothing for the general way out's chores: no log output to flush, no thread made runnable
+ * (so no scheduling decision: need_resched is clear whenever user code runs, since every way out of the
+ * kernel settles it), nothing freed to reap. The results are the general path's exactly
+ * (tests/user/fastpath_test.c compares the registers both ways); PX_SYS_DEBUG_FASTPATH's switch turns
+ * this path off with the IPC fast path.
+ */
+const uint8_t syscall_leaf_table[PX_SYS_RANGE_END] = {
+    [PX_SYS_ABI_VERSION] = 1,
+    [PX_SYS_ASPACE_SWITCHES] = 1,
+};
+extern uint64_t syscall_leaf_nr; /* the call's number (rax), put there by syscall_leaf_entry */
+uint64_t syscall_leaf_hits;
+
+struct leaf_result {
+    int64_t status; /* rax */
+    uint64_t value; /* rdx */
+};
+
+/* A leaf: no frame pointer to keep (a backtrace from here has nothing to show). */
+__attribute__((no_caller_saved_registers, used, optimize("omit-frame-pointer"))) struct leaf_result
+syscall_leaf(uint64_t arg0, uint64_t arg1, uint64_t arg2)
+{
+    (void)arg0, (void)arg1, (void)arg2;
+    if (!ipc_fastpath_enabled || (current->flags & PX_THREAD_FOREIGN_ABI))
+        return (struct leaf_result){SYSCALL_LEAF_DECLINED, 0};
+    syscall_leaf_hits++;
+    if (syscall_leaf_nr == PX_SYS_ABI_VERSION)
+        return (struct leaf_result){PX_OK, PX_ABI_VERSION};
+    return (struct leaf_result){PX_OK, mmu_cr3_loads()}; /* PX_SYS_ASPACE_SWITCHES */
 }
 
 void arch_start_user(struct thread *t)

@@ -7,6 +7,7 @@
 #define CORE_CAP_H
 
 #include <core/object.h>
+#include <proteus/caps.h>
 #include <stdint.h>
 
 struct cap {
@@ -26,6 +27,16 @@ struct cap_table {
  * `rights`. Returns PX_OK, PX_ERR_CAP, PX_ERR_REVOKED, PX_ERR_TYPE or PX_ERR_RIGHTS, checked in that order.
  */
 int cap_lookup(struct cap_table *t, uint64_t slot, unsigned type, uint32_t rights, struct cap **out);
+/* The same check inline, for a hot path that only needs to know whether it passed: the cap or NULL. */
+static inline struct cap *cap_find(struct cap_table *t, uint64_t slot, unsigned type, uint32_t rights)
+{
+    struct cap *c = slot == PX_CAP_NULL || slot >= t->size ? NULL : &t->slots[slot];
+
+    if (!c || !c->obj || c->obj->dead || (type != PX_OBJ_NONE && c->obj->type != type) ||
+        (c->rights & rights) != rights)
+        return NULL;
+    return c;
+}
 
 /* Put a new reference to o in an empty slot. PX_ERR_CAP (slot 0 or out of range), PX_ERR_SLOT_FULL. */
 int cap_install(struct cap_table *t, uint64_t slot, struct kobj *o, uint32_t rights, uint64_t badge);

@@ -23,6 +23,7 @@ enum shutdown_code {
 
 __printf(1, 2) int kprintf(const char *fmt, ...);
 void klog_flush(void);        /* tell the console server about new log output (safe points only) */
+extern bool klog_pending;     /* there is output klog_flush has to tell of: a hot path checks it inline */
 void console_emergency(void); /* from now on write to the UART directly (the machine is going down) */
 int kvprintf(const char *fmt, va_list ap);
 __printf(1, 2) __noreturn void panic(const char *fmt, ...);

@@ -84,6 +84,7 @@ static inline void kobj_put(struct kobj *o)
 void *kobj_alloc(unsigned type, struct quota *q, struct kobj *payer);
 /* Free the running thread's memory if it was released while it ran (call once the CPU has left it). */
 void kobj_reap(void);
+extern struct kobj *kobj_zombie; /* what kobj_reap has to free: a hot path checks it inline */
 
 /* Destroy: release what it manages and mark it dead (idempotent). The caller still holds its reference. */
 void kobj_destroy(struct kobj *o);

@@ -16,6 +16,7 @@
 #include <core/cap.h>
 #include <core/list.h>
 #include <core/object.h>
+#include <core/rangetree.h>
 #include <proteus/caps.h>
 #include <proteus/ipc.h>
 #include <proteus/thread.h>
@@ -35,7 +36,7 @@ struct task {
     struct quota quota;         /* what this task's own objects are charged to */
     struct quota *parent_quota; /* the quota it was carved from (refunded on destruction) */
     struct list_node threads;
-    struct list_node mappings; /* struct mapping, by task_link */
+    struct range_tree maps; /* struct mapping, by address (vm.c) */
     struct notification
         *fault_ntfn; /* held: told when it exits or a thread stops on an unhandled exception */
     uint64_t fault_bits;
@@ -111,7 +112,13 @@ void sched_tick(void);
 struct thread *sched_next(void);
 uint64_t thread_cpu_ns(const struct thread *t); /* the time t has run, its current turn included */
 void sched_switch_to(struct thread *t); /* the IPC fast path: run t next, without a scheduler pass */
-bool sched_can_hand_to(const struct thread *t); /* may the blocking current thread hand the CPU to t? */
+extern struct thread *sched_direct;  /* sched.c's state, for the inline check below */
+extern uint32_t sched_runq_bitmap;
+/* May the blocking current thread hand the CPU to t? Nothing chosen already, nothing more urgent queued. */
+static inline bool sched_can_hand_to(const struct thread *t)
+{
+    return !sched_direct && !(sched_runq_bitmap >> t->prio >> 1);
+}
 void sched_hand_to(struct thread *t);            /* ... then do it: t is current afterwards */
 
 /* Architecture: switch the CPU's user state (address space, FPU, TLS, kernel entry stack). */

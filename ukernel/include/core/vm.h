@@ -28,10 +28,11 @@ struct frame {
 };
 
 struct mapping {
-    struct list_node task_link, frame_link;
+    struct range_node node; /* in task->maps: [start, end) of user addresses */
+    struct list_node frame_link;
     struct task *task;
     struct frame *frame;
-    uint64_t vaddr, pages, frame_page;
+    uint64_t frame_page; /* the frame's page mapped at node.start */
     unsigned max_prot; /* what the frame cap allowed when it was mapped: PROTECT cannot exceed it */
 };
 

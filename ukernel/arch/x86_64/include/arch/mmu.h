@@ -2,6 +2,8 @@
 #ifndef ARCH_MMU_H
 #define ARCH_MMU_H
 
+#include <arch/cpu.h>
+#include <arch/memlayout.h>
 #include <core/bootinfo.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,6 +31,28 @@ uintptr_t arch_stack_guard(unsigned i);
 bool arch_in_stack_guard(uint64_t va);
 
 /* The number of CR3 loads (address-space switches) since boot. */
-uint64_t mmu_cr3_loads(void);
+extern uint64_t cr3_loads;
+static inline uint64_t mmu_cr3_loads(void) { return cr3_loads; }
+
+/* A user address space (mmu.c); here so that a thread switch (context.c) loads it inline. */
+struct aspace {
+    uint64_t *pml4;
+    /* The last page table user_pte reached and the 2 MiB region it maps (va >> 21): consecutive pages
+     * (a batch of maps, an unmap of a range) find their entry without a walk. Page tables are freed only
+     * with the address space, so the pointer stays good. */
+    uint64_t *leaf;
+    uint64_t leaf_region;
+};
+
+/* Switch to as (a CR3 load, counted, unless it is already loaded). */
+static inline void arch_activate(struct aspace *as)
+{
+    uint64_t pa = virt_to_phys(as->pml4);
+
+    if (read_cr3() != pa) {
+        cr3_loads++;
+        write_cr3(pa);
+    }
+}
 
 #endif

@@ -17,6 +17,8 @@
 #define VEC_TIMER 32    /* LAPIC timer */
 #define VEC_IRQ_BASE 48 /* device interrupts, for later */
 #define VEC_SPURIOUS 255
+/* syscall_leaf's status when it leaves a call to the general path (no PX status is this). */
+#define SYSCALL_LEAF_DECLINED -1000
 #define VEC_SYSCALL 256    /* not a hardware vector: marks frames built by syscall_entry */
 #define NR_STUB_VECTORS 80 /* exceptions, the timer and 24 device lines from VEC_IRQ_BASE */
 #define TRAP_FRAME_CS 144  /* offsetof(struct trap_frame, cs), for isr.S */

@@ -343,6 +343,9 @@ struct lx_proc {
     uint64_t utime_ended;  /* CPU time (ns) of its threads that have ended */
     uint64_t stime;        /* lx's time on its system calls and faults (ns): its "system" time */
     uint64_t cutime, cstime; /* the same, of its reaped children (and theirs) */
+    /* setitimer: when each of ITIMER_REAL, _VIRTUAL and _PROF fires (REAL: monotonic ns; the others: the
+     * process's user, and user and system, CPU ns), 0 when off; and its period (0: once) */
+    uint64_t itimer_at[3], itimer_interval[3];
 };
 
 struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err);
@@ -373,6 +376,9 @@ unsigned lx_proc_count(void);
 uint64_t lx_pages_in_use(void); /* pages of memory the processes hold (a shared page once) */
 /* CPU time (ns) p's process has run in user space: its threads', as the kernel counts them. */
 uint64_t lx_proc_utime(const struct lx_proc *p);
+/* Fire the interval timers that are due (their signals sent); the next monotonic time lx must look again
+ * (an ITIMER_REAL's, or soon while a CPU-time timer is armed), 0 if none. */
+uint64_t lx_itimers_run(void);
 void lx_proc_ended_times(uint64_t *user, uint64_t *sys); /* of every process that has ended (ns) */
 #define LX_UNAME_RELEASE "6.1.0-proteus-lx"
 #define LX_UNAME_VERSION "#1 Proteus lx"

@@ -60,7 +60,7 @@ static void interrupt(struct lx_proc *p, struct px_regs *r)
 static void wake_blocked(void)
 {
     int status, d;
-    uint64_t next = 0;
+    uint64_t next = 0, timers = lx_itimers_run(); /* their signals interrupt blocked calls below */
 
     while (lx_wake_pending) {
         lx_wake_pending = false;
@@ -99,6 +99,8 @@ static void wake_blocked(void)
         if (p->state == LX_BLOCKED && p->deadline && (!next || p->deadline < next))
             next = p->deadline;
     }
+    if (timers && (!next || timers < next))
+        next = timers;
     px_timer_set(timer, next, 0); /* 0 disarms */
 }
 

@@ -65,6 +65,7 @@ lx_syscall_fn sys_rt_sigaction, sys_rt_sigprocmask, sys_rt_sigsuspend, sys_pause
 /* kernel/futex.c */
 lx_syscall_fn sys_futex, sys_set_robust_list, sys_get_robust_list, sys_rseq;
 /* kernel/time.c */
+lx_syscall_fn sys_getitimer, sys_setitimer, sys_alarm;
 lx_syscall_fn sys_clock_gettime, sys_gettimeofday, sys_time, sys_times, sys_getrusage, sys_nanosleep,
     sys_clock_nanosleep, sys_sched_yield;
 /* kernel/ids.c */

@@ -1,6 +1,7 @@
 /*
- * Time: the clocks (clock_gettime, gettimeofday, time), CPU time (times, getrusage), and the sleeps,
- * which are deadlines: the thread blocks and lx's timer wakes it (the call is done again then).
+ * Time: the clocks (clock_gettime, gettimeofday, time), CPU time (times, getrusage), the sleeps, which
+ * are deadlines: the thread blocks and lx's timer wakes it (the call is done again then), and the
+ * interval timers (setitimer, getitimer, alarm).
  */
 #include "kernel/syscall.h"
 #include <string.h>
@@ -107,4 +108,118 @@ int64_t sys_time(struct lx_proc *p, struct px_regs *r)
     int64_t t = libos_wallclock_ns() / 1000000000;
 
     return A0 && lx_copy_out(p, A0, &t, 8) < 0 ? -LX_EFAULT : t;
+}
+
+/*
+ * Interval timers, one of each kind per process (fork does not pass them on; execve keeps them):
+ * ITIMER_REAL counts monotonic time and lx's own timer fires it, ITIMER_VIRTUAL the process's user time
+ * and ITIMER_PROF its user and system time, which lx looks at every ITIMER_POLL_NS while one is armed.
+ * Each sends its signal to the process and starts again with its interval, skipping periods missed.
+ */
+#define ITIMER_POLL_NS 10000000ull
+static const int itimer_sig[3] = {14, 26, 27}; /* SIGALRM, SIGVTALRM, SIGPROF */
+
+static uint64_t itimer_clock(struct lx_proc *l, unsigned which)
+{
+    return which == 0 ? libos_monotonic_ns() : lx_proc_utime(l) + (which == 2 ? l->stime : 0);
+}
+
+static bool live(const struct lx_proc *p)
+{
+    return p->state == LX_RUNNING || p->state == LX_BLOCKED || p->state == LX_STOPPED;
+}
+
+uint64_t lx_itimers_run(void)
+{
+    uint64_t next = 0, now = libos_monotonic_ns();
+    bool poll = false;
+
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *l = lx_proc_at(i);
+        if (l != l->leader || !live(l) || !(l->itimer_at[0] | l->itimer_at[1] | l->itimer_at[2]))
+            continue;
+        for (unsigned w = 0; w < 3; w++) {
+            uint64_t at = l->itimer_at[w], clock = at ? itimer_clock(l, w) : 0;
+            if (at && clock >= at) {
+                uint64_t every = l->itimer_interval[w];
+                l->itimer_at[w] = every ? at + ((clock - at) / every + 1) * every : 0;
+                lx_signal_send(l, itimer_sig[w]);
+            }
+        }
+        if (!live(l)) /* the signal ended it */
+            continue;
+        if (l->itimer_at[0] && (!next || l->itimer_at[0] < next))
+            next = l->itimer_at[0];
+        poll |= l->itimer_at[1] || l->itimer_at[2];
+    }
+    if (poll && (!next || now + ITIMER_POLL_NS < next))
+        next = now + ITIMER_POLL_NS;
+    return next;
+}
+
+/* Timer `which`'s interval and what is left of it, as Linux's struct itimerval (seconds, microseconds). */
+static int put_itimer(struct lx_proc *p, uint64_t uaddr, unsigned which)
+{
+    struct lx_proc *l = p->leader;
+    uint64_t at = l->itimer_at[which], now = at ? itimer_clock(l, which) : 0, every = l->itimer_interval[which];
+    uint64_t left = at > now ? (at - now + 999) / 1000 * 1000 : at ? 1000 : 0; /* due: a microsecond */
+    int64_t v[4] = {(int64_t)(every / 1000000000), (int64_t)(every % 1000000000 / 1000),
+                    (int64_t)(left / 1000000000), (int64_t)(left % 1000000000 / 1000)};
+
+    return lx_copy_out(p, uaddr, v, sizeof(v));
+}
+
+static void set_itimer(struct lx_proc *p, unsigned which, uint64_t value_ns, uint64_t interval_ns)
+{
+    struct lx_proc *l = p->leader;
+
+    l->itimer_at[which] = value_ns ? itimer_clock(l, which) + value_ns : 0;
+    l->itimer_interval[which] = value_ns ? interval_ns : 0;
+    lx_wake_pending = true; /* lx's timer is set again after this call */
+}
+
+/* A timeval's nanoseconds; negative seconds count as "at once" (1 ns), as Linux's negative expiry does. */
+static uint64_t timeval_ns(int64_t sec, int64_t usec)
+{
+    if (sec < 0)
+        return 1;
+    if ((uint64_t)sec > UINT64_MAX / 2000000000)
+        return UINT64_MAX / 2;
+    return (uint64_t)sec * 1000000000 + (uint64_t)usec * 1000;
+}
+
+int64_t sys_getitimer(struct lx_proc *p, struct px_regs *r)
+{
+    if (A0 > 2)
+        return -LX_EINVAL;
+    return put_itimer(p, A1, (unsigned)A0) < 0 ? -LX_EFAULT : 0;
+}
+
+int64_t sys_setitimer(struct lx_proc *p, struct px_regs *r)
+{
+    int64_t v[4] = {0, 0, 0, 0}; /* interval, then value; a NULL new value is all zeros, as on Linux */
+
+    if (A0 > 2)
+        return -LX_EINVAL;
+    if (A1 && lx_copy_in(p, v, A1, sizeof(v)) < 0)
+        return -LX_EFAULT;
+    if (v[1] < 0 || v[1] > 999999 || v[3] < 0 || v[3] > 999999)
+        return -LX_EINVAL;
+    if (A2 && put_itimer(p, A2, (unsigned)A0) < 0)
+        return -LX_EFAULT;
+    set_itimer(p, (unsigned)A0, timeval_ns(v[2], v[3]), timeval_ns(v[0], v[1]));
+    return 0;
+}
+
+/* alarm: ITIMER_REAL once; the seconds the previous one had left, rounded up (at least 1 if one was set). */
+int64_t sys_alarm(struct lx_proc *p, struct px_regs *r)
+{
+    struct lx_proc *l = p->leader;
+    uint64_t at = l->itimer_at[0], now = libos_monotonic_ns();
+    int64_t left = at ? (int64_t)((at > now ? at - now : 0) + 999999999) / 1000000000 : 0;
+
+    if (at && left == 0)
+        left = 1;
+    set_itimer(p, 0, (uint64_t)(uint32_t)A0 * 1000000000, 0);
+    return left;
 }

@@ -154,6 +154,8 @@ def main():
     p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                    help="set a variable in the program's environment (repeatable)")
     p.add_argument("--disk", action="append", default=[], help="a raw disk image for a virtio-blk device")
+    p.add_argument("--cmdline", action="append", default=[], metavar="WORD",
+                   help="more of the kernel's command line for lx (lx.root=/dev/vda), repeatable")
     p.add_argument("--input", help="text typed on the console (Python escapes: \\n, \\x7f)")
     p.add_argument("--then", nargs=2, action="append", default=[], metavar=("PATTERN", "TEXT"),
                    help="then type TEXT once the program has printed a line holding PATTERN (repeatable)")
@@ -188,7 +190,7 @@ def main():
                     f.write(data)
         link = HostLink(folder, 0 not in terminal and not stdin_file)
         args = argparse.Namespace(kernel=a.kernel, module=a.image, accel="tcg", memory="2G", icount=a.icount,
-                                  cmdline="console.focus=lx lx.hostio", qemu_arg=link.qemu_args(start, stdin_file),
+                                  cmdline=" ".join(["console.focus=lx lx.hostio"] + a.cmdline), qemu_arg=link.qemu_args(start, stdin_file),
                                   gdb=False, disk=a.disk)
         boot = runner.Boot(runner.qemu_command(args, interactive=False), echo=False, typing=bool(typed or then))
         report = open(a.report, "w") if a.report else None

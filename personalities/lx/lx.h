@@ -58,12 +58,32 @@ struct lx_node {
     struct lx_node *link; /* a hard link: a name of that file (which holds the bytes), not a file */
     uint32_t links;       /* a file's hard links: its names less one */
     struct lx_mount *mnt; /* the file system it is in (NULL for /proc snapshots) */
+    uint32_t uid, gid;    /* its owner (a disk file system's; the tmpfs's are root's) */
+    /* A disk file system's own figures: its access and change times and the 512-byte blocks it holds
+     * (full_stat set); the tmpfs reports mtime for all three times and blocks from the size. */
+    bool full_stat;
+    int64_t atime_ns, ctime_ns;
+    uint64_t blocks;
 };
 
 /* What statfs reports of a mounted file system (struct statfs's figures). */
 struct lx_statfs {
     uint64_t type, bsize, blocks, bfree, bavail, files, ffree, namelen;
 };
+
+/* What setattr changes: the fields named in valid. */
+#define LX_ATTR_MODE 1u /* permission bits (07777) */
+#define LX_ATTR_UID 2u
+#define LX_ATTR_GID 4u
+#define LX_ATTR_MTIME 8u
+#define LX_ATTR_ATIME 16u
+struct lx_attr {
+    unsigned valid;
+    uint32_t mode, uid, gid;
+    int64_t mtime_ns, atime_ns;
+};
+
+struct lx_file_ops;
 
 /*
  * A file system type's operations (Linux's super, inode and directory operations together). Paths
@@ -85,6 +105,11 @@ struct lx_fs_ops {
     int (*truncate)(struct lx_node *n, uint64_t size);
     void (*statfs)(struct lx_mount *m, struct lx_statfs *st);
     int (*sync)(struct lx_mount *m); /* everything written so far on its disk (0 for memory) */
+    /* The rest may be NULL (as for the tmpfs). Change n's attributes (LX_ATTR_* in a->valid). */
+    int (*setattr)(struct lx_node *n, const struct lx_attr *a);
+    int (*bytes)(struct lx_node *n);  /* n->data to hold all of a file's bytes (exec, private mappings) */
+    int (*umount)(struct lx_mount *m); /* write back, mark clean and let go of the file system */
+    const struct lx_file_ops *file_ops, *dir_ops; /* its open files' and directories' (NULL: lx's own) */
 };
 
 /* A mounted file system: where it is, what it is. The root's path is "". */
@@ -102,14 +127,18 @@ struct lx_mount {
 int lx_vfs_mount(const char *path, const struct lx_fs_ops *ops, void *sb, const char *source, bool rdonly,
                  struct lx_mount **out);
 int lx_vfs_umount(const char *path); /* EBUSY while a file of it is open or a process is in it */
+bool lx_vfs_busy(const struct lx_mount *m); /* a file of it is open, or a process's directory is in it */
 struct lx_mount *lx_vfs_mount_at(unsigned i); /* the i-th mount, NULL after the last (for /proc/mounts) */
 int lx_vfs_sync(void); /* every mount's sync */
+void lx_vfs_shutdown(void); /* unmount every disk file system (written back, marked clean) at lx's end */
 /* The absolute path of node n into out; the length, or -LX_ENAMETOOLONG. */
 int lx_node_path(const struct lx_node *n, char *out, size_t len);
 
-/* The initramfs as the root's tmpfs (fs/tmpfs.c). */
-int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen);
+/* The initramfs as a tmpfs mounted at path (fs/tmpfs.c): "/", the root, or /initramfs of a disk root. */
+int lx_fs_load(const void *cpio, size_t size, const char *path, char *err, size_t errlen);
 extern const struct lx_fs_ops lx_tmpfs_ops;
+/* Mount the ext2 file system on the disk source ("/dev/vdb") at path (fs/ext2/vfs.c); 0 or -LX_E*. */
+int lx_ext2_mount(const char *source, const char *path, bool rdonly);
 /* The VFS's calls on absolute paths, whichever file system they lead into (fs/vfs.c). */
 /* A new node at path (its directory must exist); 0 or -LX_E*. */
 int lx_fs_create(const char *path, uint32_t mode, const void *data, uint64_t size, struct lx_node **out);
@@ -120,6 +149,8 @@ int lx_fs_link(const char *from, const char *to, bool follow);
 uint32_t lx_fs_nlink(const struct lx_node *n);
 int lx_fs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len);
 int lx_fs_truncate(struct lx_node *n, uint64_t size);
+int lx_fs_setattr(struct lx_node *n, const struct lx_attr *a); /* chmod, chown, utimensat */
+int lx_node_bytes(struct lx_node *n); /* n->data holds the file's bytes (a disk file's read in): 0 or -LX_E* */
 /* Resolve an absolute path (following symlinks when follow is set); NULL with *errno_out set if none. */
 struct lx_node *lx_fs_lookup(const char *path, bool follow, int *errno_out);
 /* The idx-th entry directly inside dir (for getdents64), or NULL after the last. */
@@ -170,6 +201,7 @@ struct lx_file_ops {
     int64_t (*write)(struct lx_fd *f, struct lx_proc *p, const uint8_t *buf, uint64_t len, uint64_t *off);
     int16_t (*poll)(struct lx_fd *f); /* LX_POLL* that hold now */
     int64_t (*ioctl)(struct lx_fd *f, struct lx_proc *p, uint64_t cmd, uint64_t arg);
+    void (*open)(struct lx_fd *f);    /* a new description of a file (lx_file_new) */
     void (*release)(struct lx_fd *f); /* the last descriptor is gone */
     int (*fsync)(struct lx_fd *f);    /* its data on its disk: 0, -LX_E*, or LX_WOULD_BLOCK (started) */
     bool seekable;                    /* has a position: lseek, pread and pwrite apply */
@@ -205,8 +237,40 @@ struct lx_fd {
     void *priv;           /* what the operations of an FD_OTHER description keep */
 };
 
+/* LX_DETACHED: the calling thread is gone (a vfork child's execve started the program in a new one). */
+enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK, LX_THREAD_EXIT, LX_DETACHED };
+
 /* Set when something a blocked process may wait for changed (pipe data or ends, a process's end). */
 extern bool lx_wake_pending;
+
+/*
+ * Kernel stacks (kernel/kstack.c). When lx has a disk (lx_kstacks_start), every system
+ * call runs on a stack of its own, so that a call which must wait for the disk (a block not in the
+ * cache) or for a sleeping lock sleeps there, its process blocked, while lx's loop serves the others;
+ * it goes on where it stopped when lx_kstacks_run resumes it. Everything still runs on lx's one
+ * thread: a call is never preempted, it only gives way where it sleeps.
+ */
+typedef enum lx_outcome lx_call_fn(struct lx_proc *p, struct px_regs *r, int *exit_status);
+void lx_kstacks_start(void);
+/* Run fn (the call in r) for p on a kernel stack, or collect the result of p's call that slept. */
+enum lx_outcome lx_kstack_call(struct lx_proc *p, struct px_regs *r, int *exit_status, lx_call_fn *fn);
+bool lx_kstack_busy(const struct lx_proc *p); /* p's call sleeps: it is not to be interrupted */
+void lx_kstacks_run(void);  /* resume every sleeping call once (something changed: a disk answered) */
+bool lx_in_kstack(void);    /* the code running is a call on a kernel stack (it may sleep) */
+void lx_sleep(void);        /* sleep until the next lx_kstacks_run (on lx's own stack: wait for the disk) */
+/* A call's own buffer of LX_CALL_BUFFER bytes, kept across its sleeps (read and write move data in it). */
+#define LX_CALL_BUFFER 65536
+uint8_t *lx_call_buffer(void);
+/* The call's process ended while it slept: abandon the call (at a point where it holds nothing). */
+void lx_kstack_check_orphan(void);
+/* A sleeping lock (recursive for the call that holds it). */
+struct lx_mutex {
+    const void *owner;
+    unsigned depth;
+    bool waiters;
+};
+void lx_mutex_lock(struct lx_mutex *m);
+void lx_mutex_unlock(struct lx_mutex *m);
 
 /* fs/file.c: open file descriptions (the kind's operations), and fs/pipe.c: pipes. */
 struct lx_fd *lx_file_new(enum lx_fd_kind kind, struct lx_node *node, int flags);
@@ -388,8 +452,6 @@ int64_t lx_tty_read(uint8_t *buf, size_t len, bool nonblock);
 int64_t lx_tty_ioctl(struct lx_proc *p, uint64_t cmd, uint64_t arg);
 
 /* ---- system calls (kernel/syscall.c; the handlers are declared in kernel/syscall.h) ---- */
-/* LX_DETACHED: the calling thread is gone (a vfork child's execve started the program in a new one). */
-enum lx_outcome { LX_RESUME, LX_EXIT, LX_BLOCK, LX_THREAD_EXIT, LX_DETACHED };
 /* Do the system call in r (number in rax); the result goes into r->rax. */
 enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_status);
 void lx_unimplemented_report(void);

@@ -75,10 +75,9 @@ int lx_disk_submit(struct lx_disk *d, uint32_t op, uint64_t sector, uint32_t cou
     uint8_t *data = d->blk.data + (size_t)slot * (PX_BLK_DATA_SIZE / PX_BLK_RING);
     if (prepare)
         prepare(arg, data);
+    /* (The response event is armed already: lx_disk_poll leaves it armed whenever it goes idle.) */
     if (libos_blk_submit(&d->blk, op, sector, count, (uint64_t)slot * (PX_BLK_DATA_SIZE / PX_BLK_RING), &id) != PX_BLK_OK)
         return -LX_EIO;
-    /* a response may come before lx looks again: ask for its signal now (lx_disk_poll re-arms it) */
-    __atomic_store_n(&d->blk.sh->rsp_event, d->blk.sh->resp_cons + 1, __ATOMIC_RELEASE);
     d->req[slot].busy = true;
     d->req[slot].id = id;
     d->req[slot].done = done;
@@ -93,17 +92,16 @@ void lx_disk_poll(void)
         struct lx_disk *d = &disks[i];
         uint64_t id;
         int status;
-        struct px_blk_shared *sh = d->blk.sh;
-        while (d->in_flight) {
-            if (!libos_blk_poll(&d->blk, &id, &status)) {
-                /* Going idle (blk.h's event suppression): ask for a signal at the next response, then
-                 * look once more, so a response that came meanwhile is not left waiting. */
-                __atomic_store_n(&sh->rsp_event, sh->resp_cons + 1, __ATOMIC_RELEASE);
-                __atomic_thread_fence(__ATOMIC_SEQ_CST);
-                if (sh->resp_cons != __atomic_load_n(&sh->resp_prod, __ATOMIC_ACQUIRE))
-                    continue;
-                break;
-            }
+        /*
+         * Poll until the ring is empty, even when nothing is in flight any more: libos_blk_poll's last,
+         * empty look is what arms the response event (rsp_event = resp_cons + 1, then a final check),
+         * and it must be armed before the next request is posted. (Stopping at in_flight == 0 left the
+         * event at an old index; the next request then armed it only after posting, and a response
+         * the server gave in between was never signalled: the process waiting for it hung.)
+         */
+        for (;;) {
+            if (!libos_blk_poll(&d->blk, &id, &status))
+                break; /* idle, with the event armed */
             for (unsigned s = 0; s < PX_BLK_RING; s++)
                 if (d->req[s].busy && d->req[s].id == id) {
                     d->req[s].busy = false;

@@ -25,10 +25,19 @@ static const struct lx_file_ops *ops_of(enum lx_fd_kind kind)
 struct lx_fd *lx_file_new(enum lx_fd_kind kind, struct lx_node *node, int flags)
 {
     const struct lx_file_ops *ops = ops_of(kind);
-    struct lx_fd *f = ops ? calloc(1, sizeof(*f)) : NULL;
+    const struct lx_fs_ops *fs = node && node->mnt ? node->mnt->ops : NULL;
+    struct lx_fd *f;
+
+    if (fs && kind == FD_FILE && fs->file_ops) /* a disk file system's files do their own I/O */
+        ops = fs->file_ops;
+    else if (fs && kind == FD_DIR && fs->dir_ops)
+        ops = fs->dir_ops;
+    f = ops ? calloc(1, sizeof(*f)) : NULL;
 
     if (f)
         *f = (struct lx_fd){.kind = kind, .ops = ops, .node = node, .flags = flags, .refs = 1};
+    if (f && ops->open)
+        ops->open(f);
     return f;
 }
 

@@ -17,8 +17,8 @@ struct fs_type {
     int (*mount)(const char *source, const char *path, bool rdonly);
 };
 
-/* No disk file system is registered yet: mount(2) of any type is ENODEV. */
-static const struct fs_type types[] = {{NULL, NULL}};
+/* The disk file systems mount(2) makes (any other type is ENODEV). */
+static const struct fs_type types[] = {{"ext2", lx_ext2_mount}, {NULL, NULL}};
 
 int64_t sys_mount(struct lx_proc *p, struct px_regs *r)
 {

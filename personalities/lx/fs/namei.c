@@ -100,22 +100,34 @@ int64_t sys_linkat(struct lx_proc *p, struct px_regs *r)
     return do_link(p, (int64_t)A0, A1, (int64_t)A2, A3, A4 & AT_SYMLINK_FOLLOW_);
 }
 
-/* Every file here is root's and every process is root: a file can stay root's, nothing else. */
-static int64_t chown_to(uint64_t uid, uint64_t gid)
+/* chown: a disk file system keeps owners; the tmpfs's files stay root's (every process is root). -1 keeps. */
+static int64_t chown_node(struct lx_node *n, uint64_t uid, uint64_t gid)
 {
-    return ((uint32_t)uid == 0 || (uint32_t)uid == 0xffffffffu) && ((uint32_t)gid == 0 || (uint32_t)gid == 0xffffffffu)
-               ? 0 : -LX_EPERM;
+    struct lx_attr a = {0};
+
+    if ((uint32_t)uid != 0xffffffffu)
+        a.valid |= LX_ATTR_UID, a.uid = (uint32_t)uid;
+    if ((uint32_t)gid != 0xffffffffu)
+        a.valid |= LX_ATTR_GID, a.gid = (uint32_t)gid;
+    if (!n) /* a device or a pipe: root's */
+        return ((a.valid & LX_ATTR_UID) && a.uid) || ((a.valid & LX_ATTR_GID) && a.gid) ? -LX_EPERM : 0;
+    if (!(a.valid & LX_ATTR_UID))
+        a.uid = n->uid;
+    if (!(a.valid & LX_ATTR_GID))
+        a.gid = n->gid;
+    return a.valid ? lx_fs_setattr(n, &a) : 0;
 }
 
 static int64_t do_chown(struct lx_proc *p, int64_t dirfd, uint64_t upath, bool follow, uint64_t uid, uint64_t gid)
 {
     char path[300];
+    struct lx_node *n;
     int e;
 
     PATH(dirfd, upath);
-    if (!lx_fs_lookup(path, follow, &e))
+    if (!(n = lx_fs_lookup(path, follow, &e)))
         return -e;
-    return chown_to(uid, gid);
+    return chown_node(n, uid, gid);
 }
 
 int64_t sys_chown(struct lx_proc *p, struct px_regs *r) { return do_chown(p, AT_FDCWD_, A0, true, A1, A2); }
@@ -128,7 +140,9 @@ int64_t sys_fchownat(struct lx_proc *p, struct px_regs *r)
 
 int64_t sys_fchown(struct lx_proc *p, struct px_regs *r)
 {
-    return lx_fd_of(p, A0) ? chown_to(A1, A2) : -LX_EBADF;
+    struct lx_fd *f = lx_fd_of(p, A0);
+
+    return f ? chown_node(f->node, A1, A2) : -LX_EBADF;
 }
 
 static int64_t do_chmod(struct lx_proc *p, int64_t dirfd, uint64_t upath, uint64_t mode)
@@ -140,8 +154,7 @@ static int64_t do_chmod(struct lx_proc *p, int64_t dirfd, uint64_t upath, uint64
     PATH(dirfd, upath);
     if (!(n = lx_fs_lookup(path, true, &e)))
         return -e;
-    n->mode = (n->mode & ~07777u) | ((uint32_t)mode & 07777);
-    return 0;
+    return lx_fs_setattr(n, &(struct lx_attr){.valid = LX_ATTR_MODE, .mode = (uint32_t)mode & 07777});
 }
 
 int64_t sys_chmod(struct lx_proc *p, struct px_regs *r) { return do_chmod(p, AT_FDCWD_, A0, A1); }
@@ -154,7 +167,7 @@ int64_t sys_fchmod(struct lx_proc *p, struct px_regs *r)
     if (!f)
         return -LX_EBADF;
     if (f->node)
-        f->node->mode = (f->node->mode & ~07777u) | ((uint32_t)A1 & 07777);
+        return lx_fs_setattr(f->node, &(struct lx_attr){.valid = LX_ATTR_MODE, .mode = (uint32_t)A1 & 07777});
     return 0;
 }
 
@@ -180,9 +193,15 @@ int64_t sys_utimensat(struct lx_proc *p, struct px_regs *r)
     }
     if (ts[3] != UTIME_OMIT_ && ts[3] != UTIME_NOW_ && (ts[3] < 0 || ts[3] >= 1000000000))
         return -LX_EINVAL;
-    if (n && ts[3] != UTIME_OMIT_)
-        n->mtime_ns = ts[3] == UTIME_NOW_ ? libos_wallclock_ns() : ts[2] * 1000000000 + ts[3];
-    return 0;
+    if (ts[1] != UTIME_OMIT_ && ts[1] != UTIME_NOW_ && (ts[1] < 0 || ts[1] >= 1000000000))
+        return -LX_EINVAL;
+    struct lx_attr a = {0};
+    int64_t now = (int64_t)libos_wallclock_ns();
+    if (ts[3] != UTIME_OMIT_)
+        a.valid |= LX_ATTR_MTIME, a.mtime_ns = ts[3] == UTIME_NOW_ ? now : ts[2] * 1000000000 + ts[3];
+    if (ts[1] != UTIME_OMIT_)
+        a.valid |= LX_ATTR_ATIME, a.atime_ns = ts[1] == UTIME_NOW_ ? now : ts[0] * 1000000000 + ts[1];
+    return n && a.valid ? lx_fs_setattr(n, &a) : 0;
 }
 
 int64_t sys_truncate(struct lx_proc *p, struct px_regs *r)

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CHUNK 65536 /* the most one call moves (a partial read or write, as Linux allows) */
+#define CHUNK LX_CALL_BUFFER /* the most one call moves (a partial read or write, as Linux allows) */
 
 static int64_t do_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t len, int64_t at)
 {
-    static uint8_t tmp[CHUNK];
+    uint8_t *tmp = lx_call_buffer(); /* (kept across a sleep for the disk, unlike a static buffer) */
     uint64_t off = at >= 0 ? (uint64_t)at : f->offset;
     int64_t n;
 
@@ -44,7 +44,7 @@ int64_t lx_write_kernel(struct lx_proc *p, struct lx_fd *f, const uint8_t *buf, 
 
 static int64_t do_write(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t len)
 {
-    static uint8_t tmp[CHUNK];
+    uint8_t *tmp = lx_call_buffer();
 
     if (len > CHUNK)
         len = CHUNK;
@@ -57,7 +57,7 @@ static int64_t do_write(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64
 
 static int64_t do_pwrite(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t len, int64_t at)
 {
-    static uint8_t tmp[CHUNK];
+    uint8_t *tmp = lx_call_buffer();
     uint64_t off = (uint64_t)at;
 
     if (!(f->flags & LX_O_ACCMODE))
@@ -118,7 +118,7 @@ static int64_t do_lseek(struct lx_fd *f, int64_t off, uint64_t whence)
 
 static int64_t do_sendfile(struct lx_proc *p, uint64_t out, uint64_t in, uint64_t uoff, uint64_t count)
 {
-    static uint8_t buf[CHUNK];
+    uint8_t *buf = lx_call_buffer();
     struct lx_fd *fo = lx_fd_of(p, out), *fi = lx_fd_of(p, in);
     int64_t off = -1, n;
 

@@ -32,11 +32,17 @@ static void fill_stat(struct linux_stat *st, struct lx_node *n, enum lx_fd_kind 
     st->dev = n->mnt ? n->mnt->dev : 3; /* its mount's; /proc's */
     st->ino = n->ino;
     st->mode = n->mode;
+    st->uid = n->uid, st->gid = n->gid;
     st->nlink = lx_fs_nlink(n);
     st->size = (int64_t)n->size;
     st->blocks = (int64_t)(n->size + 511) / 512;
     st->atime = st->mtime = st->ctime = n->mtime_ns / 1000000000;
     st->atime_ns = st->mtime_ns = st->ctime_ns = n->mtime_ns % 1000000000;
+    if (n->full_stat) {
+        st->blocks = (int64_t)n->blocks;
+        st->atime = n->atime_ns / 1000000000, st->atime_ns = n->atime_ns % 1000000000;
+        st->ctime = n->ctime_ns / 1000000000, st->ctime_ns = n->ctime_ns % 1000000000;
+    }
 }
 
 static int stat_of(struct lx_proc *p, int64_t dirfd, uint64_t upath, int flags, struct linux_stat *st)
@@ -88,7 +94,7 @@ static int64_t do_statx(struct lx_proc *p, int64_t dirfd, uint64_t upath, uint64
 {
     struct linux_stat st;
     uint8_t x[256] = {0};
-    uint32_t mask = 0x7ff, blksize, nlink, zero = 0;
+    uint32_t mask = 0x7ff, blksize, nlink;
     uint16_t mode;
     int e;
 
@@ -98,7 +104,7 @@ static int64_t do_statx(struct lx_proc *p, int64_t dirfd, uint64_t upath, uint64
         return e;
     blksize = (uint32_t)st.blksize, nlink = (uint32_t)st.nlink, mode = (uint16_t)st.mode;
     memcpy(x + 0, &mask, 4), memcpy(x + 4, &blksize, 4), memcpy(x + 16, &nlink, 4);
-    memcpy(x + 20, &zero, 4), memcpy(x + 24, &zero, 4), memcpy(x + 28, &mode, 2);
+    memcpy(x + 20, &st.uid, 4), memcpy(x + 24, &st.gid, 4), memcpy(x + 28, &mode, 2);
     memcpy(x + 32, &st.ino, 8), memcpy(x + 40, &st.size, 8), memcpy(x + 48, &st.blocks, 8);
     int64_t times[4][2] = {{st.atime, st.atime_ns}, {st.mtime, st.mtime_ns}, {st.ctime, st.ctime_ns}, {st.mtime, st.mtime_ns}};
     for (int i = 0; i < 4; i++) { /* atime, btime, ctime, mtime */

@@ -82,7 +82,7 @@ static int read_archive(const uint8_t *a, size_t size, char *names, size_t *used
     return snprintf(err, errlen, "initramfs: no TRAILER!!! entry"), -1;
 }
 
-int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen)
+int lx_fs_load(const void *cpio, size_t size, const char *path, char *err, size_t errlen)
 {
     size_t used;
     char *names;
@@ -94,8 +94,8 @@ int lx_fs_load(const void *cpio, size_t size, char *err, size_t errlen)
     nodes[nnodes++] = (struct lx_node){.path = "", .mode = S_IFDIR | 0755, .ino = 1};
     if (read_archive(cpio, size, names, &used, err, errlen) < 0)
         return -1;
-    if (lx_vfs_mount("/", &lx_tmpfs_ops, NULL, "tmpfs", false, &self) < 0)
-        return snprintf(err, errlen, "cannot mount the root"), -1;
+    if (lx_vfs_mount(path, &lx_tmpfs_ops, NULL, "tmpfs", false, &self) < 0)
+        return snprintf(err, errlen, "cannot mount the initramfs at %s", path), -1;
     for (unsigned i = 0; i < nnodes; i++)
         nodes[i].mnt = self;
     return 0;

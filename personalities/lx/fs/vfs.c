@@ -295,6 +295,26 @@ int lx_fs_truncate(struct lx_node *n, uint64_t size)
     return n->mnt->ops->truncate(n, size);
 }
 
+int lx_fs_setattr(struct lx_node *n, const struct lx_attr *a)
+{
+    if (n->mnt && n->mnt->rdonly)
+        return -LX_EROFS;
+    if (n->mnt && n->mnt->ops->setattr)
+        return n->mnt->ops->setattr(n, a);
+    if ((a->valid & (LX_ATTR_UID | LX_ATTR_GID)) && (a->uid != n->uid || a->gid != n->gid))
+        return -LX_EPERM; /* the tmpfs's files stay root's */
+    if (a->valid & LX_ATTR_MODE)
+        n->mode = (n->mode & ~07777u) | (a->mode & 07777);
+    if (a->valid & LX_ATTR_MTIME)
+        n->mtime_ns = a->mtime_ns;
+    return 0;
+}
+
+int lx_node_bytes(struct lx_node *n)
+{
+    return n->mnt && n->mnt->ops->bytes ? n->mnt->ops->bytes(n) : 0;
+}
+
 int lx_vfs_mount(const char *path, const struct lx_fs_ops *ops, void *sb, const char *source, bool rdonly,
                  struct lx_mount **out)
 {
@@ -331,11 +351,15 @@ int lx_vfs_mount(const char *path, const struct lx_fs_ops *ops, void *sb, const 
     return 0;
 }
 
+static bool stopping; /* lx's shutdown: every file system goes, whatever is still open */
+
 /* Whether anything still uses m: an open file of it, or a process's working directory in it. */
-static bool in_use(const struct lx_mount *m)
+bool lx_vfs_busy(const struct lx_mount *m)
 {
     size_t len = strlen(m->path);
 
+    if (stopping)
+        return false;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
         struct lx_proc *p = lx_proc_at(i);
         if (p->state == LX_FREE || p->leader != p)
@@ -363,14 +387,25 @@ int lx_vfs_umount(const char *path)
         for (unsigned k = 0; k < nmounts; k++) /* a mount inside this one */
             if (k != i && mounts[k].ops && strncmp(mounts[k].path, canon, strlen(canon)) == 0 && mounts[k].path[strlen(canon)] == '/')
                 return -LX_EBUSY;
-        if (in_use(m))
+        if (lx_vfs_busy(m))
             return -LX_EBUSY;
-        if (m->ops->sync && (e = m->ops->sync(m)) < 0)
+        if (m->ops->umount ? (e = m->ops->umount(m)) < 0 : m->ops->sync && (e = m->ops->sync(m)) < 0)
             return e;
         m->ops = NULL; /* the slot is free; nodes of it are gone with its file system */
         return 0;
     }
     return canon[0] ? -LX_EINVAL : -LX_EBUSY; /* not a mount point; the root */
+}
+
+void lx_vfs_shutdown(void)
+{
+    stopping = true;
+    for (unsigned i = nmounts; i-- > 0;) /* the innermost first, the root last */
+        if (mounts[i].ops && mounts[i].ops->umount) {
+            if (mounts[i].ops->umount(&mounts[i]) < 0)
+                printf("lx: %s on /%s: could not write everything back\n", mounts[i].source, mounts[i].path);
+            mounts[i].ops = NULL;
+        }
 }
 
 int lx_vfs_sync(void)

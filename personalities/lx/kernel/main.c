@@ -2,7 +2,8 @@
  * lx's start and event loop. It unpacks the initramfs from its "image" resource, starts the program the
  * host names over the stdio channel when the command line says lx.hostio (dev/hostio.c: any arguments and
  * environment, and the host's streams as its stdin, stdout and stderr), else the program the kernel
- * command line names (lx.init=PATH and lx.arg=ARG, repeatable; default /bin/sh), and then serves
+ * command line names (lx.init=PATH and lx.arg=ARG, repeatable; default /bin/sh), with its root on the
+ * ext2 disk lx.root= names (lx.root=/dev/vda) or else the initramfs, and then serves
  * exception messages: a foreign system call is done and answered with the new registers; a write to a
  * page shared copy-on-write gets the process its own copy (mm/mem.c); any other fault is the signal Linux
  * would send. Its bound notification says a deadline passed (the timer) or the console has input. When
@@ -63,13 +64,15 @@ static void wake_blocked(void)
 
     while (lx_wake_pending) {
         lx_wake_pending = false;
+        lx_kstacks_run(); /* calls asleep for the disk or a lock go on if they can */
         for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
             struct lx_proc *p = lx_proc_at(i);
             if (p->state != LX_BLOCKED || p->leader->stopped)
                 continue;
             struct px_regs r = p->call;
             enum lx_outcome o = lx_syscall(p, &r, &status);
-            if (o == LX_BLOCK && lx_signal_deliverable(p) && !p->vfork_child) { /* vfork's wait: not */
+            if (o == LX_BLOCK && lx_signal_deliverable(p) && !p->vfork_child && !lx_kstack_busy(p)) {
+                /* (not vfork's wait, nor a call asleep for the disk: it runs to its end first) */
                 interrupt(p, &r);
                 o = LX_RESUME;
             }
@@ -146,6 +149,7 @@ static void resolve(char *init, const char *name)
         }
 }
 
+/* The program and its arguments from the command line (lx.init=, lx.arg=); init is resolved later. */
 static void command_line(char **argv, char *init)
 {
     const char *c = libos_bootinfo->cmdline;
@@ -155,21 +159,37 @@ static void command_line(char **argv, char *init)
 
     snprintf(init, 128, "%s", name && name[0] ? name : "/bin/sh");
     free(name);
-    if (!strchr(init, '/')) /* a bare name is looked for as the shell would */
-        for (const char *dir = "/bin\0/sbin\0/usr/bin\0/usr/sbin\0"; *dir; dir += strlen(dir) + 1) {
-            char path[128];
-            int e;
-            snprintf(path, sizeof(path), "%s/%s", dir, init);
-            if (lx_fs_lookup(path, true, &e)) {
-                snprintf(init, 128, "%s", path);
-                break;
-            }
-        }
     argv[0] = init;
     for (const char *a = strstr(c, "lx.arg="); a && argc < MAX_ARGS - 1; a = strstr(a + 1, "lx.arg="))
         if ((argv[argc] = word(a + 7)))
             argc++;
     argv[argc] = NULL;
+}
+
+/*
+ * The root: the disk lx.root= names (an ext2 file system, fs/ext2/vfs.c), else, or if it cannot be
+ * mounted (lx says why), the initramfs. 0, or -1 with the reason in err.
+ */
+static int mount_root(const struct libos_resource *image, char *err, size_t errlen)
+{
+    const char *r = strstr(libos_bootinfo->cmdline, "lx.root=");
+    char *root = r ? word(r + 8) : NULL;
+
+    if (root && root[0]) {
+        int e = lx_ext2_mount(root, "/", false);
+        if (e == 0) { /* the initramfs's tools stay at hand under /initramfs, if the disk has that directory */
+            free(root);
+            if (image && lx_fs_lookup("/initramfs", true, &e) &&
+                lx_fs_load((const void *)(uintptr_t)image->va, image->size, "/initramfs", err, errlen) < 0)
+                printf("lx: %s\n", err);
+            return 0;
+        }
+        printf("lx: cannot mount %s as the root (errno %d): the initramfs is the root\n", root, -e);
+    }
+    free(root);
+    if (!image)
+        return snprintf(err, errlen, "no initramfs: give the task an image"), -1;
+    return lx_fs_load((const void *)(uintptr_t)image->va, image->size, "/", err, errlen);
 }
 
 int main(void)
@@ -181,10 +201,6 @@ int main(void)
     struct px_msg m;
     int e, d, status = 0;
 
-    if (!image || lx_fs_load((const void *)(uintptr_t)image->va, image->size, err, sizeof(err)) < 0) {
-        printf("lx: %s\n", image ? err : "no initramfs: give the task an image");
-        return 1;
-    }
     char **av = argv, **ev = envp;
     unsigned terminal = 7;
     bool hostio = lx_hostio_active();
@@ -193,7 +209,7 @@ int main(void)
             printf("lx: %s\n", err);
             return 1;
         }
-        resolve(init, av[0]);
+        snprintf(init, sizeof(init), "%s", av[0] ? av[0] : "");
     } else
         command_line(argv, init);
     uint32_t ntfn = libos_slot_alloc(), console = libos_slot_alloc();
@@ -217,7 +233,17 @@ int main(void)
     if (!disk_ntfn || px_cap_mint(ntfn, disk_ntfn, PX_R_WRITE, DISK_BIT) != PX_OK)
         printf("lx: no disks (cannot make their notification)\n");
     else
-        lx_disks_init(disk_ntfn);
+        if (lx_disks_init(disk_ntfn) > 0)
+            lx_kstacks_start(); /* a call may wait for a disk now: each runs on a kernel stack */
+    if (mount_root(image, err, sizeof(err)) < 0) {
+        printf("lx: %s\n", err);
+        return 1;
+    }
+    char name[128];
+    snprintf(name, sizeof(name), "%s", init);
+    resolve(init, name);
+    if (!hostio)
+        argv[0] = init;
     if (!(first = lx_proc_spawn(init, av, ev, &e))) {
         printf("lx: cannot start %s (errno %d)\n", init, e);
         return 1;
@@ -257,7 +283,8 @@ int main(void)
         } else if (kind == PX_EXC_FOREIGN_SYSCALL) {
             struct px_regs at_call = r;
             enum lx_outcome o = lx_syscall(p, &r, &status);
-            if (o == LX_BLOCK && lx_signal_deliverable(p) && !p->vfork_child) { /* a signal is there: no wait */
+            if (o == LX_BLOCK && lx_signal_deliverable(p) && !p->vfork_child && !lx_kstack_busy(p)) {
+                /* a signal is there: no wait (but for a call asleep for the disk) */
                 p->call = at_call;
                 interrupt(p, &r);
                 o = LX_RESUME;
@@ -328,7 +355,7 @@ done:
         struct lx_proc *f = lx_proc_find(first_pid);
         if (!f || f->state == LX_ZOMBIE) {
             lx_hostio_flush();
-            lx_vfs_sync(); /* every mounted disk written back before the system ends */
+            lx_vfs_shutdown(); /* every disk file system written back and marked clean before lx ends */
             lx_buffers_shutdown();
             lx_unimplemented_report();
             int ws = f ? f->leader->wait_status : 0, code = (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;

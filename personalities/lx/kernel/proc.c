@@ -275,6 +275,9 @@ static int load(struct lx_proc *p, const char *path, struct lx_node *file, char 
 struct lx_proc *lx_proc_spawn(const char *path, char *const argv[], char *const envp[], int *err)
 {
     struct lx_node *file = lx_fs_lookup(path, true, err);
+    int loaded = file ? lx_node_bytes(file) : 0; /* a disk file's bytes, read in */
+    if (loaded < 0)
+        return *err = -loaded, NULL;
     struct lx_fd *console = file ? lx_file_new(FD_CONSOLE, NULL, LX_O_RDWR) : NULL;
     struct lx_proc *p = console ? new_task() : NULL;
     struct px_regs r;
@@ -535,12 +538,16 @@ int lx_proc_exec(struct lx_proc *p, const char *path, char *const argv[], char *
         return -e;
     if (!S_ISREG(file->mode))
         return -LX_EACCES;
+    if ((e = lx_node_bytes(file)) < 0) /* a disk file's bytes, read in */
+        return e;
     if (file->size > 2 && file->data[0] == '#' && file->data[1] == '!') {
         if (!(file = script(file, path, argv, args, line, sizeof(line), &e)))
             return -e;
         argv = args;
         if (!S_ISREG(file->mode))
             return -LX_EACCES;
+        if ((e = lx_node_bytes(file)) < 0)
+            return e;
     }
     if (elf_is_dyn(file->data, file->size)
             ? elf_parse_static_pie(file->data, file->size, LX_PIE_BASE, PX_PAGE_SIZE, LX_MMAP_TOP, &img)

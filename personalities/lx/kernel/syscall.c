@@ -198,7 +198,7 @@ enum lx_outcome lx_syscall(struct lx_proc *p, struct px_regs *r, int *exit_statu
 {
     uint64_t start = libos_monotonic_ns();
     struct lx_proc *leader = p->leader;
-    enum lx_outcome o = dispatch(p, r, exit_status);
+    enum lx_outcome o = lx_kstack_call(p, r, exit_status, dispatch); /* (kernel/kstack.c) */
 
     /* exec from another thread makes p the leader (leader's slot is free then): charge what p is now */
     uint64_t spent = libos_monotonic_ns() - start;

@@ -40,6 +40,8 @@ int64_t sys_mmap(struct lx_proc *p, struct px_regs *r)
         struct lx_fd *f = lx_fd_of(p, r->r8);
         if (!f || f->kind != FD_FILE)
             return lx_unmap(p, addr, len), -LX_EBADF;
+        if ((e = lx_node_bytes(f->node)) < 0) /* a disk file's bytes, read in */
+            return lx_unmap(p, addr, len), e;
         uint64_t off = r->r9, n = off < f->node->size ? f->node->size - off : 0;
         lx_copy_out(p, addr, f->node->data + off, n < A1 ? n : A1);
         lx_protect(p, addr, len, prot_of(A2));

@@ -73,4 +73,19 @@
 #define LX_F_SETFL 4
 #define LX_F_DUPFD_CLOEXEC 1030
 
+/* File locks (fs/locks.c), memfd's seals (fs/memfd.c), /proc/<pid>/fd reopening (fs/procfs.c). */
+#define LX_ENXIO 6
+#define LX_EDEADLK 35
+#define LX_ENOLCK 37
+#define LX_EOPNOTSUPP 95
+#define LX_EOVERFLOW 75
+#define LX_F_GETLK 5
+#define LX_F_SETLK 6
+#define LX_F_SETLKW 7
+#define LX_F_OFD_GETLK 36
+#define LX_F_OFD_SETLK 37
+#define LX_F_OFD_SETLKW 38
+#define LX_F_ADD_SEALS 1033
+#define LX_F_GET_SEALS 1034
+
 #endif

@@ -163,6 +163,11 @@ struct lx_proc;
 struct lx_node *lx_procfs_lookup(struct lx_proc *self, const char *path, bool follow, int *err);
 bool lx_procfs_child(const struct lx_node *dir, unsigned idx, char *name, size_t len, uint8_t *type);
 void lx_procfs_free(struct lx_node *n);
+/* The open description a followed /proc/<pid>/fd/N, /dev/fd/N or /dev/stdin... names; NULL with *err 0
+ * when path is no such link, or LX_ENOENT when its descriptor is not open. */
+struct lx_fd *lx_procfs_fd(struct lx_proc *self, const char *path, int *err);
+/* Open f's file anew (opening a /proc/<pid>/fd/N link): a new description; NULL with *err (LX_E*). */
+struct lx_fd *lx_fd_reopen(struct lx_fd *f, int flags, int *err);
 
 /* ---- processes (kernel/proc.c) and their memory (mm/mem.c) ---- */
 struct lx_mem; /* a run of pages lx holds, shared copy-on-write by the regions of forked processes */
@@ -175,6 +180,8 @@ struct lx_region {
     bool shared;           /* MAP_SHARED: fork shares it writable, no copy-on-write (always has a base) */
     bool noreserve;        /* the main stack: not charged up front (Linux does not reserve it either) */
     bool image;            /* base is a program image (mm/mem.c), shared by every process running it */
+    bool program;          /* a segment of the process's program file: /proc/<pid>/maps names it (exe)... */
+    uint64_t pgoff;        /* ...with this offset in the file of the region's first byte */
     struct lx_region *left, *right; /* the process's regions by address (mm/regions.c) */
     uint32_t priority;
 };
@@ -205,6 +212,11 @@ struct lx_file_ops {
     void (*release)(struct lx_fd *f); /* the last descriptor is gone */
     int (*fsync)(struct lx_fd *f);    /* its data on its disk: 0, -LX_E*, or LX_WOULD_BLOCK (started) */
     bool seekable;                    /* has a position: lseek, pread and pwrite apply */
+    /* What /proc/<pid>/fd/N of an FD_OTHER description says (readlink: "anon_inode:[eventfd]",
+     * "socket:[N]"...; NULL: "anon_inode:[unknown]"), and opening that path: a new description of the
+     * same object, or NULL with *err (reopen NULL: ENXIO, as Linux answers for a socket). fs/procfs.c. */
+    void (*link)(struct lx_fd *f, char *buf, size_t len);
+    struct lx_fd *(*reopen)(struct lx_fd *f, int flags, int *err);
 };
 #define LX_POLLIN 0x1
 #define LX_POLLOUT 0x4
@@ -223,6 +235,7 @@ struct lx_pipe {
     uint8_t buf[LX_PIPE_SIZE];
     uint32_t head, count;
     int readers, writers; /* open file descriptions of each end */
+    uint32_t ino;         /* its number in /proc/<pid>/fd's "pipe:[N]" and fstat's st_ino */
 };
 
 /* An open file description: shared by the descriptors that dup and fork make, as in Linux. */

@@ -11,6 +11,7 @@
 #include "hostio.h"
 #include "../lx.h"
 #include <libos/libos.h>
+#include <stdio.h>
 #include <proteus/io/stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,8 +216,28 @@ static int16_t stream_in_poll(struct lx_fd *f)
 
 static int16_t stream_out_poll(struct lx_fd *f) { return lx_hostio_writable(stream_of(f)) ? LX_POLLOUT : 0; }
 
-static const struct lx_file_ops in_ops = {.read = stream_read, .poll = stream_in_poll};
-static const struct lx_file_ops out_ops = {.write = stream_write, .poll = stream_out_poll};
+/* In /proc/<pid>/fd a stream is a pipe's end (it is one on the host's side, or a file lx cannot name). */
+static void stream_link(struct lx_fd *f, char *buf, size_t len) { snprintf(buf, len, "pipe:[%d]", stream_of(f)); }
+
+static struct lx_fd *stream_reopen(struct lx_fd *f, int flags, int *err);
+static const struct lx_file_ops in_ops = {.read = stream_read, .poll = stream_in_poll, .link = stream_link,
+                                          .reopen = stream_reopen};
+static const struct lx_file_ops out_ops = {.write = stream_write, .poll = stream_out_poll, .link = stream_link,
+                                           .reopen = stream_reopen};
+
+/* Opening /dev/stdin (or /proc/<pid>/fd/N) of a stream: another description of it, in its direction. */
+static struct lx_fd *stream_reopen(struct lx_fd *f, int flags, int *err)
+{
+    struct lx_fd *n;
+
+    if ((flags & LX_O_ACCMODE) != (stream_of(f) ? LX_O_WRONLY : 0)) {
+        *err = LX_EACCES;
+        return NULL;
+    }
+    if (!(n = lx_file_new_ops(f->ops, f->priv, flags & (LX_O_ACCMODE | LX_O_NONBLOCK))))
+        *err = LX_ENOMEM;
+    return n;
+}
 
 struct lx_fd *lx_hostio_file(int fd)
 {

@@ -6,6 +6,7 @@
  * call (LX_WOULD_BLOCK, done again when something changes); O_NONBLOCK makes it EAGAIN.
  */
 #include "kernel/syscall.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,8 +61,10 @@ static int16_t eventfd_poll(struct lx_fd *f)
 
 static void eventfd_release(struct lx_fd *f) { free(f->priv); }
 
+static void eventfd_link(struct lx_fd *f, char *buf, size_t len) { snprintf(buf, len, "anon_inode:[eventfd]"); }
+
 static const struct lx_file_ops eventfd_ops = {
-    .read = eventfd_read, .write = eventfd_write, .poll = eventfd_poll, .release = eventfd_release};
+    .read = eventfd_read, .write = eventfd_write, .poll = eventfd_poll, .release = eventfd_release, .link = eventfd_link};
 
 static int64_t do_eventfd(struct lx_proc *p, uint64_t initval, uint64_t flags)
 {

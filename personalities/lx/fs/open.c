@@ -1,5 +1,6 @@
 /*
- * open and openat: a path names a /proc snapshot (read-only), a device (fs/devfs.c) or a node of the
+ * open and openat: a path names a /proc snapshot (read-only), a descriptor's link (/proc/<pid>/fd/N,
+ * /dev/fd/N: a new description of that open file, fs/procfs.c), a device (fs/devfs.c) or a node of the
  * tree, which O_CREAT makes and O_TRUNC empties; the new description goes at the lowest free descriptor.
  */
 #include "kernel/syscall.h"
@@ -22,6 +23,15 @@ int64_t sys_openat(struct lx_proc *p, struct px_regs *r)
         if (disk)
             lx_fd_install(p, fd, disk, A2 & LX_O_CLOEXEC);
         return disk ? fd : e;
+    }
+    struct lx_fd *same = A2 & LX_O_NOFOLLOW ? NULL : lx_procfs_fd(p, path, &e);
+    if (same || e) { /* /proc/<pid>/fd/N, /dev/fd/N: the same file, a new description */
+        if (!same || (A2 & (LX_O_CREAT | LX_O_EXCL)) == (LX_O_CREAT | LX_O_EXCL))
+            return same ? -LX_EEXIST : -e;
+        if (!(same = lx_fd_reopen(same, (int)A2 & ~LX_O_CLOEXEC, &e)))
+            return -e;
+        lx_fd_install(p, fd, same, A2 & LX_O_CLOEXEC);
+        return fd;
     }
     lx_devfs_kind(path, &kind);
     struct lx_node *n = lx_procfs_lookup(p, path, !(A2 & LX_O_NOFOLLOW), &e);

@@ -16,8 +16,11 @@ int lx_pipe_new(struct lx_fd **read_end, struct lx_fd **write_end, int flags)
         free(pp), free(r), free(w);
         return -LX_ENOMEM;
     }
+    static uint32_t next_ino = 1;
+
     r->pipe = w->pipe = pp;
     pp->readers = pp->writers = 1;
+    pp->ino = next_ino++;
     *read_end = r, *write_end = w;
     return 0;
 }

@@ -22,6 +22,11 @@ static void fill_stat(struct linux_stat *st, struct lx_node *n, enum lx_fd_kind 
     memset(st, 0, sizeof(*st));
     st->nlink = 1;
     st->blksize = 4096;
+    if (kind == FD_PIPE_READ || kind == FD_PIPE_WRITE) { /* (fill_fd gives its number) */
+        st->dev = 12; /* pipefs's */
+        st->mode = S_IFIFO | 0600;
+        return;
+    }
     if (!n) { /* a device: the console, null, zero, urandom */
         st->dev = 6; /* /dev's */
         st->mode = S_IFCHR | 0666;
@@ -45,6 +50,14 @@ static void fill_stat(struct linux_stat *st, struct lx_node *n, enum lx_fd_kind 
     }
 }
 
+/* What an open description is: its node's, its device's or its pipe's. */
+static void fill_fd(struct linux_stat *st, struct lx_fd *f)
+{
+    fill_stat(st, f->node, f->kind);
+    if (f->pipe)
+        st->ino = f->pipe->ino;
+}
+
 static int stat_of(struct lx_proc *p, int64_t dirfd, uint64_t upath, int flags, struct linux_stat *st)
 {
     char path[300];
@@ -57,12 +70,18 @@ static int stat_of(struct lx_proc *p, int64_t dirfd, uint64_t upath, int flags, 
             struct lx_fd *f = lx_fd_of(p, (uint64_t)dirfd);
             if (!f)
                 return -LX_EBADF;
-            fill_stat(st, f->node, f->kind);
+            fill_fd(st, f);
             return 0;
         }
     }
     if ((e = lx_path_at(p, dirfd, upath, path, sizeof(path))) < 0)
         return e;
+    struct lx_fd *f = flags & AT_SYMLINK_NOFOLLOW_ ? NULL : lx_procfs_fd(p, path, &e);
+    if (f || e) { /* /proc/<pid>/fd/N followed: the open file */
+        if (f)
+            fill_fd(st, f);
+        return f ? 0 : -e;
+    }
     lx_devfs_kind(path, &kind);
     struct lx_node *pn = lx_procfs_lookup(p, path, !(flags & AT_SYMLINK_NOFOLLOW_), &e);
     if (pn || e) {
@@ -122,7 +141,7 @@ static int64_t do_fstat(struct lx_proc *p, struct lx_fd *f, uint64_t ust)
 {
     struct linux_stat st;
 
-    fill_stat(&st, f->node, f->kind);
+    fill_fd(&st, f);
     return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -LX_EFAULT : 0;
 }
 
@@ -174,6 +193,8 @@ static int64_t do_access(struct lx_proc *p, int64_t dirfd, uint64_t upath)
 
     if ((e = lx_path_at(p, dirfd, upath, path, sizeof(path))) < 0)
         return e;
+    if (lx_procfs_fd(p, path, &e) || e)
+        return -e;
     struct lx_node *pn = lx_procfs_lookup(p, path, true, &e);
     if (pn || e) {
         lx_procfs_free(pn);

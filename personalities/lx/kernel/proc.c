@@ -88,6 +88,7 @@ static int load_elf(struct lx_proc *p, struct lx_node *file, uint64_t *entry, ui
                                                                      file->data + s->offset, s->data, s->filesz);
         if (!r)
             return -LX_ENOMEM;
+        r->program = true, r->pgoff = s->offset - s->data;
         if (prot & PX_PROT_WRITE) /* (an image has its bytes already) */
             memcpy(lx_region_bytes(r) + s->data, file->data + s->offset, s->filesz);
         if (s->vaddr + s->memsz > top)

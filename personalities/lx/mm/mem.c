@@ -426,7 +426,8 @@ static int split(struct lx_proc *p, uint64_t va)
     uint64_t k = (va - r->start) / PAGE, n = npages(r);
     struct lx_region *t = region_alloc(p, &(struct lx_region){.start = va, .end = r->end, .prot = r->prot, .base = r->base,
                                                               .base_page = r->base_page + k, .shared = r->shared,
-                                                              .noreserve = r->noreserve, .image = r->image});
+                                                              .noreserve = r->noreserve, .image = r->image,
+                                                              .program = r->program, .pgoff = r->pgoff + (va - r->start)});
     if (!t)
         return -LX_ENOMEM;
     if (r->own) {

@@ -1,6 +1,7 @@
 /*
  * A process's descriptor table: descriptors name counted open file descriptions (fs/file.c), the
- * close-on-exec bits, and the calls that change the table (close, dup, dup2, dup3, fcntl). Also the
+ * close-on-exec bits, and the calls that change the table (close, dup, dup2, dup3, fcntl; its locks are
+ * fs/locks.c's, its seals fs/memfd.c's). Also the
  * (dirfd, path) resolution every path-taking call uses, and ioctl's dispatch.
  *
  * The table is an array that doubles as descriptors need it, up to the process's RLIMIT_NOFILE (1,024 at
@@ -62,8 +63,11 @@ void lx_fd_install(struct lx_proc *p, int fd, struct lx_fd *f, bool cloexec)
     struct lx_proc *l = p->leader;
     uint64_t bit = 1ull << (fd % 64);
 
-    if (l->fds[fd])
+    if (l->fds[fd]) {
+        if (l->fds[fd] != f) /* a close (not F_SETFD): the process's record locks on the file go */
+            lx_locks_close(l, l->fds[fd]);
         lx_file_put(l->fds[fd]);
+    }
     l->fds[fd] = f;
     l->cloexec[fd / 64] = cloexec ? l->cloexec[fd / 64] | bit : l->cloexec[fd / 64] & ~bit;
     if (!f && (unsigned)fd < l->next_fd)
@@ -77,8 +81,10 @@ bool lx_fd_cloexec(struct lx_proc *p, unsigned fd) { return p->leader->cloexec[f
 void lx_fd_table_free(struct lx_proc *p)
 {
     for (unsigned fd = 0; fd < p->nfds; fd++)
-        if (p->fds[fd])
+        if (p->fds[fd]) {
+            lx_locks_close(p, p->fds[fd]);
             lx_file_put(p->fds[fd]);
+        }
     free(p->fds), free(p->cloexec);
     p->fds = NULL, p->cloexec = NULL, p->nfds = p->next_fd = 0;
 }
@@ -149,6 +155,11 @@ static int64_t do_fcntl(struct lx_proc *p, struct lx_fd *f, uint64_t fdnum, uint
             return -LX_EMFILE;
         lx_fd_install(p, fd, lx_file_get(f), cmd == LX_F_DUPFD_CLOEXEC);
         return fd;
+    case LX_F_GETLK: case LX_F_SETLK: case LX_F_SETLKW: case LX_F_OFD_GETLK: case LX_F_OFD_SETLK:
+    case LX_F_OFD_SETLKW:
+        return lx_fcntl_lock(p, f, cmd, arg); /* (fs/locks.c) */
+    case LX_F_ADD_SEALS: case LX_F_GET_SEALS:
+        return lx_memfd_seals(f, cmd, arg); /* (fs/memfd.c) */
     default: return -LX_EINVAL;
     }
 }

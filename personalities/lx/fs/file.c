@@ -3,7 +3,7 @@
  * share its offset and flags, and it goes when its last descriptor closes (its operations' release
  * then lets go of what it holds: a pipe's end, a /proc snapshot).
  */
-#include "lx.h"
+#include "kernel/syscall.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +60,7 @@ void lx_file_put(struct lx_fd *f)
 {
     if (--f->refs > 0)
         return;
+    lx_locks_file_gone(f); /* its flock and OFD locks (fs/locks.c) */
     if (f->ops->release)
         f->ops->release(f);
     lx_procfs_free(f->node);

@@ -269,3 +269,53 @@ int64_t sys_getcwd(struct lx_proc *p, struct px_regs *r)
         return -LX_ERANGE;
     return lx_copy_out(p, A0, p->leader->cwd, n) < 0 ? -LX_EFAULT : (int64_t)n;
 }
+
+/*
+ * fallocate, on the tmpfs and memfds (files in lx's memory): mode 0 makes the file at least offset + len
+ * bytes long; FALLOC_FL_KEEP_SIZE leaves the size (the memory is taken when the bytes are written, as
+ * the tmpfs takes it for any write, so a later write may still find memory short); with
+ * FALLOC_FL_PUNCH_HOLE the range becomes zeros. Other modes, and files of other file systems (ext2 has
+ * no fallocate on Linux either), are EOPNOTSUPP.
+ */
+#define FALLOC_KEEP_SIZE 1u
+#define FALLOC_PUNCH_HOLE 2u
+int64_t sys_fallocate(struct lx_proc *p, struct px_regs *r)
+{
+    struct lx_fd *f = lx_fd_of(p, A0);
+    uint32_t mode = (uint32_t)A1;
+    int64_t off = (int64_t)A2, len = (int64_t)A3, end;
+
+    if (!f)
+        return -LX_EBADF;
+    if (off < 0 || len <= 0)
+        return -LX_EINVAL;
+    if (!(f->flags & LX_O_ACCMODE))
+        return -LX_EBADF;
+    if (f->kind == FD_PIPE_READ || f->kind == FD_PIPE_WRITE)
+        return -LX_ESPIPE;
+    if (f->kind == FD_DIR)
+        return -LX_EISDIR;
+    if (f->kind != FD_FILE)
+        return -LX_ENODEV;
+    if (mode & ~(FALLOC_KEEP_SIZE | FALLOC_PUNCH_HOLE) || mode == FALLOC_PUNCH_HOLE)
+        return -LX_EOPNOTSUPP; /* (a hole must keep the size: EOPNOTSUPP too, as the tmpfs says) */
+    if (__builtin_add_overflow(off, len, &end))
+        return -LX_EFBIG;
+    if (!lx_memfd_node(f->node) && (!f->node->mnt || f->node->mnt->ops != &lx_tmpfs_ops))
+        return -LX_EOPNOTSUPP;
+    if (mode & FALLOC_PUNCH_HOLE) {
+        uint64_t size = f->node->size, stop = (uint64_t)end < size ? (uint64_t)end : size;
+        static const uint8_t zeros[4096];
+        for (uint64_t at = (uint64_t)off; at < stop;) {
+            uint64_t n = stop - at < sizeof(zeros) ? stop - at : sizeof(zeros);
+            int e = lx_fs_write(f->node, at, zeros, n);
+            if (e < 0)
+                return e;
+            at += n;
+        }
+        return 0;
+    }
+    if (mode & FALLOC_KEEP_SIZE || (uint64_t)end <= f->node->size)
+        return 0;
+    return lx_fs_truncate(f->node, (uint64_t)end);
+}

@@ -205,3 +205,56 @@ int64_t sys_lseek(struct lx_proc *p, struct px_regs *r)
 }
 
 int64_t sys_sendfile(struct lx_proc *p, struct px_regs *r) { return do_sendfile(p, A0, A1, A2, A3); }
+
+/*
+ * copy_file_range: bytes from one regular file to another, through lx (up to a call buffer's worth a
+ * call: a short count, as man 2 allows). Files of two different file systems are EXDEV, as Linux says
+ * for file systems without a copy of their own; an overlapping range of one file is EINVAL.
+ */
+static int64_t do_copy_file_range(struct lx_proc *p, struct px_regs *r)
+{
+    uint8_t *buf = lx_call_buffer();
+    struct lx_fd *fi = lx_fd_of(p, A0), *fo = lx_fd_of(p, A2);
+    int64_t in = -1, out = -1, n;
+    uint64_t len = A4 < CHUNK ? A4 : CHUNK;
+
+    if (A5)
+        return -LX_EINVAL; /* flags */
+    if (!fi || !fo || (fi->flags & LX_O_ACCMODE) == LX_O_WRONLY || !(fo->flags & LX_O_ACCMODE) ||
+        (fo->flags & LX_O_APPEND))
+        return -LX_EBADF;
+    if (fi->kind == FD_DIR || fo->kind == FD_DIR)
+        return -LX_EISDIR;
+    if (fi->kind != FD_FILE || fo->kind != FD_FILE)
+        return -LX_EINVAL;
+    if ((A1 && lx_copy_in(p, &in, A1, 8) < 0) || (A3 && lx_copy_in(p, &out, A3, 8) < 0))
+        return -LX_EFAULT;
+    if ((A1 && in < 0) || (A3 && out < 0))
+        return -LX_EINVAL;
+    uint64_t at_in = A1 ? (uint64_t)in : fi->offset, at_out = A3 ? (uint64_t)out : fo->offset;
+    if (fi->node->mnt != fo->node->mnt)
+        return -LX_EXDEV;
+    if (fi->node == fo->node && at_in < at_out + A4 && at_out < at_in + A4)
+        return -LX_EINVAL;
+    if (!len)
+        return 0;
+    if ((n = fi->ops->read(fi, p, buf, len, &at_in)) <= 0)
+        return n;
+    if ((n = fo->ops->write(fo, p, buf, (uint64_t)n, &at_out)) <= 0)
+        return n;
+    if (A1) {
+        in += n;
+        if (lx_copy_out(p, A1, &in, 8) < 0)
+            return -LX_EFAULT;
+    } else
+        fi->offset += (uint64_t)n;
+    if (A3) {
+        out += n;
+        if (lx_copy_out(p, A3, &out, 8) < 0)
+            return -LX_EFAULT;
+    } else
+        fo->offset += (uint64_t)n;
+    return n;
+}
+
+int64_t sys_copy_file_range(struct lx_proc *p, struct px_regs *r) { return do_copy_file_range(p, r); }

@@ -54,6 +54,15 @@ int lx_put_rusage(struct lx_proc *p, uint64_t uru, uint64_t user, uint64_t sys, 
 /* fs/read_write.c: write bytes lx holds to f (as much as it takes now); the count or -LX_E*. */
 int64_t lx_write_kernel(struct lx_proc *p, struct lx_fd *f, const uint8_t *buf, uint64_t len);
 
+/* fs/locks.c: fcntl's lock commands; a process closing a descriptor of a file lets its record locks on
+ * it go; a description's last close lets its flock and OFD locks go. */
+int64_t lx_fcntl_lock(struct lx_proc *p, struct lx_fd *f, uint64_t cmd, uint64_t arg);
+void lx_locks_close(struct lx_proc *p, const struct lx_fd *f);
+void lx_locks_file_gone(const struct lx_fd *f);
+/* fs/memfd.c: F_ADD_SEALS and F_GET_SEALS; 0 or the seals, or -LX_E*. */
+int64_t lx_memfd_seals(struct lx_fd *f, uint64_t cmd, uint64_t arg);
+bool lx_memfd_node(const struct lx_node *n); /* n is a memfd's */
+
 /* ---- the handlers, by file ---- */
 /* kernel/syscall.c */
 lx_syscall_fn sys_exit, sys_exit_group;
@@ -72,15 +81,21 @@ lx_syscall_fn sys_clock_gettime, sys_gettimeofday, sys_time, sys_times, sys_getr
 lx_syscall_fn sys_getpid, sys_gettid, sys_getppid, sys_getuid, sys_getpgrp, sys_getpgid, sys_getsid,
     sys_setpgid, sys_setsid, sys_umask, sys_arch_prctl, sys_set_tid_address, sys_prctl;
 /* kernel/system.c */
-lx_syscall_fn sys_uname, sys_sysinfo, sys_getrlimit, sys_setrlimit, sys_prlimit64, sys_getrandom;
+lx_syscall_fn sys_uname, sys_sysinfo, sys_getrlimit, sys_setrlimit, sys_prlimit64, sys_getrandom, sys_getcpu,
+    sys_sched_getaffinity, sys_sched_setaffinity;
 /* mm/mmap.c */
 lx_syscall_fn sys_mmap, sys_mprotect, sys_munmap, sys_brk, sys_mremap, sys_madvise;
+/* fs/locks.c */
+lx_syscall_fn sys_flock;
+/* fs/memfd.c */
+lx_syscall_fn sys_memfd_create;
 /* fs/fdtable.c */
 lx_syscall_fn sys_close, sys_dup, sys_dup2, sys_dup3, sys_fcntl, sys_ioctl;
 /* fs/open.c */
 lx_syscall_fn sys_open, sys_openat;
 /* fs/read_write.c */
-lx_syscall_fn sys_read, sys_write, sys_pread64, sys_pwrite64, sys_readv, sys_writev, sys_lseek, sys_sendfile;
+lx_syscall_fn sys_read, sys_write, sys_pread64, sys_pwrite64, sys_readv, sys_writev, sys_lseek, sys_sendfile,
+    sys_copy_file_range;
 /* fs/stat.c */
 lx_syscall_fn sys_stat, sys_fstat, sys_lstat, sys_newfstatat, sys_statx, sys_readlink, sys_readlinkat,
     sys_access, sys_faccessat;
@@ -94,7 +109,7 @@ lx_syscall_fn sys_eventfd, sys_eventfd2;
 lx_syscall_fn sys_mkdir, sys_mkdirat, sys_rmdir, sys_unlink, sys_unlinkat, sys_rename, sys_renameat,
     sys_renameat2, sys_symlink, sys_symlinkat, sys_link, sys_linkat, sys_chown, sys_fchown, sys_lchown,
     sys_fchownat, sys_chmod, sys_fchmodat, sys_fchmod, sys_utimensat, sys_truncate, sys_ftruncate,
-    sys_fsync, sys_fdatasync, sys_chdir, sys_fchdir, sys_getcwd;
+    sys_fsync, sys_fdatasync, sys_chdir, sys_fchdir, sys_getcwd, sys_fallocate;
 /* fs/mount.c */
 lx_syscall_fn sys_mount, sys_umount2, sys_statfs, sys_fstatfs, sys_sync, sys_syncfs;
 /* fs/select.c */

@@ -1,6 +1,6 @@
 /*
- * What the system is: uname, sysinfo, the resource limits (getrlimit, setrlimit, prlimit64) and
- * getrandom's bytes (kernel/random.c).
+ * What the system is: uname, sysinfo, the resource limits (getrlimit, setrlimit, prlimit64), the one CPU
+ * (getcpu, sched_getaffinity, sched_setaffinity) and getrandom's bytes (kernel/random.c).
  */
 #include "kernel/syscall.h"
 #include <string.h>
@@ -30,20 +30,23 @@ void lx_rlimits_init(uint64_t rlim[LX_RLIMITS][2])
 }
 
 /*
- * getrlimit, setrlimit and prlimit64 on the caller's process (pid 0 or its own). Every process is root
- * here, so a hard limit may go up, but never past what lx has (RLIMIT_NOFILE above LX_NOFILE_MAX: EPERM,
- * as Linux's past fs.nr_open).
+ * getrlimit, setrlimit and prlimit64 on a process (pid 0: the caller's; prlimit64 may name any, as root
+ * may on Linux). Every process is root here, so a hard limit may go up, but never past what lx has
+ * (RLIMIT_NOFILE above LX_NOFILE_MAX: EPERM, as Linux's past fs.nr_open).
  * Only RLIMIT_NOFILE changes what lx does; the others are kept and reported.
  */
 static int64_t do_prlimit(struct lx_proc *p, uint64_t pid, uint64_t res, uint64_t unew, uint64_t uold)
 {
+    struct lx_proc *t = (int32_t)pid == 0 ? p : (int32_t)pid > 0 ? lx_proc_find((int)pid) : NULL;
     uint64_t want[2];
 
-    if (pid && pid != (uint64_t)p->leader->pid)
-        return lx_proc_find((int)pid) ? -LX_EPERM : -LX_ESRCH;
+    if ((int32_t)pid < 0)
+        return -LX_EINVAL;
+    if (!t || t->leader->state == LX_ZOMBIE)
+        return -LX_ESRCH;
     if (res >= LX_RLIMITS)
         return -LX_EINVAL;
-    uint64_t *lim = p->leader->rlim[res];
+    uint64_t *lim = t->leader->rlim[res];
     if (unew && lx_copy_in(p, want, unew, sizeof(want)) < 0)
         return -LX_EFAULT;
     if (unew && want[0] > want[1])
@@ -93,3 +96,50 @@ int64_t sys_getrandom(struct lx_proc *p, struct px_regs *r)
  * glibc and musl then go on without them. Answered, not counted as unimplemented.
  */
 int64_t sys_rseq(struct lx_proc *p, struct px_regs *r) { return -LX_ENOSYS; }
+
+/*
+ * The CPUs: lx's processes run on one (lx's own thread serves them all), CPU 0 of NUMA node 0.
+ * sched_getaffinity answers as the raw call does: the bytes of the mask written (a long's: 8).
+ */
+int64_t sys_getcpu(struct lx_proc *p, struct px_regs *r)
+{
+    uint32_t zero = 0;
+
+    if ((A0 && lx_copy_out(p, A0, &zero, 4) < 0) || (A1 && lx_copy_out(p, A1, &zero, 4) < 0))
+        return -LX_EFAULT;
+    return 0;
+}
+
+/* The process a sched_*affinity pid names (0: the caller), or NULL. */
+static struct lx_proc *affinity_target(struct lx_proc *p, uint64_t pid)
+{
+    struct lx_proc *t = (int32_t)pid == 0 ? p : (int32_t)pid > 0 ? lx_proc_find((int)pid) : NULL;
+
+    return t && t->state != LX_ZOMBIE && t->state != LX_FREE ? t : NULL;
+}
+
+int64_t sys_sched_getaffinity(struct lx_proc *p, struct px_regs *r)
+{
+    uint64_t mask = 1; /* CPU 0 */
+
+    if ((int32_t)A0 < 0)
+        return -LX_EINVAL;
+    if (!affinity_target(p, A0))
+        return -LX_ESRCH;
+    if (A1 < sizeof(mask) || A1 % sizeof(mask))
+        return -LX_EINVAL; /* smaller than the kernel's mask, or not a whole number of longs */
+    return lx_copy_out(p, A2, &mask, sizeof(mask)) < 0 ? -LX_EFAULT : (int64_t)sizeof(mask);
+}
+
+int64_t sys_sched_setaffinity(struct lx_proc *p, struct px_regs *r)
+{
+    uint64_t mask = 0;
+
+    if ((int32_t)A0 < 0)
+        return -LX_EINVAL;
+    if (!affinity_target(p, A0))
+        return -LX_ESRCH;
+    if (lx_copy_in(p, &mask, A2, A1 < sizeof(mask) ? A1 : sizeof(mask)) < 0)
+        return -LX_EFAULT;
+    return mask & 1 ? 0 : -LX_EINVAL; /* a mask without CPU 0 holds no CPU lx has */
+}

@@ -46,7 +46,7 @@ static int64_t do_getrusage(struct lx_proc *p, int64_t who, uint64_t uru)
     case 1: px_thread_cpu_time(p->thread, &user), sys = p->thread_stime; break; /* RUSAGE_THREAD */
     default: return -LX_EINVAL;
     }
-    return lx_put_rusage(p, uru, user, sys, (int32_t)who == 0 ? lx_proc_pages(p->leader) : 0) < 0 ? -LX_EFAULT : 0;
+    return lx_put_rusage(p, uru, user, sys, (int32_t)who != -1 ? lx_proc_pages(p->leader) : 0) < 0 ? -LX_EFAULT : 0;
 }
 
 /* times: CPU times in clock ticks (100 a second, AT_CLKTCK); the result is ticks since boot. */

@@ -346,6 +346,7 @@ struct lx_proc {
     char exe[128], cwd[128];
     char comm[16];        /* prctl(PR_SET_NAME) */
     uint32_t umask;
+    int nice;             /* setpriority: -20..19 (lx's one thread serves every process alike: kept, reported) */
     uint64_t start_ns;
     char cmdline[256];    /* argv, each NUL-terminated, for /proc/<pid>/cmdline */
     size_t cmdline_len;

@@ -1,6 +1,7 @@
 /*
  * Who a process is: its ids (pid, tid, parent, process group, session; every process is root), umask,
- * the thread's FS base (arch_prctl) and clear-tid address, and the name it gives itself (prctl).
+ * its nice value (getpriority, setpriority), the thread's FS base (arch_prctl) and clear-tid address,
+ * and the name it gives itself (prctl).
  */
 #include "kernel/syscall.h"
 
@@ -100,4 +101,61 @@ int64_t sys_prctl(struct lx_proc *p, struct px_regs *r)
     if (A0 == 16) /* PR_GET_NAME */
         return lx_copy_out(p, A1, p->leader->comm, sizeof(p->leader->comm)) < 0 ? -LX_EFAULT : 0;
     return -LX_EINVAL;
+}
+
+/*
+ * getpriority and setpriority (man 2): the nice value of a process, of a process group's, or of a
+ * user's processes (every process is root's, uid 0). lx serves its processes from one thread in the
+ * order they call, so the value changes nothing there; it is kept, inherited by fork and reported, and
+ * a process may raise or lower it (root may). getpriority's raw result is 20 - nice (1..40).
+ */
+#define PRIO_PROCESS 0
+#define PRIO_PGRP 1
+#define PRIO_USER 2
+/* q is one of the processes a PRIO_PGRP or PRIO_USER who names. */
+static bool prio_match(struct lx_proc *p, struct lx_proc *q, uint64_t which, int32_t who)
+{
+    if (q->state == LX_FREE || q->state == LX_ZOMBIE || q->leader != q)
+        return false;
+    if (which == PRIO_PGRP)
+        return q->pgid == (who ? who : p->leader->pgid);
+    return who == 0; /* PRIO_USER: root's, which every process is */
+}
+
+static int64_t priority(struct lx_proc *p, uint64_t which, int32_t who, bool set, int nice)
+{
+    int best = 40, found = 0;
+
+    if (which > PRIO_USER)
+        return -LX_EINVAL;
+    if (which == PRIO_PROCESS) { /* one process: found directly */
+        struct lx_proc *t = who ? lx_proc_find(who) : p;
+        if (!t || t->leader->state == LX_ZOMBIE)
+            return -LX_ESRCH;
+        if (set)
+            t->leader->nice = nice;
+        return set ? 0 : 20 - t->leader->nice;
+    }
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *q = lx_proc_at(i);
+        if (!prio_match(p, q, which, who))
+            continue;
+        found++;
+        if (set)
+            q->nice = nice;
+        else if (q->nice < best)
+            best = q->nice;
+    }
+    if (!found)
+        return -LX_ESRCH;
+    return set ? 0 : 20 - best;
+}
+
+int64_t sys_getpriority(struct lx_proc *p, struct px_regs *r) { return priority(p, A0, (int32_t)A1, false, 0); }
+
+int64_t sys_setpriority(struct lx_proc *p, struct px_regs *r)
+{
+    int32_t nice = (int32_t)A2;
+
+    return priority(p, A0, (int32_t)A1, true, nice < -20 ? -20 : nice > 19 ? 19 : nice);
 }

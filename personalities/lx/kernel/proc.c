@@ -344,6 +344,7 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
     c->ss_sp = parent->ss_sp, c->ss_size = parent->ss_size, c->ss_autodisarm = parent->ss_autodisarm;
     c->blocked = parent->blocked;
     c->umask = parent->leader->umask;
+    c->nice = parent->leader->nice;
     memcpy(c->rlim, parent->leader->rlim, sizeof(c->rlim));
     c->pgid = parent->leader->pgid, c->sid = parent->leader->sid;
     memcpy(c->exe, parent->leader->exe, sizeof(c->exe));

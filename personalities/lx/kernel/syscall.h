@@ -79,7 +79,8 @@ lx_syscall_fn sys_clock_gettime, sys_gettimeofday, sys_time, sys_times, sys_getr
     sys_clock_nanosleep, sys_sched_yield;
 /* kernel/ids.c */
 lx_syscall_fn sys_getpid, sys_gettid, sys_getppid, sys_getuid, sys_getpgrp, sys_getpgid, sys_getsid,
-    sys_setpgid, sys_setsid, sys_umask, sys_arch_prctl, sys_set_tid_address, sys_prctl;
+    sys_setpgid, sys_setsid, sys_umask, sys_arch_prctl, sys_set_tid_address, sys_prctl, sys_getpriority,
+    sys_setpriority;
 /* kernel/system.c */
 lx_syscall_fn sys_uname, sys_sysinfo, sys_getrlimit, sys_setrlimit, sys_prlimit64, sys_getrandom, sys_getcpu,
     sys_sched_getaffinity, sys_sched_setaffinity;

@@ -386,7 +386,8 @@ bool lx_proc_continue(struct lx_proc *p); /* true if a signal pending for it end
 extern struct lx_proc *lx_current; /* the thread whose message lx is serving, if any */
 struct lx_proc *lx_proc_find(int pid);
 struct lx_proc *lx_proc_by_badge(uint64_t badge); /* the thread an exception message came from, or NULL */
-struct lx_proc *lx_proc_at(unsigned i); /* the i-th slot, for walks over every process */
+struct lx_proc *lx_proc_at(unsigned i); /* the i-th slot, for walks over every process... */
+unsigned lx_proc_slots(void);           /* ...below this: the slots ever used (free ones among them) */
 unsigned lx_proc_count(void);
 uint64_t lx_pages_in_use(void); /* pages of memory the processes hold (a shared page once) */
 /* CPU time (ns) p's process has run in user space: its threads', as the kernel counts them. */

@@ -69,7 +69,7 @@ static void readable(const uint8_t *b, size_t n)
 
 static void signal_foreground(int sig)
 {
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; i < lx_proc_slots(); i++) {
         struct lx_proc *q = lx_proc_at(i);
         if (q->leader == q && q->state != LX_FREE && q->state != LX_ZOMBIE && q->pgid == foreground)
             lx_signal_send(q, sig);
@@ -224,7 +224,7 @@ static int64_t console_read(struct lx_fd *f, struct lx_proc *p, uint8_t *buf, ui
     if (!lx_tty_foreground(p)) {
         if (!lx_signal_stops_reader(p))
             return -LX_EIO;
-        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        for (unsigned i = 0; i < lx_proc_slots(); i++) {
             struct lx_proc *q = lx_proc_at(i);
             if (q->leader == q && q->state != LX_FREE && q->state != LX_ZOMBIE && q->pgid == p->leader->pgid)
                 lx_signal_send(q, LX_SIGTTIN);

@@ -57,7 +57,7 @@ static struct lx_node *file(struct lx_proc *t, const char *name)
     uint64_t pages = lx_proc_pages(t);
     unsigned threads = 0;
 
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+    for (unsigned i = 0; i < lx_proc_slots(); i++)
         threads += lx_proc_at(i)->leader == t && (lx_proc_at(i)->state == LX_RUNNING || lx_proc_at(i)->state == LX_BLOCKED);
 
     if (strcmp(name, "stat") == 0)
@@ -89,7 +89,7 @@ static struct lx_node *file(struct lx_proc *t, const char *name)
 static void cpu_totals(uint64_t *user, uint64_t *sys)
 {
     lx_proc_ended_times(user, sys);
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; i < lx_proc_slots(); i++) {
         struct lx_proc *t = lx_proc_at(i);
         if (t->state != LX_FREE && t->state != LX_ZOMBIE && t->leader == t)
             *user += lx_proc_utime(t), *sys += t->stime;
@@ -114,7 +114,7 @@ static struct lx_node *system_file(const char *name)
     else if (strcmp(name, "stat") == 0) {
         unsigned running = 0;
         unsigned long long u = user / 10000000, s = sys / 10000000, i = idle / 10000000;
-        for (unsigned k = 0; k < LX_MAX_PROCS; k++)
+        for (unsigned k = 0; k < lx_proc_slots(); k++)
             running += lx_proc_at(k)->state == LX_RUNNING;
         /* the total, then cpu0 (the same: one CPU); waiting in a blocked call is sleeping, not I/O wait */
         n = snprintf(text, sizeof(text),
@@ -452,7 +452,7 @@ bool lx_procfs_child(const struct lx_node *dir, unsigned idx, char *name, size_t
         *type = 8;
         return true;
     }
-    for (unsigned i = 0, seen = 1 + sizeof(system_files) / sizeof(system_files[0]); i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0, seen = 1 + sizeof(system_files) / sizeof(system_files[0]); i < lx_proc_slots(); i++) {
         struct lx_proc *t = lx_proc_at(i);
         if (t->state != LX_FREE && t->leader == t && seen++ == idx) {
             snprintf(name, len, "%d", t->pid);

@@ -360,7 +360,7 @@ bool lx_vfs_busy(const struct lx_mount *m)
 
     if (stopping)
         return false;
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; i < lx_proc_slots(); i++) {
         struct lx_proc *p = lx_proc_at(i);
         if (p->state == LX_FREE || p->leader != p)
             continue;

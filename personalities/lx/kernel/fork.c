@@ -148,7 +148,7 @@ static int64_t do_wait4(struct lx_proc *p, int64_t pid, uint64_t ustatus, uint64
     pid = (int32_t)pid;
     if (options & ~(uint64_t)(LX_WNOHANG | 2 | 8 | 0x40000000)) /* WUNTRACED, WCONTINUED, __WALL */
         return -LX_EINVAL;
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; i < lx_proc_slots(); i++) {
         struct lx_proc *c = lx_proc_at(i);
         if (c->state == LX_FREE || c->leader != c || c->ppid != p->leader->pid || (pid > 0 && c->pid != pid))
             continue; /* pid 0 and < -1 name process groups: each process is its own group, so any child */
@@ -184,7 +184,7 @@ static int64_t do_waitid(struct lx_proc *p, uint64_t idtype, uint64_t id, uint64
     if (idtype > 2 || !(options & (4 | 2 | 8)) /* WEXITED, WSTOPPED, WCONTINUED: one at least */ ||
         (options & ~(uint64_t)(LX_WNOHANG | 4 | 2 | 8 | 0x1000000 | 0x40000000)))
         return -LX_EINVAL;
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; i < lx_proc_slots(); i++) {
         struct lx_proc *c = lx_proc_at(i);
         if (c->state == LX_FREE || c->leader != c || c->ppid != p->leader->pid || (idtype == 1 && c->pid != (int)(int32_t)id) ||
             (idtype == 2 && c->leader->pgid != (int)(int32_t)id))

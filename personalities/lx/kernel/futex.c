@@ -17,7 +17,7 @@ int lx_futex_wake(struct lx_proc *p, uint64_t uaddr, int n, uint32_t bits)
 {
     int woken = 0;
 
-    for (unsigned i = 0; i < LX_MAX_PROCS && woken < n; i++) {
+    for (unsigned i = 0; i < lx_proc_slots() && woken < n; i++) {
         struct lx_proc *t = lx_proc_at(i);
         if (t->state == LX_BLOCKED && t->leader == p->leader && t->futex == uaddr && !t->futex_woken &&
             (t->futex_bits & bits)) {
@@ -37,7 +37,7 @@ static int futex_requeue(struct lx_proc *p, uint64_t uaddr, int n, uint64_t more
     int woken = lx_futex_wake(p, uaddr, n, ~0u);
 
     *moved = 0;
-    for (unsigned i = 0; i < LX_MAX_PROCS && more; i++) {
+    for (unsigned i = 0; i < lx_proc_slots() && more; i++) {
         struct lx_proc *t = lx_proc_at(i);
         if (t->state == LX_BLOCKED && t->leader == p->leader && t->futex == uaddr && !t->futex_woken) {
             t->futex = uaddr2;

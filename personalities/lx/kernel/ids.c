@@ -43,7 +43,7 @@ int64_t sys_setpgid(struct lx_proc *p, struct px_regs *r)
     if (!g)
         g = t->pid;
     bool exists = g == t->pid;
-    for (unsigned i = 0; i < LX_MAX_PROCS && !exists; i++) {
+    for (unsigned i = 0; i < lx_proc_slots() && !exists; i++) {
         struct lx_proc *q = lx_proc_at(i);
         exists = q->state != LX_FREE && q->state != LX_ZOMBIE && q->leader->pgid == g && q->leader->sid == me->sid;
     }
@@ -57,7 +57,7 @@ int64_t sys_setsid(struct lx_proc *p, struct px_regs *r)
 {
     struct lx_proc *me = p->leader;
 
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+    for (unsigned i = 0; i < lx_proc_slots(); i++)
         if (lx_proc_at(i)->state != LX_FREE && lx_proc_at(i)->leader->pgid == me->pid && lx_proc_at(i)->leader != me)
             return -LX_EPERM;
     if (me->pgid == me->pid)
@@ -136,7 +136,7 @@ static int64_t priority(struct lx_proc *p, uint64_t which, int32_t who, bool set
             t->leader->nice = nice;
         return set ? 0 : 20 - t->leader->nice;
     }
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; i < lx_proc_slots(); i++) {
         struct lx_proc *q = lx_proc_at(i);
         if (!prio_match(p, q, which, who))
             continue;

@@ -65,7 +65,7 @@ static void wake_blocked(void)
     while (lx_wake_pending) {
         lx_wake_pending = false;
         lx_kstacks_run(); /* calls asleep for the disk or a lock go on if they can */
-        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        for (unsigned i = 0; i < lx_proc_slots(); i++) {
             struct lx_proc *p = lx_proc_at(i);
             if (p->state != LX_BLOCKED || p->leader->stopped)
                 continue;
@@ -94,7 +94,7 @@ static void wake_blocked(void)
             }
         }
     }
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; i < lx_proc_slots(); i++) {
         struct lx_proc *p = lx_proc_at(i);
         if (p->state == LX_BLOCKED && p->deadline && (!next || p->deadline < next))
             next = p->deadline;

@@ -31,16 +31,60 @@
 extern uint32_t lx_endpoint;
 static struct lx_proc procs[LX_MAX_PROCS];
 static int next_pid = 1;
+/* Slots at and above this one have never been used: walks over every process stop here, so they cost
+ * what the most threads and processes ever alive at once were, not LX_MAX_PROCS. */
+static unsigned used_slots;
 
 struct lx_proc *lx_proc_at(unsigned i) { return &procs[i]; }
+unsigned lx_proc_slots(void) { return used_slots; }
 
 unsigned lx_proc_count(void)
 {
     unsigned n = 0;
 
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+    for (unsigned i = 0; i < used_slots; i++)
         n += procs[i].state != LX_FREE;
     return n;
+}
+
+/*
+ * Pids to slots: a hash table of (pid, slot) entries, one made when a slot takes a pid (a new process or
+ * thread, or a thread taking its leader's pid at execve). An entry whose slot no longer holds that pid
+ * (freed, or taken since by another) is stale: lookups skip and drop it, and a new entry drops the stale
+ * ones of its bucket, so a bucket holds about the live pids that hash there.
+ */
+#define PID_BUCKETS 4096
+struct pid_entry {
+    int pid;
+    struct lx_proc *p;
+    struct pid_entry *next;
+};
+static struct pid_entry *pid_hash[PID_BUCKETS];
+
+static bool pid_entry_live(const struct pid_entry *e) { return e->p->state != LX_FREE && e->p->pid == e->pid; }
+
+static void pid_hash_drop_stale(struct pid_entry **at)
+{
+    while (*at)
+        if (!pid_entry_live(*at)) {
+            struct pid_entry *dead = *at;
+            *at = dead->next;
+            free(dead);
+        } else
+            at = &(*at)->next;
+}
+
+/* Slot p holds pid p->pid now (false: no memory for the entry; lx_proc_find would miss it). */
+static bool pid_hash_add(struct lx_proc *p)
+{
+    struct pid_entry **b = &pid_hash[(unsigned)p->pid % PID_BUCKETS], *e = malloc(sizeof(*e));
+
+    pid_hash_drop_stale(b);
+    if (!e)
+        return false;
+    *e = (struct pid_entry){p->pid, p, *b};
+    *b = e;
+    return true;
 }
 
 /*
@@ -61,9 +105,12 @@ struct lx_proc *lx_proc_by_badge(uint64_t badge)
 
 struct lx_proc *lx_proc_find(int pid)
 {
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
-        if (procs[i].state != LX_FREE && procs[i].pid == pid)
-            return &procs[i];
+    struct pid_entry **b = &pid_hash[(unsigned)pid % PID_BUCKETS];
+
+    pid_hash_drop_stale(b);
+    for (struct pid_entry *e = *b; e; e = e->next)
+        if (e->pid == pid)
+            return e->p;
     return NULL;
 }
 
@@ -163,6 +210,12 @@ static struct lx_proc *new_proc(void)
             procs[i].pid = next_pid++;
             procs[i].leader = procs[i].mm = &procs[i];
             procs[i].start_ns = libos_monotonic_ns();
+            if (!pid_hash_add(&procs[i])) {
+                procs[i].state = LX_FREE;
+                return NULL;
+            }
+            if (i >= used_slots)
+                used_slots = i + 1;
             return &procs[i];
         }
     return NULL;
@@ -214,7 +267,7 @@ uint64_t lx_proc_utime(const struct lx_proc *p)
 {
     uint64_t total = p->leader->utime_ended, ns;
 
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+    for (unsigned i = 0; i < used_slots; i++)
         if (procs[i].leader == p->leader && procs[i].state != LX_FREE && procs[i].thread &&
             px_thread_cpu_time(procs[i].thread, &ns) == PX_OK)
             total += ns;
@@ -387,7 +440,7 @@ static void clear_tid(struct lx_proc *t)
 
 static bool others_live(const struct lx_proc *t)
 {
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+    for (unsigned i = 0; i < used_slots; i++)
         if (&procs[i] != t && procs[i].leader == t->leader && (procs[i].state == LX_RUNNING || procs[i].state == LX_BLOCKED))
             return true;
     return false;
@@ -431,7 +484,7 @@ struct lx_proc *lx_thread_new(struct lx_proc *p, const struct px_regs *regs, int
 /* exec and exit_group: every thread of p's process but p ends at once. */
 static void only_thread(struct lx_proc *p)
 {
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+    for (unsigned i = 0; i < used_slots; i++)
         if (&procs[i] != p && procs[i].leader == p->leader && procs[i].state != LX_FREE && &procs[i] != p->leader)
             drop_thread(&procs[i]);
     if (p != p->leader)
@@ -451,7 +504,7 @@ static struct lx_proc *take_leader(struct lx_proc *t)
         return t;
     *t = *l;
     t->leader = t;
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) /* itself, and vfork children running in its memory */
+    for (unsigned i = 0; i < used_slots; i++) /* itself, and vfork children running in its memory */
         if (procs[i].mm == l)
             procs[i].mm = t;
     t->state = LX_RUNNING;
@@ -461,6 +514,7 @@ static struct lx_proc *take_leader(struct lx_proc *t)
     t->ss_sp = t->ss_size = 0;
     memset(l, 0, sizeof(*l)); /* its memory, descriptors and caps now t's */
     l->state = LX_FREE;
+    pid_hash_add(t); /* (the process's pid, at t's slot now; without memory for it, lx_proc_find misses t) */
     uint32_t badged = libos_slot_alloc(); /* exceptions now carry the process's pid */
     if (badged && px_cap_mint(lx_endpoint, badged, PX_R_WRITE, badge_of(t)) == PX_OK)
         px_thread_set_handler(t->thread, badged, PX_THREAD_FOREIGN_ABI);
@@ -585,7 +639,7 @@ void lx_proc_exit(struct lx_proc *p, int wait_status)
     if (parent)
         lx_signal_send(parent, LX_SIGCHLD);
     p->wait_status = wait_status;
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+    for (unsigned i = 0; i < used_slots; i++)
         if (procs[i].state != LX_FREE && procs[i].leader == &procs[i] && procs[i].ppid == p->pid)
             procs[i].ppid = 1; /* orphans go to the first process, as to init */
 }
@@ -610,7 +664,7 @@ void lx_proc_stop(struct lx_proc *p, int sig)
     if (l->stopped || l->state == LX_ZOMBIE)
         return;
     l->stopped = true, l->stop_sig = sig, l->stop_report = true, l->cont_report = false;
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; i < used_slots; i++) {
         struct lx_proc *t = &procs[i];
         /* A thread in user space (or with a call not yet received: the kernel puts it back onto the
            syscall instruction) is suspended where it is; lx_current is parked as it is answered. */
@@ -630,7 +684,7 @@ bool lx_proc_continue(struct lx_proc *p)
         return false;
     l->stopped = false, l->stop_report = false, l->cont_report = true;
     tell_parent(l);
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; i < used_slots; i++) {
         struct lx_proc *t = &procs[i];
         if (t->leader != l || t->state != LX_STOPPED)
             continue;

@@ -85,7 +85,7 @@ bool lx_signal_kills(const struct lx_proc *t, int sig)
 /* Is p's process group orphaned: no member's parent in another group of the same session? */
 static bool orphaned(const struct lx_proc *p)
 {
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; i < lx_proc_slots(); i++) {
         struct lx_proc *q = lx_proc_at(i), *parent;
         if (q->state == LX_FREE || q->state == LX_ZOMBIE || q->leader != q || q->pgid != p->pgid)
             continue;
@@ -110,7 +110,7 @@ bool lx_signal_send_thread(struct lx_proc *t, int sig)
     if (!live(t) || sig < 1 || sig > LX_NSIG)
         return false;
     if (sig == LX_SIGCONT || stops(sig)) /* each cancels the other's pending instances, in every thread */
-        for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        for (unsigned i = 0; i < lx_proc_slots(); i++)
             if (lx_proc_at(i)->leader == t->leader)
                 lx_proc_at(i)->pending &= sig == LX_SIGCONT ? ~(BIT(19) | BIT(20) | BIT(21) | BIT(22)) : ~BIT(LX_SIGCONT);
     if (sig == LX_SIGCONT) { /* whatever its action the process continues; a handler runs as it does */
@@ -141,7 +141,7 @@ struct lx_proc *lx_signal_target(struct lx_proc *p, int sig)
 
     if (live(p) && !(p->blocked & BIT(sig)))
         return p;
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; i < lx_proc_slots(); i++) {
         struct lx_proc *t = lx_proc_at(i);
         if (t->leader != p->leader || !live(t))
             continue;
@@ -384,7 +384,7 @@ static int64_t do_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_out
     if (pid <= 0) { /* a process group: the caller's (0) or -pid */
         int g = pid ? (int)-pid : p->leader->pgid;
         bool any = false, self = false;
-        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        for (unsigned i = 0; i < lx_proc_slots(); i++) {
             struct lx_proc *q = lx_proc_at(i);
             if (q->state == LX_FREE || q->state == LX_ZOMBIE || q->leader != q || q->pgid != g)
                 continue;

@@ -129,15 +129,23 @@ static bool live(const struct lx_proc *p)
     return p->state == LX_RUNNING || p->state == LX_BLOCKED || p->state == LX_STOPPED;
 }
 
+/* Set when a timer is armed, cleared by a walk that finds none: lx's loop asks at every wake-up, and
+ * only a system with armed timers pays for the walk over its processes. */
+static bool itimers_armed;
+
 uint64_t lx_itimers_run(void)
 {
     uint64_t next = 0, now = libos_monotonic_ns();
-    bool poll = false;
+    bool poll = false, any = false;
 
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    if (!itimers_armed)
+        return 0;
+
+    for (unsigned i = 0; i < lx_proc_slots(); i++) {
         struct lx_proc *l = lx_proc_at(i);
         if (l != l->leader || !live(l) || !(l->itimer_at[0] | l->itimer_at[1] | l->itimer_at[2]))
             continue;
+        any = true;
         for (unsigned w = 0; w < 3; w++) {
             uint64_t at = l->itimer_at[w], clock = at ? itimer_clock(l, w) : 0;
             if (at && clock >= at) {
@@ -154,6 +162,7 @@ uint64_t lx_itimers_run(void)
     }
     if (poll && (!next || now + ITIMER_POLL_NS < next))
         next = now + ITIMER_POLL_NS;
+    itimers_armed = any; /* (one that fired and is not periodic is off now: the next walk sees it) */
     return next;
 }
 
@@ -175,6 +184,7 @@ static void set_itimer(struct lx_proc *p, unsigned which, uint64_t value_ns, uin
 
     l->itimer_at[which] = value_ns ? itimer_clock(l, which) + value_ns : 0;
     l->itimer_interval[which] = value_ns ? interval_ns : 0;
+    itimers_armed |= value_ns != 0;
     lx_wake_pending = true; /* lx's timer is set again after this call */
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -245,6 +246,40 @@ static void cpus(void)
     printf("getaffinity after: %s, cpu 0 in it %d\n", err(r), CPU_ISSET(0, &set) != 0);
 }
 
+/* prlimit64 on the caller and on another process (root may), getrusage's who values. */
+static void limits(void)
+{
+    struct rlimit old, lim = {.rlim_cur = 300, .rlim_max = 400};
+    int go[2], back[2];
+    pipe(go), pipe(back);
+    pid_t child = fork();
+    if (child == 0) {
+        char c;
+        read(go[0], &c, 1);
+        getrlimit(RLIMIT_NOFILE, &old);
+        printf("the child's limit, set by its parent: %lu %lu\n", (unsigned long)old.rlim_cur, (unsigned long)old.rlim_max);
+        _exit(0);
+    }
+    printf("prlimit on a child: %s\n", err(prlimit(child, RLIMIT_NOFILE, &lim, &old)));
+    printf("its old limit told back: %d\n", old.rlim_cur > 0 && old.rlim_cur <= old.rlim_max);
+    write(go[1], "x", 1);
+    waitpid(child, NULL, 0);
+    printf("on no process: %s\n", err(prlimit(999999, RLIMIT_NOFILE, NULL, &old)));
+    printf("a resource past the last: %s\n", err(prlimit(0, 16, NULL, &old)));
+    lim.rlim_cur = 500;
+    printf("soft above hard: %s\n", err(prlimit(0, RLIMIT_CORE, &lim, NULL)));
+    printf("bad pointer: %s\n", err(prlimit(0, RLIMIT_CORE, NULL, (struct rlimit *)8)));
+    for (int r = 0; r < 16; r++) { /* every limit can be read, and set to what it is */
+        if (prlimit(getpid(), r, NULL, &old) < 0 || prlimit(0, r, &old, NULL) < 0)
+            printf("limit %d: %s\n", r, strerror(errno));
+    }
+    struct rusage ru;
+    printf("getrusage self %s, children %s, thread %s, bad who %s, bad pointer %s\n",
+           err(getrusage(RUSAGE_SELF, &ru)), err(getrusage(RUSAGE_CHILDREN, &ru)), err(getrusage(RUSAGE_THREAD, &ru)),
+           err(getrusage(7, &ru)), err(getrusage(RUSAGE_SELF, (struct rusage *)8)));
+    close(go[0]), close(go[1]), close(back[0]), close(back[1]);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -252,5 +287,6 @@ int main(void)
     maps();
     memfd();
     cpus();
+    limits();
     return 0;
 }

@@ -348,8 +348,7 @@ struct lx_proc {
     uint32_t umask;
     int nice;             /* setpriority: -20..19 (lx's one thread serves every process alike: kept, reported) */
     uint64_t start_ns;
-    char cmdline[256];    /* argv, each NUL-terminated, for /proc/<pid>/cmdline */
-    size_t cmdline_len;
+    uint64_t arg_start, arg_end; /* its arguments' strings in its memory (/proc/<pid>/cmdline reads them) */
     struct lx_sigaction act[LX_NSIG + 1];
     uint64_t rlim[LX_RLIMITS][2]; /* getrlimit/setrlimit: soft and hard (RLIMIT_NOFILE is enforced) */
     bool stopped;          /* job control: stopped by stop_sig until a SIGCONT */

@@ -75,9 +75,16 @@ static struct lx_node *file(struct lx_proc *t, const char *name)
                      (unsigned long long)(pages * PX_PAGE_SIZE / 1024), threads);
     else if (strcmp(name, "comm") == 0)
         n = snprintf(text, sizeof(text), "%s\n", comm_of(t));
-    else if (strcmp(name, "cmdline") == 0)
-        return node(P_FILE, S_IFREG | 0444, (uint32_t)(0x70000000 + t->pid * 8 + 1), t->leader->cmdline,
-                    t->state == LX_ZOMBIE ? 0 : t->leader->cmdline_len);
+    else if (strcmp(name, "cmdline") == 0) { /* the arguments as they are in its memory now, as Linux's */
+        struct lx_proc *l = t->leader;
+        uint64_t len = t->state == LX_ZOMBIE || l->arg_end < l->arg_start ? 0 : l->arg_end - l->arg_start;
+        char *args = malloc(len + 1);
+        if (!args || (len && lx_copy_in(l, args, l->arg_start, len) < 0))
+            len = 0; /* (its stack unmapped: nothing to show) */
+        struct lx_node *c = args ? node(P_FILE, S_IFREG | 0444, (uint32_t)(0x70000000 + t->pid * 8 + 1), args, len) : NULL;
+        free(args);
+        return c;
+    }
     else if (strcmp(name, "exe") == 0)
         return node(P_LINK, S_IFLNK | 0777, (uint32_t)(0x70000000 + t->pid * 8 + 2), t->leader->exe, strlen(t->leader->exe));
     else

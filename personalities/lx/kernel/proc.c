@@ -183,14 +183,32 @@ static int64_t build_stack(struct lx_proc *p, char *const argv[], char *const en
     e |= lx_copy_out(p, random, rnd, 16);
 #define PUSH_STR(s) (sp -= strlen(s) + 1, e |= lx_copy_out(p, sp, (s), strlen(s) + 1), sp)
     execfn = PUSH_STR(p->exe);
-    w[n++] = argc;
-    for (unsigned i = 0; i < argc; i++)
-        w[n++] = PUSH_STR(argv[i]);
-    w[n++] = 0;
-    for (unsigned i = 0; i < envc; i++)
-        w[n++] = PUSH_STR(envp[i]);
-    w[n++] = 0;
 #undef PUSH_STR
+    /* the environment's strings, and below them the arguments', each in order, as Linux lays them out:
+     * /proc/<pid>/cmdline reads the arguments' block from the process's memory */
+    size_t arg_bytes = 0, env_bytes = 0;
+    for (unsigned i = 0; i < argc; i++)
+        arg_bytes += strlen(argv[i]) + 1;
+    for (unsigned i = 0; i < envc; i++)
+        env_bytes += strlen(envp[i]) + 1;
+    uint64_t at = sp -= env_bytes;
+    for (unsigned i = 0; i < envc; i++) {
+        size_t k = strlen(envp[i]) + 1;
+        w[1 + argc + 1 + i] = at;
+        e |= lx_copy_out(p, at, envp[i], k);
+        at += k;
+    }
+    at = sp -= arg_bytes;
+    p->arg_start = at;
+    for (unsigned i = 0; i < argc; i++) {
+        size_t k = strlen(argv[i]) + 1;
+        w[1 + i] = at;
+        e |= lx_copy_out(p, at, argv[i], k);
+        at += k;
+    }
+    p->arg_end = at;
+    w[0] = argc, w[1 + argc] = 0, w[1 + argc + 1 + envc] = 0;
+    n = 1 + argc + 1 + envc + 1;
     auxv[23] = random, auxv[25] = execfn;
     memcpy(w + n, auxv, sizeof(auxv));
     sp = (sp - words * 8) & ~15ull;
@@ -306,14 +324,6 @@ static int load(struct lx_proc *p, const char *path, struct lx_node *file, char 
     lx_node_path(file, p->exe, sizeof(p->exe));
     snprintf(p->comm, sizeof(p->comm), "%s", base); /* the name it was run by, as Linux's comm */
     p->mmap_next = LX_MMAP_TOP;
-    p->cmdline_len = 0;
-    for (unsigned i = 0; argv[i]; i++) {
-        size_t n = strlen(argv[i]) + 1;
-        if (p->cmdline_len + n > sizeof(p->cmdline))
-            break;
-        memcpy(p->cmdline + p->cmdline_len, argv[i], n);
-        p->cmdline_len += n;
-    }
     if ((e = lx_map_stack(p, LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE)) < 0 ||
         (e = load_elf(p, file, &entry, &phdr, &phnum)) < 0)
         return e;
@@ -402,8 +412,7 @@ struct lx_proc *lx_proc_fork(struct lx_proc *parent, const struct px_regs *regs,
     c->pgid = parent->leader->pgid, c->sid = parent->leader->sid;
     memcpy(c->exe, parent->leader->exe, sizeof(c->exe));
     memcpy(c->cwd, parent->leader->cwd, sizeof(c->cwd));
-    memcpy(c->cmdline, parent->leader->cmdline, sizeof(c->cmdline));
-    c->cmdline_len = parent->leader->cmdline_len;
+    c->arg_start = parent->leader->arg_start, c->arg_end = parent->leader->arg_end;
     if ((*err = -start(c, regs)) != 0) {
         release(c);
         c->state = LX_FREE;

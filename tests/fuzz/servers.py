@@ -9,9 +9,11 @@ print as TAP:
   - lx's processes did not notice: diskwork saw no error, it acknowledged records throughout;
   - no acknowledged write was lost: every record diskwork acknowledged (fsync returned) is on the disk,
     read back on the host with debugfs, and e2fsck -fn finds the file system clean.
-The console's lines go to --log. Usage:
+The console's lines go to --log. With --kills 0 nobody is crashed at random; --cmdline adds a word to the
+kernel command line (for the disk server's own crash knob, blk.crash=, whose crashes --crashes counts).
+Usage:
   servers.py --lx LX.PY --kernel ELF --image DTB --diskwork PROG [--kills N] [--interval-ms M] [--seed S]
-             [--seconds T] [--timeout S] [--log FILE]
+             [--seconds T] [--cmdline WORD]... [--crashes N] [--timeout S] [--log FILE]
 """
 import argparse
 import os
@@ -70,8 +72,14 @@ def make_disk(a, tmp):
 def make_image(a, tmp):
     dtb = os.path.join(tmp, "servers.dtb")
     shutil.copy(a.image, dtb)
-    for prop, value in (("chaos-kills", a.kills), ("chaos-interval-ms", a.interval_ms), ("chaos-seed", a.seed)):
-        r = run(["fdtput", "-t", "u", dtb, "/", prop, str(value)])
+    if a.kills:
+        edits = [["-t", "u", dtb, "/", prop, str(value)] for prop, value in
+                 (("chaos-kills", a.kills), ("chaos-interval-ms", a.interval_ms), ("chaos-seed", a.seed))]
+    else:
+        edits = [["-d", dtb, "/", "chaos-kills", "chaos-interval-ms", "chaos-seed"]] + \
+                [["-d", dtb, f"/tasks/{task}", "chaos-victim"] for task in ("blk", "periodic")]
+    for edit in edits:
+        r = run(["fdtput"] + edit)
         if r.returncode:
             sys.exit(f"servers.py: fdtput failed: {r.stderr}")
     return dtb
@@ -87,17 +95,20 @@ def main():
     p.add_argument("--interval-ms", type=int, default=150)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--seconds", type=float, default=0, help="diskwork's time (default: enough for the kills)")
+    p.add_argument("--cmdline", action="append", default=[])
+    p.add_argument("--crashes", type=int, default=0, help="crashes the disk server makes on purpose")
     p.add_argument("--timeout", type=int, default=600)
     p.add_argument("--log")
     a = p.parse_args()
-    seconds = a.seconds or a.kills * a.interval_ms * 1.5 / 1000 + 5
+    seconds = a.seconds or a.kills * a.interval_ms * 1.5 / 1000 + 5 + a.crashes
     print("TAP version 13")
     print("1..5")
     with tempfile.TemporaryDirectory() as tmp:
         disk, dtb = make_disk(a, tmp), make_image(a, tmp)
         report = os.path.join(tmp, "report.txt")
         cmd = [sys.executable, a.lx, "--kernel", a.kernel, "--image", dtb, "--disk", disk, "--timeout",
-               str(a.timeout), "--report", report, "--cmdline", "lx.root=/dev/vda", "--",
+               str(a.timeout), "--report", report, "--cmdline", "lx.root=/dev/vda"] + \
+              [arg for word in a.cmdline for arg in ("--cmdline", word)] + ["--",
                "/t/diskwork", "/w", f"{seconds:g}"]
         r = subprocess.run(cmd, capture_output=True, text=True)
         notes = open(report).read() if os.path.exists(report) else ""
@@ -113,6 +124,7 @@ def main():
                f"status {r.returncode}\nstderr {r.stderr}\nstdout tail {out[-5:]}\n{notes[-2500:]}")
 
         crashes = re.findall(r"root: chaos: crashing (\S+) \((\d+) of \d+\)", notes)
+        crashes += [("/tasks/blk", "") for _ in re.findall(r"blk: crashing on purpose", notes)]
         restarted = re.findall(r"root: (\S+) restarted", notes)
         refused = re.findall(r"root: (\S+) (?:failed \d+ times: not restarted|is not restarted)", notes)
         per = {}
@@ -120,8 +132,8 @@ def main():
             per[task] = per.get(task, 0) + 1
         back = {t: restarted.count(t) for t in per}
         short = {t: per[t] - back[t] for t in per if per[t] - back[t] not in (0, 1)}
-        result(len(crashes) == a.kills and "crashes done" in notes and not refused and not short,
-               f"{a.kills} crashes injected, every crashed task restarted",
+        result(len(crashes) == a.kills + a.crashes and (not a.kills or "crashes done" in notes) and not refused
+               and not short, f"{a.kills + a.crashes} crashes, every crashed task restarted",
                f"{len(crashes)} crashes {per}, restarts {back}, refused {refused}\n{notes[-2500:]}")
 
         gaps = [b for a_, b in zip(acked, acked[1:]) if b != a_ + 1]

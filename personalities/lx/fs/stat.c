@@ -45,6 +45,17 @@ static void fill_stat(struct linux_stat *st, struct lx_node *n, enum lx_fd_kind 
     }
 }
 
+/* fstat's: a description without a node whose kind says what it is (a socket) reports that mode. */
+static void fill_fd_stat(struct linux_stat *st, const struct lx_fd *f)
+{
+    fill_stat(st, f->node, f->kind);
+    if (!f->node && f->ops->stat_mode) {
+        st->dev = 8; /* (the socket file system's) */
+        st->mode = f->ops->stat_mode;
+        st->rdev = 0;
+    }
+}
+
 static int stat_of(struct lx_proc *p, int64_t dirfd, uint64_t upath, int flags, struct linux_stat *st)
 {
     char path[300];
@@ -57,7 +68,7 @@ static int stat_of(struct lx_proc *p, int64_t dirfd, uint64_t upath, int flags, 
             struct lx_fd *f = lx_fd_of(p, (uint64_t)dirfd);
             if (!f)
                 return -LX_EBADF;
-            fill_stat(st, f->node, f->kind);
+            fill_fd_stat(st, f);
             return 0;
         }
     }
@@ -122,7 +133,7 @@ static int64_t do_fstat(struct lx_proc *p, struct lx_fd *f, uint64_t ust)
 {
     struct linux_stat st;
 
-    fill_stat(&st, f->node, f->kind);
+    fill_fd_stat(&st, f);
     return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -LX_EFAULT : 0;
 }
 

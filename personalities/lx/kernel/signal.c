@@ -132,6 +132,7 @@ bool lx_signal_send_thread(struct lx_proc *t, int sig)
     }
     t->pending |= BIT(sig);
     lx_wake_pending = true;
+    lx_signalfd_notify();
     return false;
 }
 

@@ -365,8 +365,6 @@ static int64_t do_epoll_wait(struct lx_proc *p, uint64_t epfd, uint64_t uevents,
     if (!ep)
         return -LX_EINVAL;
     max = (uint32_t)max < 4096 ? (uint32_t)max : 4096;
-    if (lx_copy_out(p, uevents, out, max * sizeof(out[0])) < 0) /* (as Linux, the whole array up front) */
-        return -LX_EFAULT;
     lx_poller = p;
     n = collect(ep, out, (int)max);
     lx_poller = NULL;

@@ -455,6 +455,23 @@ int64_t sys_rt_sigsuspend(struct lx_proc *p, struct px_regs *r) { return lx_sigs
 int64_t sys_sigaltstack(struct lx_proc *p, struct px_regs *r) { return lx_sigaltstack(p, A0, A1, r->rsp); }
 
 /* pause: until a signal. */
+/* rt_sigpending: the blocked signals waiting for the thread (its own, or its process's that landed on
+ * another thread that blocks them too). */
+int64_t sys_rt_sigpending(struct lx_proc *p, struct px_regs *r)
+{
+    uint64_t set = p->pending;
+
+    if (A1 > 8)
+        return -LX_EINVAL;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *t = lx_proc_at(i);
+        if (t != p && t->leader == p->leader && live(t))
+            set |= t->pending & t->blocked;
+    }
+    set &= p->blocked;
+    return lx_copy_out(p, A0, &set, A1) < 0 ? -LX_EFAULT : 0;
+}
+
 int64_t sys_pause(struct lx_proc *p, struct px_regs *r) { return lx_signal_deliverable(p) ? -LX_EINTR : LX_WOULD_BLOCK; }
 
 int64_t sys_rt_sigreturn(struct lx_proc *p, struct px_regs *r)

@@ -121,6 +121,7 @@ static lx_syscall_fn *const table[LX_NSYSCALLS] = {
     [112] = sys_setsid,              /* kernel/ids.c */
     [121] = sys_getpgid,             /* kernel/ids.c */
     [124] = sys_getsid,              /* kernel/ids.c */
+    [127] = sys_rt_sigpending,       /* kernel/signal.c */
     [130] = sys_rt_sigsuspend,       /* kernel/signal.c */
     [131] = sys_sigaltstack,         /* kernel/signal.c */
     [137] = sys_statfs,              /* fs/mount.c */

@@ -63,7 +63,7 @@ lx_syscall_fn sys_exit, sys_exit_group;
 lx_syscall_fn sys_clone, sys_clone3, sys_fork, sys_vfork, sys_execve, sys_execveat, sys_wait4, sys_waitid;
 /* kernel/signal.c */
 lx_syscall_fn sys_rt_sigaction, sys_rt_sigprocmask, sys_rt_sigsuspend, sys_pause, sys_sigaltstack,
-    sys_rt_sigreturn, sys_kill, sys_tkill, sys_tgkill;
+    sys_rt_sigreturn, sys_rt_sigpending, sys_kill, sys_tkill, sys_tgkill;
 /* kernel/futex.c */
 lx_syscall_fn sys_futex, sys_set_robust_list, sys_get_robust_list, sys_rseq;
 /* kernel/time.c */

@@ -47,6 +47,8 @@ LX_ONLY = [
      "Linux version 6.1.0-proteus-lx (lx, a Proteus personality) #1 Proteus lx\n1\ncpu  \n"
      " total used free shared buff/cache available\nMem:\n7\n1\n"
      "tmpfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\n1\n"),
+    # busybox syslogd and logger over AF_UNIX /dev/log (natively it would be the host's log)
+    (["sh", "shell/syslog.sh"], "/dev/log is a socket\nuser.notice tag: hello world\nuser.err tag2: second\ndone\n"),
 ]
 
 

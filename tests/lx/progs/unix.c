@@ -294,6 +294,46 @@ static void rights(void)
     close(q[0]), close(p[0]), close(sv[0]);
 }
 
+/* SCM_CREDENTIALS: with SO_PASSCRED the receiver gets the sender's pid, uid and gid (or what it gave). */
+static void credentials(void)
+{
+    int sv[2];
+    char byte, buf[CMSG_SPACE(sizeof(struct ucred))];
+    struct iovec iov = {&byte, 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)};
+    struct ucred got = {0, 0, 0};
+
+    check("socketpair dgram", socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+    check("SO_PASSCRED on", setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &(int){1}, 4) == 0);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(send(sv[0], "c", 1, 0) == 1 ? 0 : 1);
+    waitpid(pid, NULL, 0);
+    int ok = recvmsg(sv[1], &m, 0) == 1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (ok && c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+        c->cmsg_len == CMSG_LEN(sizeof(got)))
+        memcpy(&got, CMSG_DATA(c), sizeof(got));
+    check("SCM_CREDENTIALS: the sender's pid and uid", got.pid == pid && got.uid == getuid() && got.gid == getgid());
+
+    struct ucred mine = {getpid(), getuid(), getgid()};
+    struct cmsghdr *h = (struct cmsghdr *)buf;
+    memset(buf, 0, sizeof(buf));
+    h->cmsg_level = SOL_SOCKET, h->cmsg_type = SCM_CREDENTIALS, h->cmsg_len = CMSG_LEN(sizeof(mine));
+    memcpy(CMSG_DATA(h), &mine, sizeof(mine));
+    struct msghdr out = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)};
+    check("sent with its own credentials", sendmsg(sv[0], &out, 0) == 1);
+    m.msg_controllen = sizeof(buf), got.pid = 0;
+    ok = recvmsg(sv[1], &m, 0) == 1 && (c = CMSG_FIRSTHDR(&m)) && c->cmsg_type == SCM_CREDENTIALS;
+    if (ok)
+        memcpy(&got, CMSG_DATA(c), sizeof(got));
+    check("they come", got.pid == getpid());
+    m.msg_controllen = 0;
+    check("no room: MSG_CTRUNC", send(sv[0], "d", 1, 0) == 1 && recvmsg(sv[1], &m, 0) == 1 &&
+                                 (m.msg_flags & MSG_CTRUNC));
+    close(sv[0]), close(sv[1]);
+}
+
 static void sigpipe_handler(int sig) { (void)sig; }
 
 static void errors(void)
@@ -375,6 +415,7 @@ int main(void)
     if (chdir(cwd) < 0)
         return 1;
     rights();
+    credentials();
     errors();
     blocking();
     rmdir(dir);

@@ -175,7 +175,7 @@ static int collect(struct epoll *ep, struct epoll_event *out, int max)
         return 0;
     }
     for (struct lx_epitem *it; n < max && (it = ep->ready.head);) {
-        uint32_t ev = item_poll(it);
+        uint32_t ev = item_poll(it); /* (while it is listed: a poll that notifies, a timerfd's, adds others only) */
         list_del(&ep->ready, it);
         it->listed = false;
         if (!ev)

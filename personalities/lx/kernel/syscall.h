@@ -110,6 +110,6 @@ lx_syscall_fn sys_signalfd, sys_signalfd4;
 /* net/socket.c */
 lx_syscall_fn sys_socket, sys_socketpair, sys_bind, sys_listen, sys_connect, sys_accept, sys_accept4,
     sys_shutdown, sys_getsockname, sys_getpeername, sys_setsockopt, sys_getsockopt, sys_sendto, sys_sendmsg,
-    sys_recvfrom, sys_recvmsg;
+    sys_recvfrom, sys_recvmsg, sys_sendmmsg, sys_recvmmsg;
 
 #endif

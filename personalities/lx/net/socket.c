@@ -363,7 +363,7 @@ static int gather(struct lx_proc *p, uint64_t uiov, uint64_t n, uint8_t **out, u
             return -LX_EFAULT;
         if ((int64_t)v[1] < 0)
             return -LX_EINVAL;
-        total += v[1];
+        total += v[1] < MSG_MAX ? v[1] : MSG_MAX;
     }
     *len = total < MSG_MAX ? total : MSG_MAX;
     if (!(buf = malloc(*len ? *len : 1)))
@@ -419,16 +419,14 @@ int64_t sys_sendto(struct lx_proc *p, struct px_regs *r)
     return do_send(p, f, &m);
 }
 
-int64_t sys_sendmsg(struct lx_proc *p, struct px_regs *r)
+/* sendmsg of the struct msghdr at umsg. */
+static int64_t do_sendmsg(struct lx_proc *p, struct lx_fd *f, uint64_t umsg, int flags)
 {
-    struct lx_msg m = {.flags = (int)A2};
+    struct lx_msg m = {.flags = flags};
     struct msghdr_ h;
     int64_t e;
-    struct lx_fd *f = sock_of(p, A0, &e);
 
-    if (!f)
-        return e;
-    if (lx_copy_in(p, &h, A1, sizeof(h)) < 0)
+    if (lx_copy_in(p, &h, umsg, sizeof(h)) < 0)
         return -LX_EFAULT;
     if (h.name && h.namelen && (e = copy_addr_in(p, h.name, h.namelen, &m.addr, &m.addrlen)) < 0)
         return e;
@@ -441,6 +439,40 @@ int64_t sys_sendmsg(struct lx_proc *p, struct px_regs *r)
         return e;
     }
     return do_send(p, f, &m);
+}
+
+int64_t sys_sendmsg(struct lx_proc *p, struct px_regs *r)
+{
+    int64_t e;
+    struct lx_fd *f = sock_of(p, A0, &e);
+
+    return f ? do_sendmsg(p, f, A1, (int)A2) : e;
+}
+
+/* sendmmsg: each struct mmsghdr's message in turn, its msg_len set; how many went. A message that
+ * cannot go now ends the call (the first waits, as sendmsg would). */
+int64_t sys_sendmmsg(struct lx_proc *p, struct px_regs *r)
+{
+    int64_t e, n = 0;
+    struct lx_fd *f = sock_of(p, A0, &e);
+    uint32_t vlen = (uint32_t)A2 < IOV_MAX_ ? (uint32_t)A2 : IOV_MAX_;
+
+    if (!f)
+        return e;
+    for (uint32_t i = 0; i < vlen; i++, n++) {
+        uint64_t at = A1 + i * 64ull; /* struct mmsghdr: a msghdr and msg_len */
+        e = do_sendmsg(p, f, at, (int)A3 | (i ? MSG_DONTWAIT_ : 0));
+        if (lx_call_outcome != LX_RESUME) /* SIGPIPE ended the process: e is its signal */
+            return e;
+        if (e < 0 || e == LX_WOULD_BLOCK)
+            break;
+        uint32_t len = (uint32_t)e;
+        if (lx_copy_out(p, at + 56, &len, 4) < 0) {
+            e = -LX_EFAULT;
+            break;
+        }
+    }
+    return n ? n : e;
 }
 
 /* ---- receiving ---- */
@@ -532,24 +564,22 @@ int64_t sys_recvfrom(struct lx_proc *p, struct px_regs *r)
     return e ? e : n;
 }
 
-int64_t sys_recvmsg(struct lx_proc *p, struct px_regs *r)
+/* recvmsg into the struct msghdr at umsg. */
+static int64_t do_recvmsg(struct lx_proc *p, struct lx_fd *f, uint64_t umsg, int flags)
 {
-    struct lx_msg m = {.flags = (int)A2};
+    struct lx_msg m = {.flags = flags};
     struct msghdr_ h;
     uint64_t total = 0, v[2];
-    int64_t e, n;
-    struct lx_fd *f = sock_of(p, A0, &e);
+    int64_t n;
 
-    if (!f)
-        return e;
-    if (lx_copy_in(p, &h, A1, sizeof(h)) < 0)
+    if (lx_copy_in(p, &h, umsg, sizeof(h)) < 0)
         return -LX_EFAULT;
     if (h.iovlen > IOV_MAX_)
         return -LX_EMSGSIZE;
     for (uint64_t i = 0; i < h.iovlen; i++) {
         if (lx_copy_in(p, v, h.iov + i * 16, 16) < 0)
             return -LX_EFAULT;
-        total += v[1];
+        total += v[1] < MSG_MAX ? v[1] : MSG_MAX;
     }
     static uint8_t zeros[sizeof(struct cmsghdr_) + 4 * SCM_MAX_FD_ + 64];
     uint64_t room = h.controllen < sizeof(zeros) ? h.controllen : sizeof(zeros);
@@ -579,7 +609,44 @@ int64_t sys_recvmsg(struct lx_proc *p, struct px_regs *r)
         h.namelen = 0;
     }
     h.flags = m.out_flags;
-    if (lx_copy_out(p, A1, &h, sizeof(h)) < 0)
+    if (lx_copy_out(p, umsg, &h, sizeof(h)) < 0)
         return -LX_EFAULT;
     return n;
+}
+
+int64_t sys_recvmsg(struct lx_proc *p, struct px_regs *r)
+{
+    int64_t e;
+    struct lx_fd *f = sock_of(p, A0, &e);
+
+    return f ? do_recvmsg(p, f, A1, (int)A2) : e;
+}
+
+/* recvmmsg: messages into each struct mmsghdr, msg_len set; how many came. The first waits as recvmsg
+ * would; after it the call takes only what is there (MSG_WAITFORONE's way, whether asked or not), so
+ * the timeout argument, which bounds waiting for the rest, has nothing to bound (it is checked). */
+int64_t sys_recvmmsg(struct lx_proc *p, struct px_regs *r)
+{
+    int64_t e, n = 0, ts[2];
+    struct lx_fd *f = sock_of(p, A0, &e);
+    uint32_t vlen = (uint32_t)A2 < IOV_MAX_ ? (uint32_t)A2 : IOV_MAX_;
+
+    if (!f)
+        return e;
+    if (A4 && lx_copy_in(p, ts, A4, sizeof(ts)) < 0)
+        return -LX_EFAULT;
+    if (A4 && (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000))
+        return -LX_EINVAL;
+    for (uint32_t i = 0; i < vlen; i++, n++) {
+        uint64_t at = A1 + i * 64ull;
+        int flags = (int)A3 & ~0x10000; /* (MSG_WAITFORONE is this loop's) */
+        if ((e = do_recvmsg(p, f, at, flags | (i ? MSG_DONTWAIT_ : 0))) < 0 || e == LX_WOULD_BLOCK)
+            break;
+        uint32_t len = (uint32_t)e;
+        if (lx_copy_out(p, at + 56, &len, 4) < 0) {
+            e = -LX_EFAULT;
+            break;
+        }
+    }
+    return n ? n : e;
 }

@@ -123,6 +123,22 @@ static void pairs(void)
                                     (mh.msg_flags & MSG_TRUNC));
     check("MSG_TRUNC asked: the real length", send(dv[0], "12345", 5, 0) == 5 && recv(dv[1], buf, 1, MSG_TRUNC) == 5);
     check("empty datagram", send(dv[0], "", 0, 0) == 0 && recv(dv[1], buf, sizeof(buf), 0) == 0);
+    struct mmsghdr mm[4];
+    struct iovec mi[4];
+    char mb[4][8];
+    memset(mm, 0, sizeof(mm));
+    for (int i = 0; i < 4; i++) {
+        mi[i] = (struct iovec){mb[i], (size_t)(i + 1)};
+        memcpy(mb[i], "abcd", 4);
+        mm[i].msg_hdr.msg_iov = &mi[i], mm[i].msg_hdr.msg_iovlen = 1;
+    }
+    check("sendmmsg: three", sendmmsg(dv[0], mm, 3, 0) == 3 && mm[0].msg_len == 1 && mm[2].msg_len == 3);
+    memset(mb, 0, sizeof(mb));
+    for (int i = 0; i < 4; i++)
+        mi[i].iov_len = 8;
+    check("recvmmsg: the three, each its own", recvmmsg(dv[1], mm, 4, MSG_DONTWAIT, NULL) == 3 && mm[0].msg_len == 1 &&
+                                                mm[1].msg_len == 2 && mm[2].msg_len == 3 && memcmp(mb[2], "abc", 3) == 0);
+    check("recvmmsg: none, EAGAIN", recvmmsg(dv[1], mm, 4, MSG_DONTWAIT, NULL) < 0 && errno == EAGAIN);
     int sent = 0;
     while (send(dv[0], buf, 1000, 0) == 1000 && sent < 100000)
         sent++;

@@ -179,14 +179,24 @@ static void interrupted(void)
 
     sigaction(SIGUSR1, &sa, NULL);
     check("pipe", pipe(p) == 0 && add(ep, p[0], EPOLLIN, 1) == 0);
+    int done[2];
+    char byte;
+    check("pipe", pipe(done) == 0);
     pid_t parent = getpid(), pid = fork();
-    if (pid == 0) {
-        usleep(100000);
-        kill(parent, SIGUSR1);
+    if (pid == 0) { /* a signal every 100 ms until the parent's wait has ended (however slow) */
+        close(done[1]);
+        fcntl(done[0], F_SETFL, O_NONBLOCK);
+        do {
+            usleep(100000);
+            kill(parent, SIGUSR1);
+        } while (read(done[0], &byte, 1) < 0);
         _exit(0);
     }
+    close(done[0]);
     check("a signal: EINTR even with SA_RESTART", epoll_wait(ep, ev, 1, -1) < 0 && errno == EINTR);
-    waitpid(pid, NULL, 0);
+    close(done[1]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
     close(p[0]), close(p[1]), close(ep);
 }
 

@@ -397,6 +397,57 @@ static void errors(void)
     (void)buf;
 }
 
+static void on_usr1(int sig) { (void)sig; }
+
+/* A blocked accept ends with EINTR on a signal, or goes on after it with SA_RESTART; a full backlog. */
+static void interrupts(void)
+{
+    struct sockaddr_un a;
+    socklen_t alen = addr_of(&a, "lx-test-intr", 1);
+    int l = socket(AF_UNIX, SOCK_STREAM, 0), s;
+    struct sigaction sa = {.sa_handler = on_usr1};
+    pid_t parent = getpid(), pid;
+
+    check("listen, backlog 0", bind(l, (struct sockaddr *)&a, alen) == 0 && listen(l, 0) == 0);
+    int c1 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), c2 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    check("one connects", connect(c1, (struct sockaddr *)&a, alen) == 0);
+    check("the backlog is full: EAGAIN", connect(c2, (struct sockaddr *)&a, alen) < 0 && errno == EAGAIN);
+    check("accepted, room again", (s = accept(l, NULL, NULL)) >= 0 && connect(c2, (struct sockaddr *)&a, alen) == 0);
+    close(s), close(c1), close(c2);
+    s = accept(l, NULL, NULL), close(s);
+    sigaction(SIGUSR1, &sa, NULL);
+    int done[2];
+    char byte = 0;
+    check("pipe", pipe(done) == 0);
+    if ((pid = fork()) == 0) { /* a signal every 100 ms until the parent's accept has ended (however slow) */
+        close(done[1]);
+        fcntl(done[0], F_SETFL, O_NONBLOCK);
+        do {
+            usleep(100000);
+            kill(parent, SIGUSR1);
+        } while (read(done[0], &byte, 1) < 0);
+        _exit(0);
+    }
+    close(done[0]);
+    check("a signal ends a blocked accept: EINTR", accept(l, NULL, NULL) < 0 && errno == EINTR);
+    close(done[1]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, NULL);
+    if ((pid = fork()) == 0) {
+        usleep(100000);
+        kill(parent, SIGUSR1);
+        usleep(100000);
+        int c = socket(AF_UNIX, SOCK_STREAM, 0);
+        _exit(connect(c, (struct sockaddr *)&a, alen) == 0 && write(c, "r", 1) == 1 ? 0 : 1);
+    }
+    check("with SA_RESTART it goes on", (s = accept(l, NULL, NULL)) >= 0 && read(s, &byte, 1) == 1 && byte == 'r');
+    waitpid(pid, NULL, 0);
+    close(s), close(l);
+    signal(SIGUSR1, SIG_DFL);
+}
+
 static void blocking(void)
 {
     int sv[2];
@@ -433,6 +484,7 @@ int main(void)
     rights();
     credentials();
     errors();
+    interrupts();
     blocking();
     rmdir(dir);
     return 0;

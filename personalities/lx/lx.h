@@ -332,6 +332,7 @@ struct lx_proc {
     uint64_t blocked, pending; /* bit sig - 1 for each signal */
     uint64_t saved_blocked;    /* the mask rt_sigsuspend replaced */
     bool sigsuspended;
+    int32_t sig_pid[LX_NSIG], sig_code[LX_NSIG]; /* a pending signal's sender and si_code (signalfd says them) */
     uint64_t ss_sp, ss_size;   /* the alternate signal stack (sigaltstack); size 0: none */
     bool ss_autodisarm;
     uint64_t thread_stime;     /* lx's time on this thread's system calls (ns) */

@@ -2,9 +2,9 @@
  * signalfd and signalfd4 (man 2 signalfd): a descriptor that reads the reader's pending signals that
  * are in its mask, one struct signalfd_siginfo (128 bytes) each, taking them as delivery would (so they
  * are to be blocked, as man 2 signalfd says, or they are delivered first). A read waits while none is
- * pending; poll says POLLIN while one is pending for the thread asking (lx_poller). lx keeps a signal's
- * number and not who sent it: ssi_signo is filled in, the sender's fields (ssi_pid, ssi_uid, ssi_code)
- * are 0.
+ * pending; poll says POLLIN while one is pending for the thread asking (lx_poller). ssi_pid and
+ * ssi_code say who sent it: a process's kill (SI_USER) or tkill/tgkill (SI_TKILL), or lx itself
+ * (SI_KERNEL, pid 0: SIGCHLD, SIGALRM, SIGPIPE, the terminal's signals, where Linux has more to say).
  */
 #include "kernel/syscall.h"
 #include <stdlib.h>
@@ -72,6 +72,8 @@ static int64_t signalfd_read(struct lx_fd *f, struct lx_proc *p, uint8_t *buf, u
         struct signalfd_siginfo si;
         memset(&si, 0, sizeof(si));
         si.signo = (uint32_t)sig;
+        si.code = holder->sig_code[sig - 1];
+        si.pid = (uint32_t)holder->sig_pid[sig - 1]; /* (and ssi_uid 0: lx's processes are root's) */
         holder->pending &= ~BIT(sig);
         memcpy(buf + n, &si, sizeof(si));
         n += sizeof(si);

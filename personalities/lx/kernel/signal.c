@@ -105,6 +105,20 @@ static bool live(const struct lx_proc *t)
     return t->state == LX_RUNNING || t->state == LX_BLOCKED || t->state == LX_STOPPED;
 }
 
+/* Who sends the signals sent now: a process's kill (SI_USER) or tkill/tgkill (SI_TKILL), else lx. */
+#define SI_USER 0
+#define SI_TKILL (-6)
+#define SI_KERNEL 0x80
+static int32_t origin_pid, origin_code = SI_KERNEL;
+
+static void mark_pending(struct lx_proc *t, int sig)
+{
+    if (!(t->pending & BIT(sig))) /* (a signal already pending keeps its first sender, as Linux's) */
+        t->sig_pid[sig - 1] = origin_pid, t->sig_code[sig - 1] = origin_code;
+    t->pending |= BIT(sig);
+    lx_signalfd_notify();
+}
+
 bool lx_signal_send_thread(struct lx_proc *t, int sig)
 {
     if (!live(t) || sig < 1 || sig > LX_NSIG)
@@ -115,7 +129,7 @@ bool lx_signal_send_thread(struct lx_proc *t, int sig)
                 lx_proc_at(i)->pending &= sig == LX_SIGCONT ? ~(BIT(19) | BIT(20) | BIT(21) | BIT(22)) : ~BIT(LX_SIGCONT);
     if (sig == LX_SIGCONT) { /* whatever its action the process continues; a handler runs as it does */
         if (!discarded(t, sig))
-            t->pending |= BIT(sig);
+            mark_pending(t, sig);
         lx_wake_pending = true;
         return lx_proc_continue(t);
     }
@@ -130,9 +144,8 @@ bool lx_signal_send_thread(struct lx_proc *t, int sig)
             lx_proc_stop(t, sig);
         return false; /* SIGTSTP, SIGTTIN, SIGTTOU to an orphaned group: discarded (nobody could continue it) */
     }
-    t->pending |= BIT(sig);
+    mark_pending(t, sig);
     lx_wake_pending = true;
-    lx_signalfd_notify();
     return false;
 }
 
@@ -375,7 +388,7 @@ void lx_signal_exec(struct lx_proc *p)
 }
 
 /* kill: to a process (any of its threads' ids names it) or a process group. */
-static int64_t do_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_outcome *outcome)
+static int64_t kill_of(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_outcome *outcome)
 {
     pid = (int32_t)pid;
     if (sig > LX_NSIG)
@@ -423,7 +436,7 @@ static int64_t do_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_out
 }
 
 /* tkill and tgkill: to one thread (of process tgid, unless tgid is 0). */
-static int64_t do_tgkill(struct lx_proc *p, int64_t tgid, int64_t tid, uint64_t sig, enum lx_outcome *outcome)
+static int64_t tgkill_of(struct lx_proc *p, int64_t tgid, int64_t tid, uint64_t sig, enum lx_outcome *outcome)
 {
     struct lx_proc *t = (int32_t)tid > 0 ? lx_proc_find((int)(int32_t)tid) : NULL;
 
@@ -439,6 +452,23 @@ static int64_t do_tgkill(struct lx_proc *p, int64_t tgid, int64_t tid, uint64_t 
     }
     lx_signal_send_thread(t, (int)sig);
     return 0;
+}
+
+/* kill and tgkill with the sender marked on what they send. */
+static int64_t do_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_outcome *outcome)
+{
+    origin_pid = p->leader->pid, origin_code = SI_USER;
+    int64_t ret = kill_of(p, pid, sig, outcome);
+    origin_pid = 0, origin_code = SI_KERNEL;
+    return ret;
+}
+
+static int64_t do_tgkill(struct lx_proc *p, int64_t tgid, int64_t tid, uint64_t sig, enum lx_outcome *outcome)
+{
+    origin_pid = p->leader->pid, origin_code = SI_TKILL;
+    int64_t ret = tgkill_of(p, tgid, tid, sig, outcome);
+    origin_pid = 0, origin_code = SI_KERNEL;
+    return ret;
 }
 
 int64_t sys_kill(struct lx_proc *p, struct px_regs *r) { return do_kill(p, (int64_t)A0, A1, &lx_call_outcome); }

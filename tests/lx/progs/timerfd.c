@@ -125,6 +125,7 @@ static void signals(void)
     kill(getpid(), SIGUSR1);
     check("pending: POLLIN", poll(&(struct pollfd){s, POLLIN, 0}, 1, 0) == 1);
     check("read: SIGUSR1", read(s, si, sizeof(si[0])) == sizeof(si[0]) && si[0].ssi_signo == SIGUSR1);
+    check("from kill: SI_USER, its pid", si[0].ssi_code == SI_USER && si[0].ssi_pid == (uint32_t)getpid());
     check("taken: no longer pending", read(s, si, sizeof(si[0])) < 0 && errno == EAGAIN);
     sigset_t pend;
     kill(getpid(), SIGUSR2);
@@ -145,6 +146,9 @@ static void signals(void)
     }
     check("a read waits for another process's kill", read(s, si, sizeof(si[0])) == sizeof(si[0]) &&
                                                      si[0].ssi_signo == SIGUSR1);
+    check("its sender's pid", si[0].ssi_pid == (uint32_t)pid);
+    syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1);
+    check("from tgkill: SI_TKILL", read(s, si, sizeof(si[0])) == sizeof(si[0]) && si[0].ssi_code == SI_TKILL);
     waitpid(pid, NULL, 0);
     check("a short buffer: EINVAL", read(s, si, 100) < 0 && errno == EINVAL);
     check("bad size: EINVAL", signalfd(-1, &mask, 4) < 0 && errno == EINVAL);

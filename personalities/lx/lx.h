@@ -217,12 +217,28 @@ struct lx_file_ops {
      * same object, or NULL with *err (reopen NULL: ENXIO, as Linux answers for a socket). fs/procfs.c. */
     void (*link)(struct lx_fd *f, char *buf, size_t len);
     struct lx_fd *(*reopen)(struct lx_fd *f, int flags, int *err);
+    /* Calls lx_poll_notify whenever its readiness may have risen, so epoll waits for that rather than
+     * asking poll at every wait (fs/eventpoll.c); false: epoll asks poll each time. */
+    bool notifies;
+    uint32_t stat_mode; /* what fstat says of a description without a node (a socket's S_IFSOCK); 0: a device */
 };
 #define LX_POLLIN 0x1
 #define LX_POLLOUT 0x4
 #define LX_POLLERR 0x8
 #define LX_POLLHUP 0x10
 #define LX_POLLNVAL 0x20
+#define LX_POLLRDHUP 0x2000
+
+/*
+ * epoll (fs/eventpoll.c). A file whose readiness may have risen (data came, room was made, an end
+ * closed) calls lx_poll_notify with the events that may now hold (0: any): the epoll entries watching
+ * it go on their ready lists, and blocked calls are done again. lx_poller is the thread whose poll,
+ * select or epoll_wait is asking a file's readiness (a signalfd's depends on who asks), NULL otherwise.
+ */
+struct lx_epitem;
+void lx_poll_notify(struct lx_fd *f, uint32_t events);
+void lx_epoll_forget(struct lx_fd *f); /* f's last descriptor is gone: it leaves every interest list */
+extern struct lx_proc *lx_poller;
 
 /* The operations of each kind: fs/tmpfs.c (files and directories), fs/devfs.c, dev/tty.c, fs/pipe.c. */
 extern const struct lx_file_ops lx_node_file_ops, lx_dir_file_ops, lx_null_ops, lx_zero_ops, lx_random_ops,
@@ -236,6 +252,7 @@ struct lx_pipe {
     uint32_t head, count;
     int readers, writers; /* open file descriptions of each end */
     uint32_t ino;         /* its number in /proc/<pid>/fd's "pipe:[N]" and fstat's st_ino */
+    struct lx_fd *end[2]; /* the read and write ends' descriptions (NULL once gone), told of changes */
 };
 
 /* An open file description: shared by the descriptors that dup and fork make, as in Linux. */
@@ -248,6 +265,7 @@ struct lx_fd {
     int refs;
     struct lx_pipe *pipe;
     void *priv;           /* what the operations of an FD_OTHER description keep */
+    struct lx_epitem *watchers; /* the epoll entries watching it (fs/eventpoll.c) */
 };
 
 /* LX_DETACHED: the calling thread is gone (a vfork child's execve started the program in a new one). */
@@ -327,6 +345,7 @@ struct lx_proc {
     uint64_t blocked, pending; /* bit sig - 1 for each signal */
     uint64_t saved_blocked;    /* the mask rt_sigsuspend replaced */
     bool sigsuspended;
+    int32_t sig_pid[LX_NSIG], sig_code[LX_NSIG]; /* a pending signal's sender and si_code (signalfd says them) */
     uint64_t ss_sp, ss_size;   /* the alternate signal stack (sigaltstack); size 0: none */
     bool ss_autodisarm;
     uint64_t thread_stime;     /* lx's time on this thread's system calls (ns) */
@@ -394,6 +413,10 @@ uint64_t lx_proc_utime(const struct lx_proc *p);
 /* Fire the interval timers that are due (their signals sent); the next monotonic time lx must look again
  * (an ITIMER_REAL's, or soon while a CPU-time timer is armed), 0 if none. */
 uint64_t lx_itimers_run(void);
+/* fs/timerfd.c: count the timerfds' expirations; the next monotonic time one expires, 0 if none. */
+uint64_t lx_timerfds_run(void);
+/* fs/signalfd.c: a signal became pending: signalfds may be readable. */
+void lx_signalfd_notify(void);
 void lx_proc_ended_times(uint64_t *user, uint64_t *sys); /* of every process that has ended (ns) */
 #define LX_UNAME_RELEASE "6.1.0-proteus-lx"
 #define LX_UNAME_VERSION "#1 Proteus lx"

@@ -30,7 +30,7 @@ static int64_t eventfd_read(struct lx_fd *f, struct lx_proc *p, uint8_t *buf, ui
     v = e->semaphore ? 1 : e->count;
     e->count -= v;
     memcpy(buf, &v, 8);
-    lx_wake_pending = true; /* a writer waiting for room may go on */
+    lx_poll_notify(f, LX_POLLOUT); /* a writer waiting for room may go on */
     return 8;
 }
 
@@ -48,7 +48,7 @@ static int64_t eventfd_write(struct lx_fd *f, struct lx_proc *p, const uint8_t *
         return (f->flags & LX_O_NONBLOCK) ? -LX_EAGAIN : LX_WOULD_BLOCK;
     e->count += v;
     if (v)
-        lx_wake_pending = true; /* a reader waiting for a count may go on */
+        lx_poll_notify(f, LX_POLLIN); /* a reader waiting for a count may go on */
     return 8;
 }
 
@@ -64,7 +64,8 @@ static void eventfd_release(struct lx_fd *f) { free(f->priv); }
 static void eventfd_link(struct lx_fd *f, char *buf, size_t len) { snprintf(buf, len, "anon_inode:[eventfd]"); }
 
 static const struct lx_file_ops eventfd_ops = {
-    .read = eventfd_read, .write = eventfd_write, .poll = eventfd_poll, .release = eventfd_release, .link = eventfd_link};
+    .read = eventfd_read, .write = eventfd_write, .poll = eventfd_poll, .release = eventfd_release, .link = eventfd_link,
+    .notifies = true};
 
 static int64_t do_eventfd(struct lx_proc *p, uint64_t initval, uint64_t flags)
 {

@@ -61,6 +61,8 @@ void lx_file_put(struct lx_fd *f)
     if (--f->refs > 0)
         return;
     lx_locks_file_gone(f); /* its flock and OFD locks (fs/locks.c) */
+    if (f->watchers)
+        lx_epoll_forget(f); /* as Linux: closing its last descriptor takes it off every interest list */
     if (f->ops->release)
         f->ops->release(f);
     lx_procfs_free(f->node);

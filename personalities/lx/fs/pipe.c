@@ -21,6 +21,7 @@ int lx_pipe_new(struct lx_fd **read_end, struct lx_fd **write_end, int flags)
     r->pipe = w->pipe = pp;
     pp->readers = pp->writers = 1;
     pp->ino = next_ino++;
+    pp->end[0] = r, pp->end[1] = w;
     *read_end = r, *write_end = w;
     return 0;
 }
@@ -36,7 +37,7 @@ static int64_t pipe_read(struct lx_fd *f, struct lx_proc *p, uint8_t *buf, uint6
         buf[i] = pp->buf[(pp->head + i) % LX_PIPE_SIZE];
     pp->head = (uint32_t)((pp->head + n) % LX_PIPE_SIZE);
     pp->count -= (uint32_t)n;
-    lx_wake_pending = true;
+    lx_poll_notify(pp->end[1], LX_POLLOUT); /* room for the writer */
     return (int64_t)n;
 }
 
@@ -52,7 +53,7 @@ static int64_t pipe_write(struct lx_fd *f, struct lx_proc *p, const uint8_t *buf
     for (uint64_t i = 0; i < n; i++)
         pp->buf[(pp->head + pp->count + i) % LX_PIPE_SIZE] = buf[i];
     pp->count += (uint32_t)n;
-    lx_wake_pending = true;
+    lx_poll_notify(pp->end[0], LX_POLLIN);
     return (int64_t)n;
 }
 
@@ -73,15 +74,17 @@ static void pipe_release(struct lx_fd *f)
 
     lx_wake_pending = true;
     if (f->kind == FD_PIPE_READ)
-        pp->readers--;
+        pp->readers--, pp->end[0] = NULL, lx_poll_notify(pp->end[1], LX_POLLERR);
     else
-        pp->writers--;
+        pp->writers--, pp->end[1] = NULL, lx_poll_notify(pp->end[0], LX_POLLHUP);
     if (!pp->readers && !pp->writers)
         free(pp);
 }
 
-const struct lx_file_ops lx_pipe_read_ops = {.read = pipe_read, .poll = pipe_read_poll, .release = pipe_release};
-const struct lx_file_ops lx_pipe_write_ops = {.write = pipe_write, .poll = pipe_write_poll, .release = pipe_release};
+const struct lx_file_ops lx_pipe_read_ops = {
+    .read = pipe_read, .poll = pipe_read_poll, .release = pipe_release, .notifies = true};
+const struct lx_file_ops lx_pipe_write_ops = {
+    .write = pipe_write, .poll = pipe_write_poll, .release = pipe_release, .notifies = true};
 
 static int64_t do_pipe(struct lx_proc *p, uint64_t ufds, uint64_t flags)
 {

@@ -153,14 +153,20 @@ int64_t sys_read(struct lx_proc *p, struct px_regs *r)
     return f ? do_read(p, f, A1, A2, -1) : -LX_EBADF;
 }
 
-/* A write to a pipe nobody reads ends the process with SIGPIPE (a handler for it is not run here). */
-static int64_t broken_pipe(int64_t ret)
+/* A write to a pipe or socket nobody reads: SIGPIPE, which ends the process unless it is handled, ignored
+ * or blocked (then the write fails with EPIPE). */
+int64_t lx_broken_pipe(struct lx_proc *p, int64_t ret)
 {
     if (ret != -LX_EPIPE)
         return ret;
-    lx_call_outcome = LX_EXIT;
-    return LX_SIGPIPE;
+    if (lx_signal_kills(p, LX_SIGPIPE)) {
+        lx_call_outcome = LX_EXIT;
+        return LX_SIGPIPE;
+    }
+    lx_signal_send_thread(p, LX_SIGPIPE);
+    return ret;
 }
+#define broken_pipe(ret) lx_broken_pipe(p, ret)
 
 int64_t sys_write(struct lx_proc *p, struct px_regs *r)
 {

@@ -16,9 +16,14 @@ static int16_t readiness(struct lx_proc *p, int64_t fd)
 {
     struct lx_fd *f = fd < 0 ? NULL : lx_fd_of(p, (uint64_t)fd);
 
+    int16_t re;
+
     if (!f)
         return POLLNVAL;
-    return f->ops->poll ? f->ops->poll(f) : POLLIN | POLLOUT; /* files and devices are always ready */
+    lx_poller = p;
+    re = f->ops->poll ? f->ops->poll(f) : POLLIN | POLLOUT; /* files and devices are always ready */
+    lx_poller = NULL;
+    return re;
 }
 
 /* select and pselect6 (the signal mask is not swapped in this version), on the same readiness as poll. */

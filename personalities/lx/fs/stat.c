@@ -50,12 +50,18 @@ static void fill_stat(struct linux_stat *st, struct lx_node *n, enum lx_fd_kind 
     }
 }
 
-/* What an open description is: its node's, its device's or its pipe's. */
-static void fill_fd(struct linux_stat *st, struct lx_fd *f)
+/* What an open description is: its node's, its device's or its pipe's; one without a node whose
+ * operations give a mode (a socket) reports that mode. */
+static void fill_fd_stat(struct linux_stat *st, const struct lx_fd *f)
 {
     fill_stat(st, f->node, f->kind);
     if (f->pipe)
         st->ino = f->pipe->ino;
+    if (!f->node && f->ops->stat_mode) {
+        st->dev = 8; /* (the socket file system's) */
+        st->mode = f->ops->stat_mode;
+        st->rdev = 0;
+    }
 }
 
 static int stat_of(struct lx_proc *p, int64_t dirfd, uint64_t upath, int flags, struct linux_stat *st)
@@ -70,7 +76,7 @@ static int stat_of(struct lx_proc *p, int64_t dirfd, uint64_t upath, int flags, 
             struct lx_fd *f = lx_fd_of(p, (uint64_t)dirfd);
             if (!f)
                 return -LX_EBADF;
-            fill_fd(st, f);
+            fill_fd_stat(st, f);
             return 0;
         }
     }
@@ -141,7 +147,7 @@ static int64_t do_fstat(struct lx_proc *p, struct lx_fd *f, uint64_t ust)
 {
     struct linux_stat st;
 
-    fill_fd(&st, f);
+    fill_fd_stat(&st, f);
     return lx_copy_out(p, ust, &st, sizeof(st)) < 0 ? -LX_EFAULT : 0;
 }
 

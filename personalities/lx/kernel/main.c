@@ -41,9 +41,10 @@ static int finish(struct lx_proc *p, struct px_regs *r)
 static void interrupt(struct lx_proc *p, struct px_regs *r)
 {
     uint64_t nr = p->call.rax;
-    /* poll, ppoll, select, pselect6, the sleeps, sigsuspend, futex and pause fail with EINTR (man 7 signal) */
+    /* poll, ppoll, select, pselect6, the sleeps, sigsuspend, futex, pause and the epoll waits fail with
+     * EINTR (man 7 signal) */
     bool restartable = nr != 7 && nr != 271 && nr != 23 && nr != 270 && nr != 35 && nr != 230 && nr != 130 &&
-                       nr != 202 && nr != 34;
+                       nr != 202 && nr != 34 && nr != 232 && nr != 281 && nr != 441;
 
     *r = p->call;
     if (restartable && lx_signal_restarts(p))
@@ -61,6 +62,10 @@ static void wake_blocked(void)
 {
     int status, d;
     uint64_t next = 0, timers = lx_itimers_run(); /* their signals interrupt blocked calls below */
+    uint64_t timerfds = lx_timerfds_run();         /* (expired ones wake their readers below) */
+
+    if (timerfds && (!timers || timerfds < timers))
+        timers = timerfds;
 
     while (lx_wake_pending) {
         lx_wake_pending = false;

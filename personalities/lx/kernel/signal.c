@@ -105,6 +105,20 @@ static bool live(const struct lx_proc *t)
     return t->state == LX_RUNNING || t->state == LX_BLOCKED || t->state == LX_STOPPED;
 }
 
+/* Who sends the signals sent now: a process's kill (SI_USER) or tkill/tgkill (SI_TKILL), else lx. */
+#define SI_USER 0
+#define SI_TKILL (-6)
+#define SI_KERNEL 0x80
+static int32_t origin_pid, origin_code = SI_KERNEL;
+
+static void mark_pending(struct lx_proc *t, int sig)
+{
+    if (!(t->pending & BIT(sig))) /* (a signal already pending keeps its first sender, as Linux's) */
+        t->sig_pid[sig - 1] = origin_pid, t->sig_code[sig - 1] = origin_code;
+    t->pending |= BIT(sig);
+    lx_signalfd_notify();
+}
+
 bool lx_signal_send_thread(struct lx_proc *t, int sig)
 {
     if (!live(t) || sig < 1 || sig > LX_NSIG)
@@ -115,7 +129,7 @@ bool lx_signal_send_thread(struct lx_proc *t, int sig)
                 lx_proc_at(i)->pending &= sig == LX_SIGCONT ? ~(BIT(19) | BIT(20) | BIT(21) | BIT(22)) : ~BIT(LX_SIGCONT);
     if (sig == LX_SIGCONT) { /* whatever its action the process continues; a handler runs as it does */
         if (!discarded(t, sig))
-            t->pending |= BIT(sig);
+            mark_pending(t, sig);
         lx_wake_pending = true;
         return lx_proc_continue(t);
     }
@@ -130,7 +144,7 @@ bool lx_signal_send_thread(struct lx_proc *t, int sig)
             lx_proc_stop(t, sig);
         return false; /* SIGTSTP, SIGTTIN, SIGTTOU to an orphaned group: discarded (nobody could continue it) */
     }
-    t->pending |= BIT(sig);
+    mark_pending(t, sig);
     lx_wake_pending = true;
     return false;
 }
@@ -374,7 +388,7 @@ void lx_signal_exec(struct lx_proc *p)
 }
 
 /* kill: to a process (any of its threads' ids names it) or a process group. */
-static int64_t do_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_outcome *outcome)
+static int64_t kill_of(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_outcome *outcome)
 {
     pid = (int32_t)pid;
     if (sig > LX_NSIG)
@@ -422,7 +436,7 @@ static int64_t do_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_out
 }
 
 /* tkill and tgkill: to one thread (of process tgid, unless tgid is 0). */
-static int64_t do_tgkill(struct lx_proc *p, int64_t tgid, int64_t tid, uint64_t sig, enum lx_outcome *outcome)
+static int64_t tgkill_of(struct lx_proc *p, int64_t tgid, int64_t tid, uint64_t sig, enum lx_outcome *outcome)
 {
     struct lx_proc *t = (int32_t)tid > 0 ? lx_proc_find((int)(int32_t)tid) : NULL;
 
@@ -440,6 +454,23 @@ static int64_t do_tgkill(struct lx_proc *p, int64_t tgid, int64_t tid, uint64_t 
     return 0;
 }
 
+/* kill and tgkill with the sender marked on what they send. */
+static int64_t do_kill(struct lx_proc *p, int64_t pid, uint64_t sig, enum lx_outcome *outcome)
+{
+    origin_pid = p->leader->pid, origin_code = SI_USER;
+    int64_t ret = kill_of(p, pid, sig, outcome);
+    origin_pid = 0, origin_code = SI_KERNEL;
+    return ret;
+}
+
+static int64_t do_tgkill(struct lx_proc *p, int64_t tgid, int64_t tid, uint64_t sig, enum lx_outcome *outcome)
+{
+    origin_pid = p->leader->pid, origin_code = SI_TKILL;
+    int64_t ret = tgkill_of(p, tgid, tid, sig, outcome);
+    origin_pid = 0, origin_code = SI_KERNEL;
+    return ret;
+}
+
 int64_t sys_kill(struct lx_proc *p, struct px_regs *r) { return do_kill(p, (int64_t)A0, A1, &lx_call_outcome); }
 int64_t sys_tkill(struct lx_proc *p, struct px_regs *r) { return do_tgkill(p, 0, (int64_t)A0, A1, &lx_call_outcome); }
 
@@ -454,6 +485,23 @@ int64_t sys_rt_sigsuspend(struct lx_proc *p, struct px_regs *r) { return lx_sigs
 int64_t sys_sigaltstack(struct lx_proc *p, struct px_regs *r) { return lx_sigaltstack(p, A0, A1, r->rsp); }
 
 /* pause: until a signal. */
+/* rt_sigpending: the blocked signals waiting for the thread (its own, or its process's that landed on
+ * another thread that blocks them too). */
+int64_t sys_rt_sigpending(struct lx_proc *p, struct px_regs *r)
+{
+    uint64_t set = p->pending;
+
+    if (A1 > 8)
+        return -LX_EINVAL;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *t = lx_proc_at(i);
+        if (t != p && t->leader == p->leader && live(t))
+            set |= t->pending & t->blocked;
+    }
+    set &= p->blocked;
+    return lx_copy_out(p, A0, &set, A1) < 0 ? -LX_EFAULT : 0;
+}
+
 int64_t sys_pause(struct lx_proc *p, struct px_regs *r) { return lx_signal_deliverable(p) ? -LX_EINTR : LX_WOULD_BLOCK; }
 
 int64_t sys_rt_sigreturn(struct lx_proc *p, struct px_regs *r)

@@ -53,6 +53,8 @@ int lx_path_at(struct lx_proc *p, int64_t dirfd, uint64_t upath, char *out, size
 int lx_put_rusage(struct lx_proc *p, uint64_t uru, uint64_t user, uint64_t sys, uint64_t pages);
 /* fs/read_write.c: write bytes lx holds to f (as much as it takes now); the count or -LX_E*. */
 int64_t lx_write_kernel(struct lx_proc *p, struct lx_fd *f, const uint8_t *buf, uint64_t len);
+/* fs/read_write.c: ret, unless it is -LX_EPIPE: then SIGPIPE for p (which may end it: lx_call_outcome). */
+int64_t lx_broken_pipe(struct lx_proc *p, int64_t ret);
 
 /* fs/locks.c: fcntl's lock commands; a process closing a descriptor of a file lets its record locks on
  * it go; a description's last close lets its flock and OFD locks go. */
@@ -70,7 +72,7 @@ lx_syscall_fn sys_exit, sys_exit_group;
 lx_syscall_fn sys_clone, sys_clone3, sys_fork, sys_vfork, sys_execve, sys_execveat, sys_wait4, sys_waitid;
 /* kernel/signal.c */
 lx_syscall_fn sys_rt_sigaction, sys_rt_sigprocmask, sys_rt_sigsuspend, sys_pause, sys_sigaltstack,
-    sys_rt_sigreturn, sys_kill, sys_tkill, sys_tgkill;
+    sys_rt_sigreturn, sys_rt_sigpending, sys_kill, sys_tkill, sys_tgkill;
 /* kernel/futex.c */
 lx_syscall_fn sys_futex, sys_set_robust_list, sys_get_robust_list, sys_rseq;
 /* kernel/time.c */
@@ -115,5 +117,15 @@ lx_syscall_fn sys_mkdir, sys_mkdirat, sys_rmdir, sys_unlink, sys_unlinkat, sys_r
 lx_syscall_fn sys_mount, sys_umount2, sys_statfs, sys_fstatfs, sys_sync, sys_syncfs;
 /* fs/select.c */
 lx_syscall_fn sys_poll, sys_ppoll, sys_select, sys_pselect6;
+/* fs/eventpoll.c */
+lx_syscall_fn sys_epoll_create, sys_epoll_create1, sys_epoll_ctl, sys_epoll_wait, sys_epoll_pwait, sys_epoll_pwait2;
+/* fs/timerfd.c */
+lx_syscall_fn sys_timerfd_create, sys_timerfd_settime, sys_timerfd_gettime;
+/* fs/signalfd.c */
+lx_syscall_fn sys_signalfd, sys_signalfd4;
+/* net/socket.c */
+lx_syscall_fn sys_socket, sys_socketpair, sys_bind, sys_listen, sys_connect, sys_accept, sys_accept4,
+    sys_shutdown, sys_getsockname, sys_getpeername, sys_setsockopt, sys_getsockopt, sys_sendto, sys_sendmsg,
+    sys_recvfrom, sys_recvmsg, sys_sendmmsg, sys_recvmmsg;
 
 #endif

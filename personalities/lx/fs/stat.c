@@ -85,7 +85,7 @@ static int stat_of(struct lx_proc *p, int64_t dirfd, uint64_t upath, int flags, 
     struct lx_fd *f = flags & AT_SYMLINK_NOFOLLOW_ ? NULL : lx_procfs_fd(p, path, &e);
     if (f || e) { /* /proc/<pid>/fd/N followed: the open file */
         if (f)
-            fill_fd(st, f);
+            fill_fd_stat(st, f);
         return f ? 0 : -e;
     }
     lx_devfs_kind(path, &kind);

@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Each case is an argv; "@name" is a program from progs/ (run once per libc), anything else a busybox applet.
 CASES = [
-    ["@args"], ["@args", "one", "two words", "3"], ["@files"], ["@calls"], ["@memory"], ["@errors"], ["@timing"], ["@segv"], ["@cow"], ["@sigstack"], ["@sigfpu"], ["@threads"], ["@stop"], ["@spawn"], ["@robust"], ["@eventfd"], ["@itimer"],
+    ["@args"], ["@args", "one", "two words", "3"], ["@files"], ["@calls"], ["@memory"], ["@errors"], ["@timing"], ["@segv"], ["@cow"], ["@sigstack"], ["@sigfpu"], ["@threads"], ["@stop"], ["@spawn"], ["@robust"], ["@eventfd"], ["@itimer"], ["@mapshared"],
     ["echo", "hello", "world"], ["printf", "%s-%d|%5.2f\\n", "abc", "42", "3.14159"], ["true"], ["false"],
     ["cat", "data/lines.txt"], ["cat", "data/missing"], ["wc", "data/lines.txt"], ["head", "-n", "3", "data/lines.txt"],
     ["tail", "-n", "2", "data/lines.txt"], ["sort", "-r", "data/lines.txt"], ["md5sum", "data/lines.txt"],

@@ -74,7 +74,7 @@ lx_syscall_fn sys_getpid, sys_gettid, sys_getppid, sys_getuid, sys_getpgrp, sys_
 /* kernel/system.c */
 lx_syscall_fn sys_uname, sys_sysinfo, sys_getrlimit, sys_setrlimit, sys_prlimit64, sys_getrandom;
 /* mm/mmap.c */
-lx_syscall_fn sys_mmap, sys_mprotect, sys_munmap, sys_brk, sys_mremap, sys_madvise;
+lx_syscall_fn sys_mmap, sys_mprotect, sys_munmap, sys_brk, sys_mremap, sys_madvise, sys_msync, sys_mincore;
 /* fs/fdtable.c */
 lx_syscall_fn sys_close, sys_dup, sys_dup2, sys_dup3, sys_fcntl, sys_ioctl;
 /* fs/open.c */

@@ -365,6 +365,25 @@ def test_power_loss(a, tmp, disk):
     assemble({"vda": parts["vda"], "vdb": parts["vdb"]}, disk)
 
 
+def test_gone(a, tmp, disk):
+    """The disk server crashes for good (blk.crash=25,10: it crashes after 25 writes in each life, and the
+    manifest restarts it three times at most) while lx writes with fsync: lx takes the disk as gone after
+    20 s without an answer, the calls waiting for it and every later one fail with EIO, other processes
+    go on, and lx ends normally (saying it could not write everything back)."""
+    gone = os.path.join(tmp, "gone.img")
+    shutil.copy(disk, gone)
+    script = ("mkdir /g; i=0; while [ $i -lt 60 ]; do dd if=/dev/zero of=/g/f$i bs=65536 count=4 conv=fsync "
+              "2>/dev/null || break; i=$((i + 1)); done; echo stopped $([ $i -lt 60 ] && echo early); "
+              "echo hello | (read x; echo pipe $x); echo > /g/after 2>/dev/null || echo write failed; echo alive")
+    code, out, err, notes = lx(a, gone, script, cmdline=["blk.crash=25,10"])
+    os.unlink(gone)
+    said = "taken as gone; its I/O fails with EIO" in notes
+    result(code == 0 and out == ["stopped early", "pipe hello", "write failed", "alive"] and said,
+           "a disk server gone for good: lx gives up on the disk after 20 s, its I/O fails with EIO at once "
+           "from then on, other processes go on and lx ends normally",
+           f"status {code}\n{out}\n{err}\n{notes[-3000:]}")
+
+
 def run_bytes(cmd):
     return subprocess.run(cmd, capture_output=True, env=ENV).stdout
 
@@ -418,7 +437,7 @@ def main():
     p.add_argument("--progs", required=True)
     p.add_argument("--libc", action="append", default=[])
     p.add_argument("--only", action="append", default=[], help="run only these tests (by function name, "
-                   "without test_: write, persist, mount, mapped, power_loss, restarts, bad, differential)")
+                   "without test_: write, persist, mount, mapped, power_loss, restarts, gone, bad, differential)")
     a = p.parse_args()
     a.libc = a.libc or ["glibc"]
     cases = sum(len(a.libc) if c[0].startswith("@") else 1 for c in FS_CASES)
@@ -427,7 +446,7 @@ def main():
         return not a.only or name in a.only or (name == "write" and "persist" in a.only)
     print("TAP version 13")
     print("1..%d" % (sum(n for name, n in (("write", 2), ("persist", 1), ("mount", 1), ("mapped", 1),
-                                            ("power_loss", 1), ("restarts", 1), ("bad", 2),
+                                            ("power_loss", 1), ("restarts", 1), ("gone", 1), ("bad", 2),
                                             ("differential", cases + 1)) if want(name))))
     with tempfile.TemporaryDirectory() as tmp:
         tree = root_tree(a, tmp)
@@ -448,6 +467,8 @@ def main():
             test_power_loss(a, tmp, disk)
         if want("restarts"):
             test_restarts(a, tmp, disk)
+        if want("gone"):
+            test_gone(a, tmp, disk)
         if want("bad"):
             test_bad(a, tmp, root)
         if want("differential"):

@@ -101,6 +101,9 @@ static void wake_blocked(void)
     }
     if (timers && (!next || timers < next))
         next = timers;
+    uint64_t disks = lx_disk_deadline(); /* a disk that stops answering is given up on (dev/blk.c) */
+    if (disks && (!next || disks < next))
+        next = disks;
     px_timer_set(timer, next, 0); /* 0 disarms */
 }
 

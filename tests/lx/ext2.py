@@ -6,7 +6,7 @@ vdb (8 MiB), vdc and vdd (1 MiB). After every boot the host checks each file sys
 e2fsprogs: `e2fsck -fn` must find it clean (and marked clean: lx's shutdown unmounts), and debugfs must
 show exactly the files, sizes, modes, owners and contents the test wrote. Prints TAP.
 
-Usage: ext2.py --lx LX.PY --kernel ELF --image DTB --progs DIR [--libc musl]...
+Usage: ext2.py --lx LX.PY --kernel ELF --image DTB --image-two DTB --progs DIR [--libc musl]... [--only TEST]...
 """
 import argparse
 import calendar
@@ -104,13 +104,14 @@ def stat_of(image, path):
             int(size.group(1)))
 
 
-def lx(a, disk, script, root=True, cmdline=(), power_off=None):
-    """Run sh -c script under lx with the disk: status, stdout lines, stderr, lx's console notes. power_off:
-    the system ends as a power loss would once the output holds that text."""
+def lx(a, disk, script, root=True, cmdline=(), power_off=None, image=None):
+    """Run sh -c script under lx with the disk (or disks: a list): status, stdout lines, stderr, lx's
+    console notes. power_off: the system ends as a power loss would once the output holds that text."""
     with tempfile.TemporaryDirectory() as d:
         report = os.path.join(d, "report.txt")
-        cmd = [sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--disk", disk, "--timeout", "300",
-               "--report", report] + (["--cmdline", "lx.root=/dev/vda"] if root else [])
+        disks = [w for path in (disk if isinstance(disk, list) else [disk]) for w in ("--disk", path)]
+        cmd = [sys.executable, a.lx, "--kernel", a.kernel, "--image", image or a.image] + disks + [
+               "--timeout", "300", "--report", report] + (["--cmdline", "lx.root=/dev/vda"] if root else [])
         cmd += ["--power-off", power_off] if power_off else []
         for word in cmdline:
             cmd += ["--cmdline", word]
@@ -384,6 +385,30 @@ def test_gone(a, tmp, disk):
            f"status {code}\n{out}\n{err}\n{notes[-3000:]}")
 
 
+def test_two_disks(a, tmp, tree):
+    """Two physical disks (tests/lx/lx-ext2-two.dts): the disk server drives both virtio-blk devices, the
+    root on the first and the second mounted at /mnt/vdb (lx.mount=); both written, both clean after."""
+    first, second = os.path.join(tmp, "two-a.img"), os.path.join(tmp, "two-b.img")
+    mkfs(first, 64, tree)
+    mkfs(second, 8)
+    script = ("grep vd /proc/mounts; echo on-a > /a; echo on-b > /mnt/vdb/b; "
+              "dd if=/dev/urandom of=/mnt/vdb/big bs=65536 count=16 2>/dev/null; cp /mnt/vdb/big /big; "
+              "cmp /big /mnt/vdb/big && echo same")
+    code, out, err, notes = lx(a, [first, second], script, image=a.image_two,
+                               cmdline=["lx.mount=/dev/vdb:/mnt/vdb"])
+    bad = fsck(first) or fsck(second)
+    a_big = run_bytes(["debugfs", "-R", "cat /big", first])
+    b_big = run_bytes(["debugfs", "-R", "cat /big", second])
+    files = (run_bytes(["debugfs", "-R", "cat /a", first]) == b"on-a\n" and
+             run_bytes(["debugfs", "-R", "cat /b", second]) == b"on-b\n" and len(a_big) == 16 * 65536 and
+             a_big == b_big)
+    want = ["/dev/vda / ext2 rw 0 0", "/dev/vdb /mnt/vdb ext2 rw 0 0", "same"]
+    result(code == 0 and out == want and files and not bad,
+           "two disks on one disk server: the root on the first, the second at /mnt/vdb; both written and "
+           "e2fsck -fn clean",
+           f"status {code}\ngot {out}\nfiles right: {files}\n{err}\n{bad}\n{notes}")
+
+
 def run_bytes(cmd):
     return subprocess.run(cmd, capture_output=True, env=ENV).stdout
 
@@ -435,9 +460,10 @@ def main():
     p.add_argument("--kernel", required=True)
     p.add_argument("--image", required=True)
     p.add_argument("--progs", required=True)
+    p.add_argument("--image-two", required=True, help="the system with two physical disks (lx-ext2-two.dtb)")
     p.add_argument("--libc", action="append", default=[])
     p.add_argument("--only", action="append", default=[], help="run only these tests (by function name, "
-                   "without test_: write, persist, mount, mapped, power_loss, restarts, gone, bad, differential)")
+                   "without test_: write, persist, mount, mapped, power_loss, restarts, gone, two_disks, bad, differential)")
     a = p.parse_args()
     a.libc = a.libc or ["glibc"]
     cases = sum(len(a.libc) if c[0].startswith("@") else 1 for c in FS_CASES)
@@ -446,7 +472,7 @@ def main():
         return not a.only or name in a.only or (name == "write" and "persist" in a.only)
     print("TAP version 13")
     print("1..%d" % (sum(n for name, n in (("write", 2), ("persist", 1), ("mount", 1), ("mapped", 1),
-                                            ("power_loss", 1), ("restarts", 1), ("gone", 1), ("bad", 2),
+                                            ("power_loss", 1), ("restarts", 1), ("gone", 1), ("two_disks", 1), ("bad", 2),
                                             ("differential", cases + 1)) if want(name))))
     with tempfile.TemporaryDirectory() as tmp:
         tree = root_tree(a, tmp)
@@ -469,6 +495,8 @@ def main():
             test_restarts(a, tmp, disk)
         if want("gone"):
             test_gone(a, tmp, disk)
+        if want("two_disks"):
+            test_two_disks(a, tmp, tree)
         if want("bad"):
             test_bad(a, tmp, root)
         if want("differential"):

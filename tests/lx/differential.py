@@ -33,7 +33,7 @@ CASES = [
     ["od", "-A", "x", "-t", "x1", "data/dir/c"], ["seq", "3", "2", "11"], ["expr", "6", "*", "7"],
     ["basename", "/a/b/c.txt", ".txt"], ["test", "-d", "data/lines.txt"],
     ["sh", "-c", "for i in 1 2 3; do echo $i $((i * i)); done; exit 5"],
-    ["sh", "shell/pipelines.sh"], ["sh", "shell/status.sh"], ["sh", "shell/redirect.sh"], ["sh", "shell/jobs.sh"], ["sh", "shell/applets.sh"],
+    ["sh", "shell/pipelines.sh"], ["sh", "shell/names.sh"], ["sh", "shell/status.sh"], ["sh", "shell/redirect.sh"], ["sh", "shell/jobs.sh"], ["sh", "shell/applets.sh"],
     ["sh", "-c", "x=builtin; echo ${x}s; cd data/dir && echo * && cd .. && test -L link && echo $?"],
     ["sh", "-c", "echo x | cat | cat | cat | cat | cat | cat | cat | cat | wc -c"],
 ]

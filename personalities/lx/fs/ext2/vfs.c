@@ -31,6 +31,8 @@
 
 #define NHASH 256
 #define MAX_EVICT 64
+#define DC_HASH 1024    /* the name cache's buckets, per mount */
+#define DC_MAX 16384    /* its entries at most: past that it starts again empty */
 #define PATH_MAX_ 512
 
 struct enode {
@@ -48,6 +50,21 @@ struct enode {
     struct enode *next;
 };
 
+/*
+ * The name cache (Linux's dentry cache, by inode numbers): a directory's inode and a name in it -> the
+ * inode the name leads to, or 0 for a name known not to be there (a negative entry). Keyed by the
+ * directory's inode, not its path, so moving a directory leaves what is cached below it right; an entry
+ * is dropped when its name is created, removed, linked or renamed (whether or not the operation
+ * succeeded), and every entry of a directory that is removed (its number may be a new directory's
+ * later). Mounts do not touch it: the VFS decides which file system a path is in before asking this one.
+ */
+struct dentry {
+    uint32_t dir, ino;
+    uint8_t len;
+    struct dentry *next;
+    char name[];
+};
+
 struct emount {
     struct ext2_fs *fs;
     struct ext2_dev dev;
@@ -58,8 +75,9 @@ struct emount {
     uint32_t evict[MAX_EVICT];
     unsigned nevict;
     struct lx_mutex lock; /* its engine's: one call in it at a time (each mount has its own) */
+    struct dentry *dcache[DC_HASH];
+    unsigned ndentries;
 };
-
 
 static const struct lx_fs_ops ext2_ops;
 
@@ -172,7 +190,9 @@ static struct enode *node_get(struct emount *em, uint32_t ino, const char *path,
         en->next = *slot;
         *slot = en;
     }
-    if (en->generation != st.generation && !en->opens) { /* the number was freed and is another file's now */
+    /* The number was freed and is another file's now: a new generation, or (an inode made again within
+     * the same second can get the same generation) a node whose file lost its last name, found again. */
+    if ((en->generation != st.generation || en->n.gone) && !en->opens) {
         en->generation = st.generation;
         en->bytes = en->unlinked = en->n.gone = false;
         en->dir_idx = 0;
@@ -196,8 +216,95 @@ static struct enode *node_get(struct emount *em, uint32_t ino, const char *path,
     return en;
 }
 
+/* ---- the name cache (under the lock) ---- */
+
+static unsigned dc_hash(uint32_t dir, const char *name, size_t len)
+{
+    uint32_t h = dir * 2654435761u;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h % DC_HASH;
+}
+
+static struct dentry **dc_slot(struct emount *em, uint32_t dir, const char *name, size_t len)
+{
+    struct dentry **at = &em->dcache[dc_hash(dir, name, len)];
+
+    while (*at && !((*at)->dir == dir && (*at)->len == len && memcmp((*at)->name, name, len) == 0))
+        at = &(*at)->next;
+    return at;
+}
+
+static void dc_clear(struct emount *em)
+{
+    for (unsigned h = 0; h < DC_HASH; h++)
+        while (em->dcache[h]) {
+            struct dentry *d = em->dcache[h];
+            em->dcache[h] = d->next;
+            free(d);
+        }
+    em->ndentries = 0;
+}
+
+/* What name in dir leads to (0: known not to be there); false if the cache does not know. */
+static bool dc_find(struct emount *em, uint32_t dir, const char *name, size_t len, uint32_t *ino)
+{
+    struct dentry *d = *dc_slot(em, dir, name, len);
+
+    if (d)
+        *ino = d->ino;
+    return d != NULL;
+}
+
+static void dc_add(struct emount *em, uint32_t dir, const char *name, size_t len, uint32_t ino)
+{
+    struct dentry **at, *d;
+
+    if (len > EXT2_NAME_MAX)
+        return;
+    if (em->ndentries >= DC_MAX)
+        dc_clear(em);
+    if (*(at = dc_slot(em, dir, name, len))) {
+        (*at)->ino = ino;
+        return;
+    }
+    if (!(d = malloc(sizeof(*d) + len)))
+        return; /* (a cache: it may forget) */
+    d->dir = dir, d->ino = ino, d->len = (uint8_t)len, d->next = NULL;
+    memcpy(d->name, name, len);
+    *at = d;
+    em->ndentries++;
+}
+
+static void dc_drop(struct emount *em, uint32_t dir, const char *name, size_t len)
+{
+    struct dentry **at = dc_slot(em, dir, name, len), *d = *at;
+
+    if (d) {
+        *at = d->next;
+        free(d);
+        em->ndentries--;
+    }
+}
+
+/* A directory is gone: every name cached in it goes too. */
+static void dc_drop_dir(struct emount *em, uint32_t dir)
+{
+    for (unsigned h = 0; h < DC_HASH; h++)
+        for (struct dentry **at = &em->dcache[h]; *at;)
+            if ((*at)->dir == dir) {
+                struct dentry *d = *at;
+                *at = d->next;
+                free(d);
+                em->ndentries--;
+            } else {
+                at = &(*at)->next;
+            }
+}
+
 /* Walk path (within the file system, canonical) from the root: the inode of its last component, and
- * of its directory (*dir) if wanted. 0 or -LX_E*. Under the lock. */
+ * of its directory (*dir) if wanted. 0 or -LX_E*. Under the lock. Each step asks the name cache first. */
 static int walk(struct emount *em, const char *path, uint32_t *ino, uint32_t *dir)
 {
     uint32_t cur = EXT2_ROOT_INO, parent = EXT2_ROOT_INO;
@@ -205,10 +312,21 @@ static int walk(struct emount *em, const char *path, uint32_t *ino, uint32_t *di
 
     while (*p) {
         size_t len = strcspn(p, "/");
+        uint32_t next;
         int e;
         parent = cur;
-        if ((e = ext2_lookup(em->fs, cur, p, len, &cur)) < 0)
-            return e;
+        if (dc_find(em, cur, p, len, &next)) {
+            if (!next)
+                return -LX_ENOENT;
+            cur = next;
+        } else {
+            e = ext2_lookup(em->fs, cur, p, len, &next);
+            if (e == 0 || e == -LX_ENOENT)
+                dc_add(em, cur, p, len, e == 0 ? next : 0);
+            if (e < 0)
+                return e;
+            cur = next;
+        }
         p += len;
         p += *p == '/';
     }
@@ -312,6 +430,7 @@ static int e_create(struct lx_mount *m, const char *path, uint32_t mode, const v
             e = ext2_symlink(em->fs, dir, name, strlen(name), data, size, 0, 0, &ino);
         else
             e = ext2_create(em->fs, dir, name, strlen(name), (uint16_t)mode, 0, 0, 0, 0, &ino);
+        dc_drop(em, dir, name, strlen(name)); /* (its negative entry, if it had one) */
     }
     if (e == 0 && S_ISREG(mode) && size) {
         int64_t k = ext2_write(em->fs, ino, 0, data, size);
@@ -342,9 +461,13 @@ static int e_remove(struct lx_mount *m, struct lx_node *n, bool dir)
     snprintf(path, sizeof(path), "%s", n->path);
     take(em);
     evict_queued(em);
-    if ((e = split(em, path, &parent, &name)) == 0)
+    if ((e = split(em, path, &parent, &name)) == 0) {
         e = dir ? ext2_rmdir(em->fs, parent, name, strlen(name), &ino)
                 : ext2_unlink(em->fs, parent, name, strlen(name), &ino);
+        dc_drop(em, parent, name, strlen(name));
+    }
+    if (e == 0 && dir)
+        dc_drop_dir(em, ino);
     if (e == 0)
         name_gone(em, ino);
     give(em);
@@ -378,8 +501,13 @@ static int e_rename(struct lx_mount *m, struct lx_node *n, const char *to)
     snprintf(from, sizeof(from), "%s", n->path);
     take(em);
     evict_queued(em);
-    if ((e = split(em, from, &odir, &oname)) == 0 && (e = split(em, to, &ndir, &nname)) == 0)
+    if ((e = split(em, from, &odir, &oname)) == 0 && (e = split(em, to, &ndir, &nname)) == 0) {
         e = ext2_rename(em->fs, odir, oname, strlen(oname), ndir, nname, strlen(nname), 0, &replaced);
+        dc_drop(em, odir, oname, strlen(oname));
+        dc_drop(em, ndir, nname, strlen(nname));
+    }
+    if (e == 0 && replaced && S_ISDIR(n->mode))
+        dc_drop_dir(em, replaced); /* an empty directory it replaced */
     if (e == 0) {
         if (replaced && replaced != en_of(n)->ino)
             name_gone(em, replaced);
@@ -404,8 +532,10 @@ static int e_link(struct lx_mount *m, struct lx_node *file, const char *to)
 
     take(em);
     evict_queued(em);
-    if ((e = split(em, to, &dir, &name)) == 0)
+    if ((e = split(em, to, &dir, &name)) == 0) {
         e = ext2_link(em->fs, dir, name, strlen(name), en_of(file)->ino);
+        dc_drop(em, dir, name, strlen(name));
+    }
     if (e == 0 && ext2_stat(em->fs, en_of(file)->ino, &st) == 0)
         set_attrs(en_of(file), &st);
     give(em);
@@ -589,6 +719,7 @@ static int e_umount(struct lx_mount *m)
     evict_queued(em);
     e = ext2_unmount(em->fs);
     em->fs = NULL;
+    dc_clear(em);
     lx_mutex_unlock(&em->lock); /* (no orphan check: the mount is gone, whatever happens to this call) */
     for (unsigned h = 0; h < NHASH; h++)
         while (em->hash[h]) {

@@ -338,12 +338,17 @@ def test_mapped(a, tmp, disk):
 
 
 def test_power_loss(a, tmp, disk):
-    """The power is lost while lx writes: every file whose fsync returned holds what was written, and
-    e2fsck finds nothing worse than what a crash of ext2 without a journal may leave."""
-    script = ("mkdir /p; i=0; while :; do dd if=/dev/urandom of=/p/f$i bs=4096 count=24 conv=fsync 2>/dev/null; "
-              "echo fsynced f$i $(md5sum /p/f$i | cut -d ' ' -f 1); "
-              "dd if=/dev/urandom of=/p/u$i bs=4096 count=8 2>/dev/null; i=$((i + 1)); done")
-    code, out, err, notes = lx(a, disk, script, power_off="fsynced f5 ")
+    """The power is lost while lx writes: files are written with fsync, then others without, in new
+    directories, with older ones removed (write-back of more than 1 MiB of dirty pages is under way), and
+    the power goes after the sixth of those. Every file whose fsync returned must hold what was written,
+    and e2fsck must find nothing worse than what a crash of ext2 without a journal may leave (typically
+    block bitmap differences, wrong free counts, an inode's size behind its blocks: docs/ext2.md)."""
+    script = ("mkdir /p /q; i=0; while [ $i -lt 6 ]; do "
+              "dd if=/dev/urandom of=/p/f$i bs=4096 count=24 conv=fsync 2>/dev/null; "
+              "echo fsynced f$i $(md5sum /p/f$i | cut -d ' ' -f 1); i=$((i + 1)); done; "
+              "j=0; while :; do mkdir -p /q/d$j; dd if=/dev/urandom of=/q/d$j/u bs=4096 count=300 2>/dev/null; "
+              "echo wrote u$j; rm -rf /q/d$((j - 2)); j=$((j + 1)); done")
+    code, out, err, notes = lx(a, disk, script, power_off="wrote u5")
     parts = split(disk, tmp)
     bad = fsck_after_crash(parts["vda"])
     repaired = parts["vda"] + ".fixed"

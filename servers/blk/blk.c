@@ -83,6 +83,7 @@ static uint32_t events;
 static uint64_t pending;
 static uint8_t *scratch;
 static unsigned crash_after, crash_generations, writes_seen;
+static bool crash_at_irq, crash_armed; /* blk.crash=N,K,irq: at the next interrupt, before acknowledging it */
 static uint32_t generation;
 static unsigned device_inflight;
 
@@ -132,6 +133,12 @@ static void wait_device(void)
         return; /* completions arrived meanwhile: the caller reaps them */
     px_wait(events, &bits);
     pending |= bits & ~all_irq_bits;
+    if ((bits & all_irq_bits) && crash_armed) {
+        printf("blk: crashing on purpose with an interrupt taken and not acknowledged (blk.crash, "
+               "generation %u)\n", generation);
+        fflush(stdout);
+        *(volatile int *)0 = 0;
+    }
     for (unsigned i = 0; i < ndevs; i++)
         if (bits & devs[i].irq_bits) {
             devs[i].vb.interrupts++;
@@ -244,6 +251,10 @@ static void maybe_crash(const struct px_blk_request *r)
 {
     if (r->op == PX_BLK_OP_WRITE && crash_after && generation <= crash_generations &&
         ++writes_seen >= crash_after) {
+        if (crash_at_irq) {
+            crash_armed = true; /* wait_device crashes */
+            return;
+        }
         printf("blk: crashing on purpose after %u writes (blk.crash, generation %u)\n", writes_seen,
                generation);
         fflush(stdout);
@@ -366,6 +377,13 @@ static int setup_devices(void)
             return fail("no DMA memory for a device");
         if (vblk_init(&d->vb, regs, dma, phys(dma, 3 * PX_PAGE_SIZE), err, sizeof(err)) < 0)
             return fail(err);
+        /*
+         * The kernel masks a line when it fires, until the driver acknowledges it, and the root server
+         * keeps the line's cap across restarts. A predecessor that died between taking an interrupt and
+         * acknowledging it left the line masked, and no interrupt would ever come again: unmask it now
+         * that the device is reset.
+         */
+        px_irq_ack(d->irq);
         d->transport = t;
         d->io = (struct vdisk_io){io_read, io_write, io_flush, d};
         all_irq_bits |= d->irq_bits;
@@ -435,9 +453,11 @@ static int setup_clients(void)
 static void options(void)
 {
     const char *o = strstr(libos_bootinfo->cmdline, "blk.crash=");
+    char where[4] = "";
 
     if (o)
-        sscanf(o + 10, "%u,%u", &crash_after, &crash_generations);
+        sscanf(o + 10, "%u,%u,%3[a-z]", &crash_after, &crash_generations, where);
+    crash_at_irq = strcmp(where, "irq") == 0;
 }
 
 int main(void)

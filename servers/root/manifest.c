@@ -55,6 +55,9 @@ struct prop_rule {
 static const struct prop_rule root_rules[] = {
     {"compatible", P_COMPATIBLE, true, 0, 0, 0},
     {"model", P_MODEL, false, 0, 0, offsetof(struct manifest, model)},
+    {"chaos-kills", P_U32, false, 1, 1000000, offsetof(struct manifest, chaos_kills)},
+    {"chaos-interval-ms", P_U32, false, 1, 3600000, offsetof(struct manifest, chaos_interval_ms)},
+    {"chaos-seed", P_U32, false, 0, UINT32_MAX, offsetof(struct manifest, chaos_seed)},
     IGNORED,
 };
 
@@ -73,6 +76,8 @@ static const struct prop_rule task_rules[] = {
     {"restart", P_RESTART, false, 0, 0, TASK_FIELD(restart)},
     {"restart-limit", P_U32, false, 1, 100, TASK_FIELD(restart_limit)},
     {"restart-backoff-ms", P_U32, false, 1, 60000, TASK_FIELD(restart_backoff_ms)},
+    {"restart-reset-ms", P_U32, false, 1, 3600000, TASK_FIELD(restart_reset_ms)},
+    {"chaos-victim", P_BOOL, false, 0, 0, TASK_FIELD(chaos_victim)},
     {"console", P_CONSOLE, false, 0, 0, TASK_FIELD(console)},
     {"console-server", P_BOOL, false, 0, 0, TASK_FIELD(console_server)},
     {"system-exit", P_BOOL, false, 0, 0, TASK_FIELD(system_exit)},
@@ -650,6 +655,24 @@ static int check_grants(struct parser *p, unsigned i)
 }
 
 /* The checks across tasks, in task order: grants, then consoles; then the console server must exist. */
+/* Fault injection needs a victim, and a victim needs the fault injection. */
+static int check_chaos(struct parser *p)
+{
+    const struct manifest *m = p->m;
+    bool victims = false;
+
+    for (unsigned i = 0; i < m->ntasks; i++) {
+        if (m->tasks[i].chaos_victim && !m->chaos_kills)
+            return fail(p, m->tasks[i].path, "'chaos-victim' but the root node has no 'chaos-kills'");
+        victims |= m->tasks[i].chaos_victim;
+    }
+    if (m->chaos_kills && !victims)
+        return fail(p, "/", "'chaos-kills' but no task is a 'chaos-victim'");
+    if ((m->chaos_interval_ms || m->chaos_seed) && !m->chaos_kills)
+        return fail(p, "/", "'chaos-interval-ms' and 'chaos-seed' need 'chaos-kills'");
+    return 0;
+}
+
 static int check_tasks(struct parser *p)
 {
     struct manifest *m = p->m;
@@ -673,7 +696,7 @@ static int check_tasks(struct parser *p)
         if (m->tasks[i].console[0])
             return fail(p, m->tasks[i].path, "has a console but no task is the console server");
     }
-    return 0;
+    return check_chaos(p);
 }
 
 static int check_budgets(struct parser *p, const struct manifest_limits *lim)

@@ -59,6 +59,8 @@ struct manifest_task {
     unsigned nmmio;
     enum manifest_restart restart;
     uint32_t restart_limit, restart_backoff_ms;
+    uint32_t restart_reset_ms; /* a failure after running this long counts as a first one; 0: never */
+    bool chaos_victim;         /* fault injection may crash it (struct manifest's chaos_*) */
     bool console_server;
     bool system_exit; /* the system ends when every system-exit task has ended */
 };
@@ -90,6 +92,9 @@ struct manifest {
     struct manifest_disk disks[MANIFEST_MAX_DISKS];
     unsigned ndisks;
     int console_server; /* task index or -1 */
+    /* Fault injection (docs/manifest.md): crash a random chaos-victim task chaos_kills times, at random
+     * moments chaos_interval_ms apart on average; chaos_kills == 0: none. */
+    uint32_t chaos_kills, chaos_interval_ms, chaos_seed;
 };
 
 /*

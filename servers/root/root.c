@@ -6,7 +6,8 @@
  * every program (module.c), creates the channels, consoles and device caps, starts the tasks in order
  * with exactly what they declare (libos_spawn with named grants), hands the kernel log to the console
  * server, and then supervises: a task that exits or stops on an exception it does not handle is reported
- * (task, fault, address, RIP and its symbol) and restarted or not according to its policy.
+ * (task, fault, address, RIP and its symbol) and restarted or not according to its policy. For fault
+ * injection, a manifest can also ask it to crash chosen tasks at random moments (chaos-kills).
  */
 #include "root.h"
 #include "manifest.h"
@@ -21,10 +22,12 @@
 #define ROOT_RESERVE_KIB (16u << 10) /* user memory the root server keeps (unpacked programs) */
 #define ROOT_KMEM_RESERVE_KIB 2048u  /* kernel memory it keeps for its own objects */
 #define BIT_TIMER (1ull << 62)
+#define BIT_CHAOS (1ull << 61)
+#define CHAOS_INTERVAL_MS_DEFAULT 200
 
 static struct manifest m;
 static struct child children[MANIFEST_MAX_TASKS];
-static uint32_t supervisor, timer;
+static uint32_t supervisor, timer, chaos_timer;
 static struct consoles cons;
 
 static void *alloc_pages(size_t n) { return libos_map_new((n + PX_PAGE_SIZE - 1) / PX_PAGE_SIZE, NULL); }
@@ -187,6 +190,8 @@ static void ended(struct child *c)
         maybe_end_system();
         return;
     }
+    if (t->restart_reset_ms && libos_monotonic_ns() - c->started_ns >= (uint64_t)t->restart_reset_ms * 1000000)
+        c->restarts = 0; /* it ran well for a while: this failure is a first one */
     if (c->restarts >= t->restart_limit) {
         printf("root: %s failed %u times: not restarted again (restart-limit %u)\n", t->path, c->restarts + 1,
                t->restart_limit);
@@ -218,6 +223,72 @@ static void restart_due(void)
     arm_timer();
 }
 
+/*
+ * Fault injection: chaos_kills times, at moments uniformly between a half and one and a half of
+ * chaos_interval_ms apart, one running chaos-victim task, chosen at random, is crashed: its main thread
+ * is stopped and resumed at address 0, so it dies of a page fault in whatever it was doing, and is
+ * reported and restarted (or not) like any task that fails. The moments and victims follow from
+ * chaos-seed (xorshift64*).
+ */
+static unsigned chaos_done;
+static uint64_t chaos_state;
+
+static uint64_t chaos_random(void)
+{
+    chaos_state ^= chaos_state >> 12;
+    chaos_state ^= chaos_state << 25;
+    chaos_state ^= chaos_state >> 27;
+    return chaos_state * 0x2545f4914f6cdd1dull;
+}
+
+static void chaos_arm(void)
+{
+    uint64_t mean = (uint64_t)(m.chaos_interval_ms ? m.chaos_interval_ms : CHAOS_INTERVAL_MS_DEFAULT) * 1000000;
+
+    px_timer_set(chaos_timer, libos_monotonic_ns() + mean / 2 + chaos_random() % mean, 0);
+}
+
+static void chaos_crash(struct child *c)
+{
+    struct px_regs r;
+
+    chaos_done++;
+    printf("root: chaos: crashing %s (%u of %u)\n", c->task->path, chaos_done, m.chaos_kills);
+    if (px_thread_suspend(c->child.thread) != PX_OK || px_thread_read_regs(c->child.thread, &r) != PX_OK) {
+        printf("root: chaos: cannot stop %s\n", c->task->path);
+        return;
+    }
+    r.rip = 0;
+    if (px_thread_write_regs(c->child.thread, &r) != PX_OK || px_thread_resume(c->child.thread) != PX_OK)
+        printf("root: chaos: cannot crash %s\n", c->task->path);
+}
+
+static void chaos_strike(void)
+{
+    struct child *running[MANIFEST_MAX_TASKS];
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < m.ntasks; i++)
+        if (children[i].task->chaos_victim && children[i].running)
+            running[n++] = &children[i];
+    if (n)
+        chaos_crash(running[chaos_random() % n]); /* none running: all are being restarted; try later */
+    if (chaos_done < m.chaos_kills)
+        chaos_arm();
+    else
+        printf("root: chaos: %u crashes done\n", chaos_done);
+}
+
+static void chaos_start(void)
+{
+    if (!m.chaos_kills)
+        return;
+    chaos_state = ((uint64_t)m.chaos_seed << 1 | 1) * 0x9e3779b97f4a7c15ull;
+    printf("root: chaos: %u crashes of chaos-victim tasks, about %u ms apart, seed %u\n", m.chaos_kills,
+           m.chaos_interval_ms ? m.chaos_interval_ms : CHAOS_INTERVAL_MS_DEFAULT, m.chaos_seed);
+    chaos_arm();
+}
+
 static __attribute__((noreturn)) void supervise(void)
 {
     for (;;) {
@@ -228,13 +299,16 @@ static __attribute__((noreturn)) void supervise(void)
                 ended(&children[i]);
         if (bits & BIT_TIMER)
             restart_due();
+        if (bits & BIT_CHAOS)
+            chaos_strike();
     }
 }
 
 static int setup_supervision(void)
 {
     if (px_notification_create(supervisor = libos_slot_alloc()) != PX_OK ||
-        px_timer_create(timer = libos_slot_alloc(), supervisor, BIT_TIMER) != PX_OK)
+        px_timer_create(timer = libos_slot_alloc(), supervisor, BIT_TIMER) != PX_OK ||
+        (m.chaos_kills && px_timer_create(chaos_timer = libos_slot_alloc(), supervisor, BIT_CHAOS) != PX_OK))
         return -1;
     for (unsigned i = 0; i < m.ntasks; i++)
         if (px_cap_mint(supervisor, children[i].watch = libos_slot_alloc(), PX_R_WRITE, 1ull << i) != PX_OK)
@@ -275,5 +349,6 @@ int main(void)
             consoles_attach(&cons);
     }
     printf("root: %u of %u tasks running\n", started, m.ntasks);
+    chaos_start();
     supervise();
 }

@@ -888,6 +888,66 @@ static void test_task_restart(void)
     end_one_task();
     EXPECT_OK();
     CU_ASSERT_EQUAL(man.tasks[0].restart, MANIFEST_RESTART_NEVER);
+    CU_ASSERT_EQUAL(man.tasks[0].restart_reset_ms, 0);
+
+    begin_one_task();
+    str("restart", "on-failure");
+    u32("restart-reset-ms", 3600000);
+    end_one_task();
+    EXPECT_OK();
+    CU_ASSERT_EQUAL(man.tasks[0].restart_reset_ms, 3600000);
+
+    begin_one_task();
+    u32("restart-reset-ms", 0);
+    end_one_task();
+    EXPECT_ERR("/tasks/hello: 'restart-reset-ms' 0 is out of range 1..3600000");
+}
+
+/* Fault injection: the root's chaos-* properties and the tasks' chaos-victim go together. */
+static void test_chaos(void)
+{
+    begin_blob();
+    u32("chaos-kills", 100);
+    u32("chaos-interval-ms", 50);
+    u32("chaos-seed", 7);
+    begin_node("tasks");
+    begin_task("hello", 1024, 256);
+    flag("chaos-victim");
+    end_one_task();
+    EXPECT_OK();
+    CU_ASSERT(man.chaos_kills == 100 && man.chaos_interval_ms == 50 && man.chaos_seed == 7);
+    CU_ASSERT(man.tasks[0].chaos_victim);
+
+    begin_one_task();
+    end_one_task();
+    EXPECT_OK();
+    CU_ASSERT(man.chaos_kills == 0 && !man.tasks[0].chaos_victim);
+
+    begin_blob();
+    u32("chaos-kills", 100);
+    begin_node("tasks");
+    begin_task("hello", 1024, 256);
+    end_one_task();
+    EXPECT_ERR("/: 'chaos-kills' but no task is a 'chaos-victim'");
+
+    begin_one_task();
+    flag("chaos-victim");
+    end_one_task();
+    EXPECT_ERR("/tasks/hello: 'chaos-victim' but the root node has no 'chaos-kills'");
+
+    begin_blob();
+    u32("chaos-seed", 3);
+    begin_node("tasks");
+    begin_task("hello", 1024, 256);
+    end_one_task();
+    EXPECT_ERR("/: 'chaos-interval-ms' and 'chaos-seed' need 'chaos-kills'");
+
+    begin_blob();
+    u32("chaos-kills", 0);
+    begin_node("tasks");
+    begin_task("hello", 1024, 256);
+    end_one_task();
+    EXPECT_ERR("/: 'chaos-kills' 0 is out of range 1..1000000");
 }
 
 static void test_task_console_props(void)
@@ -1187,6 +1247,7 @@ static const CU_TestInfo manifest_tests[] = {
     {"task_irqs", test_task_irqs},
     {"task_mmio", test_task_mmio},
     {"task_restart", test_task_restart},
+    {"chaos", test_chaos},
     {"task_console_props", test_task_console_props},
     {"channel_refs", test_channel_refs},
     {"channel_kinds", test_channel_kinds},

@@ -9,7 +9,7 @@
  * record what happened (arch_thread_switch, exception_unhandled) or plain copies (ctx_get_regs /
  * ctx_set_regs, without the kernel's filtering of RFLAGS and addresses).
  *
- * Nothing runnable is the one case where sched_next() would not return: it calls arch_wait_for_interrupt()
+ * Nothing runnable is the one case where sched_next() would not return: it calls arch_idle()
  * in a loop. The stub here jumps back into next_thread(), which then returns NULL ("idle"); a call from
  * anywhere else aborts the run instead of hanging it. A test can also set idle_irq, which the stub then
  * runs once, as an interrupt taken while idle, before returning into sched_next()'s loop.
@@ -95,7 +95,7 @@ static bool idle_armed;
 static unsigned nidle;
 static void (*idle_irq)(void); /* an "interrupt" to take while idle, once */
 
-void arch_wait_for_interrupt(void)
+void arch_idle(void)
 {
     nidle++;
     CU_ASSERT_PTR_NULL(current);
@@ -106,7 +106,7 @@ void arch_wait_for_interrupt(void)
         return;
     }
     if (!idle_armed) {
-        fprintf(stderr, "arch_wait_for_interrupt: nothing runnable outside next_thread(): would hang\n");
+        fprintf(stderr, "arch_idle: nothing runnable outside next_thread(): would hang\n");
         abort();
     }
     idle_armed = false;

@@ -140,7 +140,7 @@ struct thread *sched_next(void)
         next = rq_pop();
     while (!next) {
         current = NULL;
-        arch_wait_for_interrupt();
+        arch_idle();
         next = rq_pop();
         now = time_ticks(); /* idle time is nobody's */
     }

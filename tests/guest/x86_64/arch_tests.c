@@ -1,12 +1,13 @@
 /*
- * x86_64 in-kernel tests. Suite "arch": the page tables enforce W^X and the trap path returns from an
- * exception. Suites "fault", "triplefault" and "hang" deliberately crash or hang the machine: they test
+ * x86_64 in-kernel tests. Suite "arch": the page tables enforce W^X, the trap path returns from an
+ * exception, and the kernel runs with interrupts masked. Suites "fault", "triplefault" and "hang" deliberately crash or hang the machine: they test
  * that the fault report and the runner's failure detection work (tests/guest/check_failure.py).
  */
 #include <arch/cpu.h>
 #include <arch/memlayout.h>
 #include <arch/mmu.h>
 #include <arch/trap.h>
+#include <core/kernel.h>
 #include <core/ktest.h>
 
 extern char __text_start[], __rodata_start[], __data_start[], __ksyms_start[];
@@ -54,6 +55,23 @@ KTEST(arch, exception_returns)
     __asm__ volatile("int3");
     KT_EXPECT(trap_expect.hits == 1);
     trap_expect.vector = -1;
+}
+
+/*
+ * The kernel takes interrupts only in user mode and in its idle wait: with the tick running (the tests run
+ * where kernel_main would build the root task and enter user mode), interrupts are masked, and the idle
+ * wait masks them again. An interrupt taken with RSP on a thread's saved frame, as on the way out to user
+ * mode, pushes its frame below the thread object (arch_start_user, trap.c).
+ */
+KTEST(arch, kernel_runs_with_interrupts_masked)
+{
+    uint64_t t0 = arch_timer_ticks(), c0 = arch_read_cycles();
+
+    KT_EXPECT(!irqs_enabled());
+    while (arch_timer_ticks() == t0 && arch_read_cycles() - c0 < 20 * arch_tsc_hz())
+        arch_idle();
+    KT_EXPECT(arch_timer_ticks() > t0);
+    KT_EXPECT(!irqs_enabled());
 }
 
 static void expect_write_faults(const char *what, volatile uint8_t *p)

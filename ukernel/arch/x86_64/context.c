@@ -102,4 +102,3 @@ void arch_thread_switch(struct thread *prev, struct thread *next)
     cpu_tss.rsp[0] = (uint64_t)(&next->ctx.frame + 1);
 }
 
-void arch_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }

@@ -90,7 +90,6 @@ void arch_timer_init(void)
     apic_init();
     ioapic_init();
     apic_timer_start();
-    irq_enable();
 }
 
 void arch_print_info(void)

@@ -319,8 +319,17 @@ syscall_leaf(uint64_t arg0, uint64_t arg1, uint64_t arg2)
     return (struct leaf_result){PX_OK, mmu_cr3_loads()}; /* PX_SYS_ASPACE_SWITCHES */
 }
 
+/*
+ * The first entry into user mode. Interrupts must be masked here, as everywhere in the kernel outside the
+ * idle wait: trap_return_to points RSP at the thread's saved frame, which is the start of its struct
+ * thread, and an interrupt taken from kernel mode before iretq pushes its own frame on that RSP, below the
+ * struct: into the slab header in front of the first thread object (the root's). The kernel once booted
+ * with interrupts on; a tick in that window wrote its vector (0x20) into the thread slab's list link, and
+ * the next thread_create faulted on it (docs/reliability.md).
+ */
 void arch_start_user(struct thread *t)
 {
     (void)t;
+    kassert(!irqs_enabled());
     trap_return_to(&sched_next()->ctx.frame);
 }

@@ -43,6 +43,6 @@ void arch_dump_backtrace(void);
 uint64_t arch_timer_ticks(void);
 uint64_t arch_tsc_hz(void);
 uint64_t arch_read_cycles(void);
-void arch_idle(void);
+void arch_idle(void); /* wait, interrupts on, for one interrupt; they are masked again after */
 
 #endif

@@ -123,6 +123,5 @@ void sched_hand_to(struct thread *t);            /* ... then do it: t is current
 
 /* Architecture: switch the CPU's user state (address space, FPU, TLS, kernel entry stack). */
 void arch_thread_switch(struct thread *prev, struct thread *next);
-void arch_wait_for_interrupt(void);
 
 #endif

@@ -78,10 +78,19 @@ static inline void user_access_end(void)
         __asm__ volatile("clac" ::: "memory");
 }
 static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
-static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
-/* sti;hlt: the one-instruction interrupt shadow of sti means no interrupt is lost between the two. */
-static inline void cpu_idle(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+/*
+ * Wait for an interrupt with interrupts on, and mask them again once it has been handled. sti;hlt: the
+ * one-instruction interrupt shadow of sti means no interrupt is lost between the two.
+ */
+static inline void cpu_idle(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
+static inline bool irqs_enabled(void)
+{
+    uint64_t f;
+
+    __asm__ volatile("pushfq; pop %0" : "=r"(f));
+    return f & RFLAGS_IF;
+}
 
 #endif

@@ -85,6 +85,13 @@ def main():
         print(f"boot {i + 1}: {verdict} - {' '.join(argv)} ({time.monotonic() - start:.0f} s, load {load:.1f})",
               file=log, flush=True)
         if verdict != "ok":
+            if rc != want_rc:
+                print(f"  # status {rc}, natively {want_rc}", file=log)
+            got, want = out.splitlines(), want_out.splitlines()
+            for n, (g, w) in enumerate(zip(got + [None] * len(want), want + [None] * len(got))):
+                if g != w:
+                    print(f"  # output line {n + 1}: {g!r}, natively {w!r}", file=log)
+                    break
             for line in notes.splitlines()[-40:]:
                 print(f"  # {line}", file=log, flush=True)
     print(f"soak: {a.boots} boots: {counts['ok']} ok, {counts['panic']} panics, {counts['hang']} hangs, "

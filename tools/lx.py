@@ -5,7 +5,7 @@ when it was killed).
 
 Usage: lx.py --kernel ELF --image DTB [--timeout S] [--icount] [--verbose] [--report FILE] [--terminal]
              [--disk IMG]...
-             [--env NAME=VALUE]... [--input TEXT] [--then PATTERN TEXT]... -- PROGRAM [ARGS...]
+             [--env NAME=VALUE]... [--input TEXT] [--then PATTERN TEXT]... [--power-off PATTERN] -- PROGRAM [ARGS...]
 
 Transport: the streams that are not a terminal travel over a second UART (COM2) served by the stdio server
 (abi/proteus/io/stdio.h), through a pair of FIFOs QEMU reads and writes. What is known before the start
@@ -92,6 +92,7 @@ class HostLink:
         self.incoming = b""  # bytes from the guest, not yet a whole frame
         self.ready = False
         self.stdin_open = stdin_is_stream
+        self.out_tail = b""  # the program's last output (--power-off looks for its pattern there)
         self.eof_sent = not stdin_is_stream
 
     def qemu_args(self, start, stdin_file):
@@ -137,6 +138,8 @@ class HostLink:
                 return
             out = sys.stdout.buffer if kind == OUT else sys.stderr.buffer
             out.write(self.incoming[3:3 + n])
+            if kind == OUT:
+                self.out_tail = (self.out_tail + self.incoming[3:3 + n])[-4096:]
             out.flush()
             self.incoming = self.incoming[3 + n:]
 
@@ -159,6 +162,9 @@ def main():
     p.add_argument("--input", help="text typed on the console (Python escapes: \\n, \\x7f)")
     p.add_argument("--then", nargs=2, action="append", default=[], metavar=("PATTERN", "TEXT"),
                    help="then type TEXT once the program has printed a line holding PATTERN (repeatable)")
+    p.add_argument("--power-off", metavar="PATTERN",
+                   help="end the system at once, as a power loss would (QEMU killed: nothing written back), when "
+                        "the program's output holds PATTERN; the status is then 0")
     p.add_argument("program", nargs="+")
     a = p.parse_args()
 
@@ -246,6 +252,9 @@ def run(a, boot, link, typed, then, report, no_stdin_stream):
                 if a.verbose:
                     print(line, file=sys.stderr)
         shown = len(boot.lines)
+        if a.power_off and a.power_off.encode() in link.out_tail:
+            boot.kill()  # the power goes: what lx and the disk server held in memory is lost
+            return 0, 0
         if status is not None:
             break
     boot.kill()

@@ -4,6 +4,7 @@
  *   bench lx.<name> median=<n> min=<n> unit=<ns|insn> n=<iterations>
  * With the argument "insn" the time is rdtsc, which counts guest instructions under QEMU's -icount. With
  * "quick" each operation runs a few times only (the test suite's check that every line still comes).
+ * "stat PATH" times stat(2) of PATH alone (bench lx's disk figures: a deep path on lx's ext2 root).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,6 +59,17 @@ static void die(const char *what)
 int main(int argc, char **argv)
 {
     static uint64_t s[2000];
+    if (argc == 3 && strcmp(argv[1], "stat") == 0) { /* stat of one path, 2,000 times */
+        struct stat st;
+        for (int i = 0; i < 2000; i++) {
+            uint64_t t = now();
+            if (stat(argv[2], &st) < 0)
+                die(argv[2]);
+            s[i] = now() - t;
+        }
+        report("stat_path", s, 2000);
+        return 0;
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "insn") == 0)
             insn = 1;

@@ -64,6 +64,7 @@ struct lx_node {
     bool full_stat;
     int64_t atime_ns, ctime_ns;
     uint64_t blocks;
+    struct lx_filemap *fmap; /* its pages that MAP_SHARED mappings share (mm/filemap.c); NULL if none */
 };
 
 /* What statfs reports of a mounted file system (struct statfs's figures). */
@@ -182,6 +183,9 @@ struct lx_region {
     bool image;            /* base is a program image (mm/mem.c), shared by every process running it */
     bool program;          /* a segment of the process's program file: /proc/<pid>/maps names it (exe)... */
     uint64_t pgoff;        /* ...with this offset in the file of the region's first byte */
+    struct lx_filemap *file; /* MAP_SHARED of a file: own[] are that file's pages (mm/filemap.c)... */
+    uint64_t file_page;      /* ...from this page of the file on */
+    bool file_rdonly;        /* the file was opened without write access: PROT_WRITE is EACCES */
     struct lx_region *left, *right; /* the process's regions by address (mm/regions.c) */
     uint32_t priority;
 };
@@ -433,6 +437,36 @@ int lx_map_anon(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);
 /* The main stack: demand-zero like lx_map_anon, but not charged; a page that finds no memory is a fault. */
 int lx_map_stack(struct lx_proc *p, uint64_t start, uint64_t len);
 int lx_map_shared(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot); /* MAP_SHARED|MAP_ANONYMOUS */
+/* MAP_SHARED of a file: a region whose pages are fm's from file page `first` on (fm held once for it). */
+int lx_map_file(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot, struct lx_filemap *fm,
+                uint64_t first, bool rdonly);
+/* Single pages of lx's pool (mm/mem.c), charged as a process's writable page is: the file pages. */
+struct lx_mem *lx_page_alloc(void);
+void lx_page_free(struct lx_mem *m);
+uint8_t *lx_page_bytes(struct lx_mem *m);
+bool lx_page_present(struct lx_proc *p, uint64_t va); /* mincore: va's page is in memory */
+
+/*
+ * The pages of files mapped MAP_SHARED (mm/filemap.c): one object per file, whose pages every shared
+ * mapping of the file maps; kept coherent with read and write, written back by msync, fsync, sync and
+ * after the last mapping goes.
+ */
+struct lx_filemap;
+/* The file's object with pages [first, first + n) read in (may sleep), held once; NULL with *err. */
+struct lx_filemap *lx_filemap_get(struct lx_fd *f, uint64_t first, uint64_t n, int *err);
+struct lx_mem *lx_filemap_page(const struct lx_filemap *fm, uint64_t i);
+struct lx_mount *lx_filemap_mount(const struct lx_filemap *fm);
+void lx_filemap_hold(struct lx_filemap *fm);
+void lx_filemap_release(struct lx_filemap *fm); /* the last release queues it to be written back and freed */
+/* Pages [first, first + n) written back to the file where they differ from it (may sleep): 0 or -LX_E*. */
+int lx_filemap_writeback(struct lx_filemap *fm, uint64_t first, uint64_t n);
+int lx_filemap_reap(void);                       /* write back and free the queued objects */
+int lx_filemap_sync(const struct lx_mount *m);   /* write back every object of m (NULL: all) */
+bool lx_filemap_busy(const struct lx_mount *m);  /* a file of m is mapped, or not yet written back */
+/* The VFS's hooks: read(2) sees the pages; write(2) and truncate change them too. */
+void lx_filemap_overlay(struct lx_node *n, uint64_t off, uint8_t *buf, uint64_t len);
+void lx_filemap_wrote(struct lx_node *n, uint64_t off, const uint8_t *buf, uint64_t len);
+void lx_filemap_truncated(struct lx_node *n, uint64_t old, uint64_t size);
 bool lx_region_shared(struct lx_proc *p, uint64_t va);
 int lx_unmap(struct lx_proc *p, uint64_t start, uint64_t len);
 int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot);

@@ -1,6 +1,9 @@
 /*
  * The disk server: a user-level virtio-blk driver that gives each client its own virtual disk
- * (abi/proteus/io/blk.h). The device's registers come from an MMIO grant, its interrupt line through the
+ * (abi/proteus/io/blk.h). It drives every virtio-blk device in its MMIO grant whose interrupt line it is
+ * granted (up to MAX_DEVICES; device 0 is the first disk QEMU is given, which microvm puts on the highest
+ * transport, device 1 the second, ...), and each virtual disk lives on one of them (the manifest's
+ * `device`). The devices' registers come from an MMIO grant, their interrupt lines through the
  * "events" notification, DMA goes to this task's frames and straight into the clients' data areas,
  * whose physical addresses the server learns from their frame caps (microvm has no IOMMU: see virtio.h).
  *
@@ -29,8 +32,13 @@
 
 #define MAX_REGIONS 16
 
+#define MAX_DEVICES 4
+
+struct device;
+
 struct client {
     const struct blk_config_disk *cfg;
+    struct device *dev; /* the physical disk its region is on */
     struct px_blk_shared *sh;
     uint8_t *data;
     uint32_t to_client;
@@ -54,14 +62,25 @@ struct inflight {
     uint64_t id;
 };
 
-static struct vblk dev;
+/* A physical disk: its virtqueue, what is on it, its interrupt line, its side of vdisk.c. */
+struct device {
+    struct vblk vb;
+    struct inflight inflight[VBLK_MAX_INFLIGHT];
+    unsigned transport;
+    uint32_t irq;
+    uint64_t irq_bits;
+    struct vdisk_io io;
+};
+
+static struct device devs[MAX_DEVICES];
+static unsigned ndevs;
+static uint64_t all_irq_bits;
 static struct client clients[BLK_CONFIG_MAX_DISKS];
 static unsigned nclients;
 static struct region regions[MAX_REGIONS];
 static unsigned nregions;
-static struct inflight inflight[VBLK_MAX_INFLIGHT];
-static uint32_t events, irq;
-static uint64_t irq_bits, pending;
+static uint32_t events;
+static uint64_t pending;
 static uint8_t *scratch;
 static unsigned crash_after, crash_generations, writes_seen;
 static bool crash_at_irq, crash_armed; /* blk.crash=N,K,irq: at the next interrupt, before acknowledging it */
@@ -101,71 +120,76 @@ static uint64_t phys(const void *p, uint64_t len)
 
 static void tell_clients(void);
 
-/* Sleep until an interrupt or a client's signal; first answer everyone and ask the device to interrupt. */
+/* Sleep until an interrupt or a client's signal; first answer everyone and ask the devices to interrupt. */
 static void wait_device(void)
 {
     uint64_t bits = 0;
+    bool arrived = false;
 
     tell_clients();
-    if (vblk_arm(&dev))
+    for (unsigned i = 0; i < ndevs; i++)
+        arrived |= vblk_arm(&devs[i].vb);
+    if (arrived)
         return; /* completions arrived meanwhile: the caller reaps them */
     px_wait(events, &bits);
-    pending |= bits & ~irq_bits;
-    if (bits & irq_bits) {
-        if (crash_armed) {
-            printf("blk: crashing on purpose with an interrupt taken and not acknowledged (blk.crash, "
-                   "generation %u)\n", generation);
-            fflush(stdout);
-            *(volatile int *)0 = 0;
+    pending |= bits & ~all_irq_bits;
+    if ((bits & all_irq_bits) && crash_armed) {
+        printf("blk: crashing on purpose with an interrupt taken and not acknowledged (blk.crash, "
+               "generation %u)\n", generation);
+        fflush(stdout);
+        *(volatile int *)0 = 0;
+    }
+    for (unsigned i = 0; i < ndevs; i++)
+        if (bits & devs[i].irq_bits) {
+            devs[i].vb.interrupts++;
+            vblk_ack_interrupt(&devs[i].vb);
+            px_irq_ack(devs[i].irq);
         }
-        dev.interrupts++;
-        vblk_ack_interrupt(&dev);
-        px_irq_ack(irq);
+}
+
+static void complete(struct device *d, int tag);
+
+/* Answer every fast-path request the devices finished (except `keep` of `kd`, which a caller waits for). */
+static void reap_all(struct device *kd, int keep)
+{
+    for (unsigned i = 0; i < ndevs; i++) {
+        struct device *d = &devs[i];
+        vblk_reap(&d->vb);
+        for (int t = 0; t < VBLK_MAX_INFLIGHT; t++)
+            if ((d != kd || t != keep) && d->vb.done[t] && d->inflight[t].c)
+                complete(d, t);
     }
 }
 
-static void complete(int tag);
-
-/* Answer every fast-path request the device finished (except `keep`, which a caller waits for). */
-static void reap_all(int keep)
-{
-    vblk_reap(&dev);
-    for (int t = 0; t < VBLK_MAX_INFLIGHT; t++)
-        if (t != keep && dev.done[t] && inflight[t].c)
-            complete(t);
-}
-
-static int sync_io(enum vblk_op op, uint64_t sector, uint32_t count, void *buf)
+static int sync_io(struct device *d, enum vblk_op op, uint64_t sector, uint32_t count, void *buf)
 {
     struct vblk_segment seg = {phys(buf, (uint64_t)count * 512), count * 512};
     int tag;
 
-    if (op != VBLK_FLUSH && (!seg.pa || sector > dev.capacity || count > dev.capacity - sector))
+    if (op != VBLK_FLUSH && (!seg.pa || sector > d->vb.capacity || count > d->vb.capacity - sector))
         return op != VBLK_FLUSH && !seg.pa ? PX_BLK_ERR_INVAL : PX_BLK_ERR_IO;
-    while ((tag = vblk_submit(&dev, op, sector, &seg, op == VBLK_FLUSH ? 0 : 1)) < 0) {
+    while ((tag = vblk_submit(&d->vb, op, sector, &seg, op == VBLK_FLUSH ? 0 : 1)) < 0) {
         wait_device();
-        reap_all(-1);
+        reap_all(NULL, -1);
     }
-    vblk_kick(&dev);
-    while (vblk_reap(&dev), !dev.done[tag])
+    vblk_kick(&d->vb);
+    while (vblk_reap(&d->vb), !d->vb.done[tag])
         wait_device();
-    reap_all(tag); /* fast-path requests that finished meanwhile */
-    return vblk_finish(&dev, tag) == 0 ? PX_BLK_OK : PX_BLK_ERR_IO;
+    reap_all(d, tag); /* fast-path requests that finished meanwhile */
+    return vblk_finish(&d->vb, tag) == 0 ? PX_BLK_OK : PX_BLK_ERR_IO;
 }
 
-static int io_read(void *ctx, uint64_t s, uint32_t n, void *buf)
-{
-    return (void)ctx, sync_io(VBLK_READ, s, n, buf);
-}
+static int io_read(void *ctx, uint64_t s, uint32_t n, void *buf) { return sync_io(ctx, VBLK_READ, s, n, buf); }
 static int io_write(void *ctx, uint64_t s, uint32_t n, const void *buf)
 {
-    return (void)ctx, sync_io(VBLK_WRITE, s, n, (void *)(uintptr_t)buf);
+    return sync_io(ctx, VBLK_WRITE, s, n, (void *)(uintptr_t)buf);
 }
 static int io_flush(void *ctx)
 {
-    return (void)ctx, dev.can_flush ? sync_io(VBLK_FLUSH, 0, 0, NULL) : PX_BLK_OK;
+    struct device *d = ctx;
+
+    return d->vb.can_flush ? sync_io(d, VBLK_FLUSH, 0, 0, NULL) : PX_BLK_OK;
 }
-static const struct vdisk_io device_io = {io_read, io_write, io_flush, NULL};
 
 /* ---- clients ---- */
 
@@ -214,13 +238,13 @@ static void respond(struct client *c, uint64_t id, int status)
     __atomic_store_n(&sh->resp_prod, prod + 1, __ATOMIC_RELEASE);
 }
 
-static void complete(int tag)
+static void complete(struct device *d, int tag)
 {
-    struct inflight f = inflight[tag];
+    struct inflight f = d->inflight[tag];
 
-    inflight[tag].c = NULL;
+    d->inflight[tag].c = NULL;
     device_inflight--;
-    respond(f.c, f.id, vblk_finish(&dev, tag) == 0 ? PX_BLK_OK : PX_BLK_ERR_IO);
+    respond(f.c, f.id, vblk_finish(&d->vb, tag) == 0 ? PX_BLK_OK : PX_BLK_ERR_IO);
 }
 
 static void maybe_crash(const struct px_blk_request *r)
@@ -242,12 +266,12 @@ static void maybe_crash(const struct px_blk_request *r)
 static bool submit_fast(struct client *c, const struct px_blk_request *r)
 {
     struct vblk_segment seg = {phys(c->data + r->offset, (uint64_t)r->count * 512), r->count * 512};
-    int tag = vblk_submit(&dev, r->op == PX_BLK_OP_READ ? VBLK_READ : VBLK_WRITE, c->cfg->base + r->sector,
+    int tag = vblk_submit(&c->dev->vb, r->op == PX_BLK_OP_READ ? VBLK_READ : VBLK_WRITE, c->cfg->base + r->sector,
                           &seg, 1);
 
     if (tag < 0)
         return false;
-    inflight[tag] = (struct inflight){c, r->id};
+    c->dev->inflight[tag] = (struct inflight){c, r->id};
     device_inflight++;
     return true;
 }
@@ -307,43 +331,65 @@ static void serve(struct client *c)
 
 /* ---- start of day ---- */
 
-static int setup_device(void)
+/* The grant of interrupt line `line` (its cap and its bit of "events"); false if there is none. */
+static bool irq_grant(unsigned line, uint32_t *cap, uint64_t *bits)
 {
-    const struct libos_resource *mmio = libos_resource("mmio0", LIBOS_RES_MMIO),
-                                *ev = libos_resource("events", LIBOS_RES_NOTIFICATION);
-    uint32_t frame;
-    void *dma = libos_map_new(3, &frame);
-    unsigned index;
-    char err[96];
-
-    if (!mmio || !ev || !dma || add_region(dma, frame, 3 * PX_PAGE_SIZE) < 0)
-        return fail("no device registers, events or DMA memory in this task's grants");
-    events = ev->cap;
-    if (vblk_probe((volatile void *)(uintptr_t)mmio->va, (unsigned)(mmio->size / 0x200), &index) < 0)
-        return fail("no virtio-blk device in the MMIO range");
-    /* microvm (with ACPI, its default) wires transport i to line 16 + i; the grant for it says which bit. */
     for (unsigned i = 0; i < 8; i++) {
         char name[8];
         snprintf(name, sizeof(name), "irq%u", i);
         const struct libos_resource *r = libos_resource(name, LIBOS_RES_IRQ);
-        if (r && r->va == 16 + index) {
-            irq = r->cap;
-            irq_bits = 1ull << r->size;
+        if (r && r->va == line) {
+            *cap = r->cap, *bits = 1ull << r->size;
+            return true;
         }
     }
-    if (!irq)
-        return fail("no grant for the device's interrupt line");
-    if (vblk_init(&dev, (volatile uint8_t *)(uintptr_t)mmio->va + index * 0x200, dma,
-                  phys(dma, 3 * PX_PAGE_SIZE), err, sizeof(err)) < 0)
-        return fail(err);
-    /*
-     * The kernel masks a line when it fires, until the driver acknowledges it, and the root server keeps
-     * the line's cap across restarts. A predecessor that died between taking an interrupt and
-     * acknowledging it left the line masked, and no interrupt would ever come again: unmask it now that
-     * the device is reset.
-     */
-    px_irq_ack(irq);
-    return 0;
+    return false;
+}
+
+/*
+ * Every virtio-blk device of the MMIO grant whose interrupt line this task has, from the highest
+ * transport down (QEMU's microvm gives its first disk the highest transport, its second the one below:
+ * so device i is the (i+1)-th disk QEMU was given). microvm (with ACPI, its default) wires transport i to
+ * line 16 + i. A device without a grant for its line is left alone.
+ */
+static int setup_devices(void)
+{
+    const struct libos_resource *mmio = libos_resource("mmio0", LIBOS_RES_MMIO),
+                                *ev = libos_resource("events", LIBOS_RES_NOTIFICATION);
+    char err[96];
+
+    if (!mmio || !ev)
+        return fail("no device registers or events in this task's grants");
+    events = ev->cap;
+    for (unsigned t = (unsigned)(mmio->size / 0x200); t-- > 0 && ndevs < MAX_DEVICES;) {
+        volatile uint8_t *regs = (volatile uint8_t *)(uintptr_t)mmio->va + t * 0x200;
+        struct device *d = &devs[ndevs];
+        unsigned index;
+        uint32_t frame;
+        void *dma;
+        if (vblk_probe(regs, 1, &index) < 0)
+            continue;
+        if (!irq_grant(16 + t, &d->irq, &d->irq_bits)) {
+            printf("blk: virtio-blk on transport %u: no grant for its interrupt line %u: not driven\n", t, 16 + t);
+            continue;
+        }
+        if (!(dma = libos_map_new(3, &frame)) || add_region(dma, frame, 3 * PX_PAGE_SIZE) < 0)
+            return fail("no DMA memory for a device");
+        if (vblk_init(&d->vb, regs, dma, phys(dma, 3 * PX_PAGE_SIZE), err, sizeof(err)) < 0)
+            return fail(err);
+        /*
+         * The kernel masks a line when it fires, until the driver acknowledges it, and the root server
+         * keeps the line's cap across restarts. A predecessor that died between taking an interrupt and
+         * acknowledging it left the line masked, and no interrupt would ever come again: unmask it now
+         * that the device is reset.
+         */
+        px_irq_ack(d->irq);
+        d->transport = t;
+        d->io = (struct vdisk_io){io_read, io_write, io_flush, d};
+        all_irq_bits |= d->irq_bits;
+        ndevs++;
+    }
+    return ndevs ? 0 : fail("no virtio-blk device in the MMIO range with its interrupt line granted");
 }
 
 static void open_disk(struct client *c)
@@ -354,12 +400,14 @@ static void open_disk(struct client *c)
     void *mem = need ? libos_map_new((need + PX_PAGE_SIZE - 1) / PX_PAGE_SIZE, NULL) : NULL;
     char err[96] = "";
 
-    if (c->cfg->base + c->cfg->region > dev.capacity)
+    if (!c->dev)
+        snprintf(err, sizeof(err), "its device %u is not there (this server drives %u)", c->cfg->device, ndevs);
+    else if (c->cfg->base + c->cfg->region > c->dev->vb.capacity)
         snprintf(err, sizeof(err), "its region ends at sector %llu, past the disk's %llu",
-                 (unsigned long long)(c->cfg->base + c->cfg->region), (unsigned long long)dev.capacity);
+                 (unsigned long long)(c->cfg->base + c->cfg->region), (unsigned long long)c->dev->vb.capacity);
     else if (need && !mem)
         snprintf(err, sizeof(err), "no memory for its map");
-    else if (vdisk_open(&c->vd, &vc, &device_io, mem, need, scratch, err, sizeof(err)) == PX_BLK_OK)
+    else if (vdisk_open(&c->vd, &vc, &c->dev->io, mem, need, scratch, err, sizeof(err)) == PX_BLK_OK)
         err[0] = 0;
     c->sh->sectors = c->cfg->sectors;
     c->sh->sector_size = PX_BLK_SECTOR_SIZE;
@@ -389,6 +437,7 @@ static int setup_clients(void)
         if (!sh || !n || sh->size < PX_BLK_DATA_OFFSET + PX_BLK_DATA_SIZE)
             return fail("a disk's shared region or notification is missing");
         c->cfg = &cfg->disks[i];
+        c->dev = cfg->disks[i].device < ndevs ? &devs[cfg->disks[i].device] : NULL;
         c->sh = (struct px_blk_shared *)(uintptr_t)sh->va;
         c->data = (uint8_t *)(uintptr_t)sh->va + PX_BLK_DATA_OFFSET;
         c->to_client = n->cap;
@@ -414,13 +463,16 @@ static void options(void)
 int main(void)
 {
     options();
-    if (setup_device() != 0 || setup_clients() != 0)
+    if (setup_devices() != 0 || setup_clients() != 0)
         return 1;
-    printf("blk: virtio-blk at %llu sectors%s, %u disks, generation %u\n", (unsigned long long)dev.capacity,
-           dev.read_only ? " (read-only)" : "", nclients, generation);
+    printf("blk: virtio-blk at %llu sectors%s", (unsigned long long)devs[0].vb.capacity,
+           devs[0].vb.read_only ? " (read-only)" : "");
+    for (unsigned i = 1; i < ndevs; i++)
+        printf(" and %llu sectors%s", (unsigned long long)devs[i].vb.capacity, devs[i].vb.read_only ? " (read-only)" : "");
+    printf(", %u disks, generation %u\n", nclients, generation);
     if (strstr(libos_bootinfo->cmdline,
                "bench.blk")) /* the baseline first, while nobody else uses the disk */
-        bench_direct(&dev, wait_device, strstr(libos_bootinfo->cmdline, "bench.quick") != NULL);
+        bench_direct(&devs[0].vb, wait_device, strstr(libos_bootinfo->cmdline, "bench.quick") != NULL);
     /*
      * A restart drops what the previous server had not taken: every client resubmits what has no answer
      * once it sees the new generation with ready set (io/blk.h).
@@ -443,10 +495,11 @@ int main(void)
      */
     for (;;) {
         pending = 0; /* bits that arrive while we serve stay in pending for the next round */
-        reap_all(-1);
+        reap_all(NULL, -1);
         for (unsigned i = 0; i < nclients; i++)
             serve(&clients[i]);
-        vblk_kick(&dev);
+        for (unsigned i = 0; i < ndevs; i++)
+            vblk_kick(&devs[i].vb);
         if (!pending)
             wait_device();
     }

@@ -17,7 +17,7 @@ struct blk_config_disk {
     uint32_t bit;  /* the client's signal sets this bit of "events" */
     uint32_t thin; /* 1: thin-provisioned */
     uint32_t read_only;
-    uint32_t reserved;
+    uint32_t device;  /* which of the server's devices its region is on (0: the first disk) */
     uint64_t base;    /* first sector of its region on the physical disk */
     uint64_t region;  /* sectors of the region */
     uint64_t sectors; /* sectors the client sees */

@@ -164,6 +164,7 @@ static int disks(const struct manifest *m, struct child *children)
         *cd = (struct blk_config_disk){.bit = c->ndisks,
                                        .thin = d->thin,
                                        .read_only = d->read_only,
+                                       .device = d->device,
                                        .base = (uint64_t)d->offset_kib * 2,
                                        .region = (uint64_t)d->backing_kib * 2,
                                        .sectors = (uint64_t)d->size_kib * 2};

@@ -103,6 +103,7 @@ static const struct prop_rule disk_rules[] = {
     {"backing-kib", P_U32, false, 256, UINT32_MAX, DISK_FIELD(backing_kib)},
     {"thin", P_BOOL, false, 0, 0, DISK_FIELD(thin)},
     {"read-only", P_BOOL, false, 0, 0, DISK_FIELD(read_only)},
+    {"device", P_U32, false, 0, 3, DISK_FIELD(device)},
     IGNORED,
 };
 
@@ -506,7 +507,7 @@ static int parse_disk(struct parser *p, int node, struct manifest_disk *d)
         return fail(p, d->path, "the disk's region ends past 4 TiB");
     for (unsigned i = 0; i < p->m->ndisks; i++) {
         const struct manifest_disk *o = &p->m->disks[i];
-        if (o->server == d->server && d->offset_kib < o->offset_kib + o->backing_kib &&
+        if (o->server == d->server && o->device == d->device && d->offset_kib < o->offset_kib + o->backing_kib &&
             o->offset_kib < d->offset_kib + d->backing_kib)
             return fail(p, d->path, "its region overlaps the region of %s", o->path);
     }

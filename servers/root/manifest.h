@@ -80,6 +80,7 @@ struct manifest_disk {
     uint32_t size_kib;    /* what the client sees */
     uint32_t offset_kib;  /* where its region starts on the physical disk */
     uint32_t backing_kib; /* thin: the region's size (header, map and blocks); slice: size_kib */
+    uint32_t device;      /* which of its server's physical disks (0: the first) */
 };
 
 struct manifest {

@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Each case is an argv; "@name" is a program from progs/ (run once per libc), anything else a busybox applet.
 CASES = [
-    ["@args"], ["@args", "one", "two words", "3"], ["@files"], ["@calls"], ["@memory"], ["@errors"], ["@timing"], ["@segv"], ["@cow"], ["@sigstack"], ["@sigfpu"], ["@threads"], ["@stop"], ["@spawn"], ["@robust"], ["@eventfd"], ["@itimer"], ["@locks"], ["@procfd"], ["@unix"], ["@epoll"], ["@timerfd"],
+    ["@args"], ["@args", "one", "two words", "3"], ["@files"], ["@calls"], ["@memory"], ["@errors"], ["@timing"], ["@segv"], ["@cow"], ["@sigstack"], ["@sigfpu"], ["@threads"], ["@stop"], ["@spawn"], ["@robust"], ["@eventfd"], ["@itimer"], ["@locks"], ["@procfd"], ["@unix"], ["@epoll"], ["@timerfd"], ["@mapshared"],
     ["echo", "hello", "world"], ["printf", "%s-%d|%5.2f\\n", "abc", "42", "3.14159"], ["true"], ["false"],
     ["cat", "data/lines.txt"], ["cat", "data/missing"], ["wc", "data/lines.txt"], ["head", "-n", "3", "data/lines.txt"],
     ["tail", "-n", "2", "data/lines.txt"], ["sort", "-r", "data/lines.txt"], ["md5sum", "data/lines.txt"],
@@ -37,7 +37,7 @@ CASES = [
     ["od", "-A", "x", "-t", "x1", "data/dir/c"], ["seq", "3", "2", "11"], ["expr", "6", "*", "7"],
     ["basename", "/a/b/c.txt", ".txt"], ["test", "-d", "data/lines.txt"],
     ["sh", "-c", "for i in 1 2 3; do echo $i $((i * i)); done; exit 5"],
-    ["sh", "shell/pipelines.sh"], ["sh", "shell/status.sh"], ["sh", "shell/redirect.sh"], ["sh", "shell/jobs.sh"], ["sh", "shell/applets.sh"],
+    ["sh", "shell/pipelines.sh"], ["sh", "shell/names.sh"], ["sh", "shell/status.sh"], ["sh", "shell/redirect.sh"], ["sh", "shell/jobs.sh"], ["sh", "shell/applets.sh"],
     ["sh", "-c", "x=builtin; echo ${x}s; cd data/dir && echo * && cd .. && test -L link && echo $?"],
     ["sh", "-c", "echo x | cat | cat | cat | cat | cat | cat | cat | cat | wc -c"],
 ]

@@ -6,7 +6,7 @@ vdb (8 MiB), vdc and vdd (1 MiB). After every boot the host checks each file sys
 e2fsprogs: `e2fsck -fn` must find it clean (and marked clean: lx's shutdown unmounts), and debugfs must
 show exactly the files, sizes, modes, owners and contents the test wrote. Prints TAP.
 
-Usage: ext2.py --lx LX.PY --kernel ELF --image DTB --progs DIR [--libc musl]...
+Usage: ext2.py --lx LX.PY --kernel ELF --image DTB --image-two DTB --progs DIR [--libc musl]... [--only TEST]...
 """
 import argparse
 import calendar
@@ -28,7 +28,7 @@ SLICES = [("vda", 0, 64), ("vdb", 64, 8), ("vdc", 72, 1), ("vdd", 73, 1)]
 ENV = dict(os.environ, PATH=os.environ.get("PATH", "") + ":/sbin:/usr/sbin")
 # The differential cases that touch files (argv[0] "@x" is a program of tests/lx/progs).
 FS_CASES = [c for c in differential.CASES
-            if c[0] in ("@files", "@args", "@spawn") or
+            if c[0] in ("@files", "@args", "@spawn", "@mapshared") or
             (not c[0].startswith("@") and c[0] not in ("echo", "printf", "true", "false", "seq", "expr", "basename") and
              c[:2] not in (["sh", "shell/jobs.sh"], ["sh", "shell/status.sh"]))]
 
@@ -104,12 +104,15 @@ def stat_of(image, path):
             int(size.group(1)))
 
 
-def lx(a, disk, script, root=True, cmdline=()):
-    """Run sh -c script under lx with the disk: status, stdout lines, stderr, lx's console notes."""
+def lx(a, disk, script, root=True, cmdline=(), power_off=None, image=None):
+    """Run sh -c script under lx with the disk (or disks: a list): status, stdout lines, stderr, lx's
+    console notes. power_off: the system ends as a power loss would once the output holds that text."""
     with tempfile.TemporaryDirectory() as d:
         report = os.path.join(d, "report.txt")
-        cmd = [sys.executable, a.lx, "--kernel", a.kernel, "--image", a.image, "--disk", disk, "--timeout", "300",
-               "--report", report] + (["--cmdline", "lx.root=/dev/vda"] if root else [])
+        disks = [w for path in (disk if isinstance(disk, list) else [disk]) for w in ("--disk", path)]
+        cmd = [sys.executable, a.lx, "--kernel", a.kernel, "--image", image or a.image] + disks + [
+               "--timeout", "300", "--report", report] + (["--cmdline", "lx.root=/dev/vda"] if root else [])
+        cmd += ["--power-off", power_off] if power_off else []
         for word in cmdline:
             cmd += ["--cmdline", word]
         cmd += ["--", "sh", "-c", script]
@@ -297,6 +300,124 @@ def damage(tmp):
     return vdc, vdd
 
 
+MAPPED = bytes((i * 13 + 7) & 255 for i in range(5 * 4096 + 123))  # what tests/lx/progs/mapwrite.c stores
+
+
+def fsck_after_crash(image):
+    """'' if a file system left by a power loss holds nothing worse than ext2 without a journal may leave:
+    e2fsck -fy (on a copy) repairs it, a second e2fsck -fn finds it clean; else what e2fsck said."""
+    copy = image + ".repaired"
+    shutil.copy(image, copy)
+    first = run(["e2fsck", "-fy", copy])
+    second = run(["e2fsck", "-fn", copy])
+    os.unlink(copy)
+    if first.returncode in (0, 1) and second.returncode == 0:
+        return ""
+    return f"e2fsck -fy status {first.returncode}:\n{first.stdout}\ne2fsck -fn after it: {second.returncode}\n{second.stdout}"
+
+
+def test_mapped(a, tmp, disk):
+    """Stores through a MAP_SHARED mapping reach the disk: one process ends without msync or munmap (its
+    pages are written back when its mapping goes; sync then has them on the disk), another msyncs
+    (MS_SYNC) and the system loses its power at once: both files must hold every byte stored."""
+    libc = a.libc[0]
+    script = f"/t/mapwrite-{libc} /ma exit && sync && /t/mapwrite-{libc} /mb msync"
+    code, out, err, notes = lx(a, disk, script, power_off="synced")
+    parts = split(disk, tmp)
+    got = {f: run_bytes(["debugfs", "-R", f"cat {f}", parts["vda"]]) for f in ("/ma", "/mb")}
+    bad = fsck_after_crash(parts["vda"])
+    wrong = [f"{f}: {len(b)} bytes, {'same' if b == MAPPED else 'not the bytes stored'}" for f, b in got.items()
+             if b != MAPPED]
+    result(code == 0 and out == ["synced"] and not wrong and not bad,
+           "stores through shared mappings are on the disk after exit and sync, and after msync(MS_SYNC) "
+           "when the power is lost right after it",
+           f"status {code}\n{out}\n{wrong}\n{err}\n{bad}\n{notes}")
+    # The next boot finds the file system not clean (a power loss): e2fsck repairs what it must.
+    run(["e2fsck", "-fy", parts["vda"]])
+    assemble({"vda": parts["vda"], "vdb": parts["vdb"]}, disk)
+
+
+def test_power_loss(a, tmp, disk):
+    """The power is lost while lx writes: files are written with fsync, then others without, in new
+    directories, with older ones removed (write-back of more than 1 MiB of dirty pages is under way), and
+    the power goes after the sixth of those. Every file whose fsync returned must hold what was written,
+    and e2fsck must find nothing worse than what a crash of ext2 without a journal may leave (typically
+    block bitmap differences, wrong free counts, an inode's size behind its blocks: docs/ext2.md)."""
+    script = ("mkdir /p /q; i=0; while [ $i -lt 6 ]; do "
+              "dd if=/dev/urandom of=/p/f$i bs=4096 count=24 conv=fsync 2>/dev/null; "
+              "echo fsynced f$i $(md5sum /p/f$i | cut -d ' ' -f 1); i=$((i + 1)); done; "
+              "j=0; while :; do mkdir -p /q/d$j; dd if=/dev/urandom of=/q/d$j/u bs=4096 count=300 2>/dev/null; "
+              "echo wrote u$j; rm -rf /q/d$((j - 2)); j=$((j + 1)); done")
+    code, out, err, notes = lx(a, disk, script, power_off="wrote u5")
+    parts = split(disk, tmp)
+    bad = fsck_after_crash(parts["vda"])
+    repaired = parts["vda"] + ".fixed"
+    shutil.copy(parts["vda"], repaired)
+    run(["e2fsck", "-fy", repaired])
+    lost = []
+    for line in out:
+        m = re.match(r"fsynced (f\d+) ([0-9a-f]{32})$", line)
+        if not m:
+            continue
+        for image, when in ((parts["vda"], "as left"), (repaired, "after e2fsck -fy")):
+            data = run_bytes(["debugfs", "-R", f"cat /p/{m.group(1)}", image])
+            if hashlib.md5(data).hexdigest() != m.group(2):
+                lost.append(f"/p/{m.group(1)} {when}: {len(data)} bytes, not what was fsynced")
+    synced = sum(1 for line in out if line.startswith("fsynced "))
+    result(code == 0 and synced >= 6 and not lost and not bad,
+           "power lost while lx writes: every fsynced file is intact and e2fsck repairs the rest",
+           f"status {code}\n{out}\n{lost}\n{err}\n{bad}\n{notes}")
+    run(["e2fsck", "-fy", parts["vda"]])
+    assemble({"vda": parts["vda"], "vdb": parts["vdb"]}, disk)
+
+
+def test_gone(a, tmp, disk):
+    """The disk server crashes for good (blk.crash=25,10: it crashes after 25 writes in each life, and the
+    manifest restarts it three times at most) while lx writes with fsync: lx takes the disk as gone after
+    20 s without an answer, the calls waiting for it and every later one fail with EIO, other processes
+    go on, and lx ends normally (saying it could not write everything back)."""
+    gone = os.path.join(tmp, "gone.img")
+    shutil.copy(disk, gone)
+    script = ("mkdir /g; i=0; while [ $i -lt 60 ]; do dd if=/dev/zero of=/g/f$i bs=65536 count=4 conv=fsync "
+              "2>/dev/null || break; i=$((i + 1)); done; echo stopped $([ $i -lt 60 ] && echo early); "
+              "echo hello | (read x; echo pipe $x); echo > /g/after 2>/dev/null || echo write failed; echo alive")
+    code, out, err, notes = lx(a, gone, script, cmdline=["blk.crash=25,10"])
+    os.unlink(gone)
+    said = "taken as gone; its I/O fails with EIO" in notes
+    result(code == 0 and out == ["stopped early", "pipe hello", "write failed", "alive"] and said,
+           "a disk server gone for good: lx gives up on the disk after 20 s, its I/O fails with EIO at once "
+           "from then on, other processes go on and lx ends normally",
+           f"status {code}\n{out}\n{err}\n{notes[-3000:]}")
+
+
+def test_two_disks(a, tmp, tree):
+    """Two physical disks (tests/lx/lx-ext2-two.dts): the disk server drives both virtio-blk devices, the
+    root on the first and the second mounted at /mnt/vdb (lx.mount=); both written, both clean after."""
+    first, second = os.path.join(tmp, "two-a.img"), os.path.join(tmp, "two-b.img")
+    mkfs(first, 64, tree)
+    mkfs(second, 8)
+    script = ("grep vd /proc/mounts; echo on-a > /a; echo on-b > /mnt/vdb/b; "
+              "dd if=/dev/urandom of=/mnt/vdb/big bs=65536 count=16 2>/dev/null; cp /mnt/vdb/big /big; "
+              "cmp /big /mnt/vdb/big && echo same")
+    code, out, err, notes = lx(a, [first, second], script, image=a.image_two,
+                               cmdline=["lx.mount=/dev/vdb:/mnt/vdb"])
+    bad = fsck(first) or fsck(second)
+    a_big = run_bytes(["debugfs", "-R", "cat /big", first])
+    b_big = run_bytes(["debugfs", "-R", "cat /big", second])
+    files = (run_bytes(["debugfs", "-R", "cat /a", first]) == b"on-a\n" and
+             run_bytes(["debugfs", "-R", "cat /b", second]) == b"on-b\n" and len(a_big) == 16 * 65536 and
+             a_big == b_big)
+    want = ["/dev/vda / ext2 rw 0 0", "/dev/vdb /mnt/vdb ext2 rw 0 0", "same"]
+    result(code == 0 and out == want and files and not bad,
+           "two disks on one disk server: the root on the first, the second at /mnt/vdb; both written and "
+           "e2fsck -fn clean",
+           f"status {code}\ngot {out}\nfiles right: {files}\n{err}\n{bad}\n{notes}")
+
+
+def run_bytes(cmd):
+    return subprocess.run(cmd, capture_output=True, env=ENV).stdout
+
+
 def test_bad(a, tmp, good_root):
     vdc, vdd = damage(tmp)
     disk = os.path.join(tmp, "bad.img")
@@ -344,12 +465,20 @@ def main():
     p.add_argument("--kernel", required=True)
     p.add_argument("--image", required=True)
     p.add_argument("--progs", required=True)
+    p.add_argument("--image-two", required=True, help="the system with two physical disks (lx-ext2-two.dtb)")
     p.add_argument("--libc", action="append", default=[])
+    p.add_argument("--only", action="append", default=[], help="run only these tests (by function name, "
+                   "without test_: write, persist, mount, mapped, power_loss, restarts, gone, two_disks, bad, differential)")
     a = p.parse_args()
     a.libc = a.libc or ["glibc"]
     cases = sum(len(a.libc) if c[0].startswith("@") else 1 for c in FS_CASES)
+
+    def want(name):
+        return not a.only or name in a.only or (name == "write" and "persist" in a.only)
     print("TAP version 13")
-    print(f"1..{8 + cases}")
+    print("1..%d" % (sum(n for name, n in (("write", 2), ("persist", 1), ("mount", 1), ("mapped", 1),
+                                            ("power_loss", 1), ("restarts", 1), ("gone", 1), ("two_disks", 1), ("bad", 2),
+                                            ("differential", cases + 1)) if want(name))))
     with tempfile.TemporaryDirectory() as tmp:
         tree = root_tree(a, tmp)
         root, second = os.path.join(tmp, "root.img"), os.path.join(tmp, "second.img")
@@ -357,12 +486,26 @@ def main():
         mkfs(second, 8)
         disk = os.path.join(tmp, "disk.img")
         assemble({"vda": root, "vdb": second}, disk)
-        md5 = test_write(a, tmp, disk, None)
-        test_persist(a, tmp, disk, md5)
-        test_mount(a, tmp, disk)
-        test_restarts(a, tmp, disk)
-        test_bad(a, tmp, root)
-        test_differential(a, tmp, tree)
+        if want("write") or want("persist"):
+            md5 = test_write(a, tmp, disk, None)
+            if want("persist"):
+                test_persist(a, tmp, disk, md5)
+        if want("mount"):
+            test_mount(a, tmp, disk)
+        if want("mapped"):
+            test_mapped(a, tmp, disk)
+        if want("power_loss"):
+            test_power_loss(a, tmp, disk)
+        if want("restarts"):
+            test_restarts(a, tmp, disk)
+        if want("gone"):
+            test_gone(a, tmp, disk)
+        if want("two_disks"):
+            test_two_disks(a, tmp, tree)
+        if want("bad"):
+            test_bad(a, tmp, root)
+        if want("differential"):
+            test_differential(a, tmp, tree)
     return 1 if failures else 0
 
 

@@ -68,6 +68,8 @@ int lx_disk_submit(struct lx_disk *d, uint32_t op, uint64_t sector, uint32_t cou
     unsigned slot = 0;
     uint64_t id;
 
+    if (d->gone)
+        return -LX_EIO; /* its server is gone for good: fail at once */
     while (slot < PX_BLK_RING && d->req[slot].busy)
         slot++;
     if (slot == PX_BLK_RING)
@@ -82,12 +84,47 @@ int lx_disk_submit(struct lx_disk *d, uint32_t op, uint64_t sector, uint32_t cou
     d->req[slot].id = id;
     d->req[slot].done = done;
     d->req[slot].arg = arg;
-    d->in_flight++;
+    if (d->in_flight++ == 0)
+        d->progress_ns = libos_monotonic_ns(); /* the clock of its timeout starts with its work */
     return 0;
+}
+
+/*
+ * The disk's server has not answered for LX_DISK_TIMEOUT_NS: it is gone for good. Every request in
+ * flight fails (PX_BLK_ERR_IO: the buffer cache reports EIO to whoever waits), and so will every later
+ * one, at once. The disk stays gone even if a server comes back: the library would post the abandoned
+ * requests again, and an old write landing after a newer one would corrupt the disk.
+ */
+static void disk_gone(struct lx_disk *d)
+{
+    printf("lx: disk %s: no answer from the disk server for %llu s: taken as gone; its I/O fails with EIO\n",
+           d->name, (unsigned long long)(LX_DISK_TIMEOUT_NS / 1000000000ull));
+    d->gone = true;
+    for (unsigned s = 0; s < PX_BLK_RING; s++)
+        if (d->req[s].busy) {
+            d->req[s].busy = false;
+            d->in_flight--;
+            d->req[s].done(d, d->req[s].arg, PX_BLK_ERR_IO, d->blk.data + (size_t)s * (PX_BLK_DATA_SIZE / PX_BLK_RING));
+        }
+    lx_buffers_disk_gone(d);
+    lx_wake_pending = true; /* the calls waiting for it go on, and fail */
+}
+
+uint64_t lx_disk_deadline(void)
+{
+    uint64_t next = 0;
+
+    for (unsigned i = 0; i < ndisks; i++)
+        if (disks[i].in_flight && !disks[i].gone &&
+            (!next || disks[i].progress_ns + LX_DISK_TIMEOUT_NS < next))
+            next = disks[i].progress_ns + LX_DISK_TIMEOUT_NS;
+    return next;
 }
 
 void lx_disk_poll(void)
 {
+    uint64_t now = libos_monotonic_ns();
+
     for (unsigned i = 0; i < ndisks; i++) {
         struct lx_disk *d = &disks[i];
         uint64_t id;
@@ -102,6 +139,7 @@ void lx_disk_poll(void)
         for (;;) {
             if (!libos_blk_poll(&d->blk, &id, &status))
                 break; /* idle, with the event armed */
+            d->progress_ns = now;
             for (unsigned s = 0; s < PX_BLK_RING; s++)
                 if (d->req[s].busy && d->req[s].id == id) {
                     d->req[s].busy = false;
@@ -111,6 +149,8 @@ void lx_disk_poll(void)
                     break;
                 }
         }
+        if (d->in_flight && !d->gone && now - d->progress_ns >= LX_DISK_TIMEOUT_NS)
+            disk_gone(d);
     }
 }
 

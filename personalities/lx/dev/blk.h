@@ -13,6 +13,13 @@
 #define LX_PAGE 4096u
 #define LX_SECTORS_PER_PAGE (LX_PAGE / PX_BLK_SECTOR_SIZE)
 #define LX_MAX_PAGES_PER_REQ (PX_BLK_MAX_SECTORS / LX_SECTORS_PER_PAGE) /* 16: 64 KiB */
+/*
+ * A disk whose server has answered nothing for this long while requests wait is taken as gone for good
+ * (its server crashed and was not restarted): its requests fail with EIO, and so does everything asked
+ * of it afterwards, at once. A restart takes the server well under a second (the manifest's back-off
+ * doubles from 100 ms, three restarts by default), so this is far beyond any restart.
+ */
+#define LX_DISK_TIMEOUT_NS (20ull * 1000000000ull)
 
 struct lx_disk;
 /* What a finished request does: status is PX_BLK_OK or PX_BLK_ERR_*; data its bytes in the data area. */
@@ -30,6 +37,8 @@ struct lx_disk {
         void *arg;
     } req[PX_BLK_RING]; /* request i uses bytes [i * 64 KiB, (i + 1) * 64 KiB) of the data area */
     unsigned in_flight;
+    uint64_t progress_ns; /* when it last answered, or was given work while idle */
+    bool gone;            /* taken as gone for good (LX_DISK_TIMEOUT_NS): I/O fails with EIO */
 };
 
 /* Open every disk the manifest gives lx; its completions signal `notification`. How many. */
@@ -45,6 +54,9 @@ int lx_disk_submit(struct lx_disk *d, uint32_t op, uint64_t sector, uint32_t cou
                    void (*prepare)(void *arg, uint8_t *data), lx_disk_done_fn *done, void *arg);
 void lx_disk_poll(void); /* collect finished requests (lx's notification said some may have) */
 void lx_disk_wait(void); /* wait for one to finish: only at shutdown, when nothing else is to be done */
+uint64_t lx_disk_deadline(void); /* when lx must look at its disks again (a timeout), 0 if never */
+/* The buffer cache lets go of a gone disk's pages (fs/buffer.c): what was not written is lost. */
+void lx_buffers_disk_gone(struct lx_disk *d);
 
 /* The buffer cache: a disk's 4 KiB pages. */
 struct lx_bh {

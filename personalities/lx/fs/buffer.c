@@ -32,6 +32,7 @@ static struct {
     uint8_t flush;      /* 0 none, 1 in flight, 2 done (a sync may return), 3 failed */
     uint64_t flush_gen; /* writes finished when the flush was issued */
     uint64_t writes_done;
+    uint64_t flushed;   /* writes finished when the last flush that succeeded was issued */
     bool error;         /* a write failed since the last sync */
 } disk_state[LX_MAX_DISKS];
 
@@ -161,7 +162,7 @@ struct lx_bh *lx_bread(struct lx_disk *d, uint64_t page, int *err)
 {
     struct lx_bh *b;
 
-    if (page >= d->pages) {
+    if (page >= d->pages || d->gone) {
         *err = -LX_EIO;
         return NULL;
     }
@@ -196,7 +197,7 @@ struct lx_bh *lx_bget(struct lx_disk *d, uint64_t page, int *err)
 {
     struct lx_bh *b;
 
-    if (page >= d->pages) {
+    if (page >= d->pages || d->gone) {
         *err = -LX_EIO;
         return NULL;
     }
@@ -307,11 +308,28 @@ static void flush_done(struct lx_disk *d, void *arg, int status, uint8_t *data)
     disk_state[disk_index(d)].flush = status == PX_BLK_OK ? 2 : 3;
 }
 
+void lx_buffers_disk_gone(struct lx_disk *d)
+{
+    for (unsigned i = 0; i < NBUF; i++) {
+        struct lx_bh *b = &bufs[i];
+        if (b->disk != d)
+            continue;
+        if (b->dirty)
+            b->dirty = false, ndirty--;
+        b->writing = false;
+        if (!b->refs) /* (one the engine holds goes when it lets go of it: lx_bread fails from now on) */
+            unhash(b);
+    }
+    disk_state[disk_index(d)].flush = 0;
+}
+
 int lx_bsync(struct lx_disk *d)
 {
     unsigned di = disk_index(d);
     bool pending = false;
 
+    if (d->gone)
+        return -LX_EIO;
     for (unsigned i = 0; i < NBUF; i++)
         if (bufs[i].disk == d && (bufs[i].dirty || bufs[i].writing))
             pending = true;
@@ -322,12 +340,17 @@ int lx_bsync(struct lx_disk *d)
     }
     switch (disk_state[di].flush) {
     case 0:
+        if (disk_state[di].flushed == disk_state[di].writes_done && !disk_state[di].error)
+            return 0; /* nothing written since the last flush: nothing to make durable */
+        disk_state[di].flush_gen = disk_state[di].writes_done;
         if (lx_disk_submit(d, PX_BLK_OP_FLUSH, 0, 0, NULL, flush_done, NULL) == 0)
             disk_state[di].flush = 1;
         return LX_WOULD_BLOCK;
     case 1: return LX_WOULD_BLOCK;
     default: {
         bool failed = disk_state[di].flush == 3 || disk_state[di].error;
+        if (disk_state[di].flush == 2)
+            disk_state[di].flushed = disk_state[di].flush_gen;
         disk_state[di].flush = 0, disk_state[di].error = false;
         return failed ? -LX_EIO : 0;
     }

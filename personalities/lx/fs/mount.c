@@ -118,9 +118,12 @@ int64_t sys_sync(struct lx_proc *p, struct px_regs *r)
 int64_t sys_syncfs(struct lx_proc *p, struct px_regs *r)
 {
     struct lx_fd *f = lx_fd_of(p, A0);
+    int e;
 
     if (!f)
         return -LX_EBADF;
+    if (f->node && f->node->mnt && (e = lx_filemap_sync(f->node->mnt)) < 0) /* its mapped files' pages */
+        return e;
     if (f->ops->fsync)
         return f->ops->fsync(f);
     if (!f->node || !f->node->mnt || !f->node->mnt->ops->sync)

@@ -23,6 +23,8 @@ static int64_t do_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_
         return -LX_ESPIPE;
     if ((n = f->ops->read(f, p, tmp, len < CHUNK ? len : CHUNK, &off)) < 0)
         return n;
+    if (f->node && f->node->fmap) /* the file's pages that shared mappings hold are the file */
+        lx_filemap_overlay(f->node, off - (uint64_t)n, tmp, (uint64_t)n);
     if (lx_copy_out(p, buf, tmp, (uint64_t)n) < 0)
         return -LX_EFAULT;
     if (at < 0)
@@ -133,6 +135,8 @@ static int64_t do_sendfile(struct lx_proc *p, uint64_t out, uint64_t in, uint64_
     uint64_t at = uoff ? (uint64_t)off : fi->offset;
     if ((n = fi->ops->read(fi, p, buf, count < CHUNK ? count : CHUNK, &at)) <= 0)
         return n;
+    if (fi->node && fi->node->fmap)
+        lx_filemap_overlay(fi->node, at - (uint64_t)n, buf, (uint64_t)n);
     n = lx_write_kernel(p, fo, buf, (uint64_t)n);
     if (n <= 0)
         return n;

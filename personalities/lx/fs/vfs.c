@@ -283,7 +283,10 @@ int lx_fs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len)
         return -LX_EACCES; /* a /proc snapshot */
     if (n->mnt->rdonly)
         return -LX_EROFS;
-    return n->mnt->ops->write(n, off, buf, len);
+    int e = n->mnt->ops->write(n, off, buf, len);
+    if (e == 0)
+        lx_filemap_wrote(n, off, buf, len); /* its shared mappings see it (mm/filemap.c) */
+    return e;
 }
 
 int lx_fs_truncate(struct lx_node *n, uint64_t size)
@@ -292,7 +295,11 @@ int lx_fs_truncate(struct lx_node *n, uint64_t size)
         return -LX_EACCES;
     if (n->mnt->rdonly)
         return -LX_EROFS;
-    return n->mnt->ops->truncate(n, size);
+    uint64_t old = n->size;
+    int e = n->mnt->ops->truncate(n, size);
+    if (e == 0)
+        lx_filemap_truncated(n, old, size);
+    return e;
 }
 
 int lx_fs_setattr(struct lx_node *n, const struct lx_attr *a)
@@ -312,6 +319,10 @@ int lx_fs_setattr(struct lx_node *n, const struct lx_attr *a)
 
 int lx_node_bytes(struct lx_node *n)
 {
+    int e;
+
+    if (n->fmap && (e = lx_filemap_writeback(n->fmap, 0, ~0ull)) < 0) /* what its mappings stored */
+        return e;
     return n->mnt && n->mnt->ops->bytes ? n->mnt->ops->bytes(n) : 0;
 }
 
@@ -360,6 +371,8 @@ bool lx_vfs_busy(const struct lx_mount *m)
 
     if (stopping)
         return false;
+    if (lx_filemap_busy(m)) /* a file of it is mapped */
+        return true;
     for (unsigned i = 0; i < lx_proc_slots(); i++) {
         struct lx_proc *p = lx_proc_at(i);
         if (p->state == LX_FREE || p->leader != p)
@@ -387,6 +400,7 @@ int lx_vfs_umount(const char *path)
         for (unsigned k = 0; k < nmounts; k++) /* a mount inside this one */
             if (k != i && mounts[k].ops && strncmp(mounts[k].path, canon, strlen(canon)) == 0 && mounts[k].path[strlen(canon)] == '/')
                 return -LX_EBUSY;
+        lx_filemap_reap(); /* files unmapped but not yet written back */
         if (lx_vfs_busy(m))
             return -LX_EBUSY;
         if (m->ops->umount ? (e = m->ops->umount(m)) < 0 : m->ops->sync && (e = m->ops->sync(m)) < 0)
@@ -399,6 +413,7 @@ int lx_vfs_umount(const char *path)
 
 void lx_vfs_shutdown(void)
 {
+    lx_filemap_sync(NULL); /* what shared mappings hold goes to the files first */
     stopping = true;
     for (unsigned i = nmounts; i-- > 0;) /* the innermost first, the root last */
         if (mounts[i].ops && mounts[i].ops->umount) {
@@ -410,7 +425,7 @@ void lx_vfs_shutdown(void)
 
 int lx_vfs_sync(void)
 {
-    int ret = 0, e;
+    int ret = lx_filemap_sync(NULL), e;
 
     for (unsigned i = 0; i < nmounts; i++)
         if (mounts[i].ops && mounts[i].ops->sync && (e = mounts[i].ops->sync(&mounts[i])) < 0)

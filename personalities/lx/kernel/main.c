@@ -106,6 +106,9 @@ static void wake_blocked(void)
     }
     if (timers && (!next || timers < next))
         next = timers;
+    uint64_t disks = lx_disk_deadline(); /* a disk that stops answering is given up on (dev/blk.c) */
+    if (disks && (!next || disks < next))
+        next = disks;
     px_timer_set(timer, next, 0); /* 0 disarms */
 }
 
@@ -197,6 +200,35 @@ static int mount_root(const struct libos_resource *image, char *err, size_t errl
     return lx_fs_load((const void *)(uintptr_t)image->va, image->size, "/", err, errlen);
 }
 
+/*
+ * The other disks: each lx.mount=SOURCE:DIR (tools/proteus lx gives lx.mount=/dev/vdb:/mnt/vdb for a
+ * second --disk) mounts that disk's ext2 file system at DIR, made first (with its parents) if it is not
+ * there. A disk that cannot be mounted is reported and left alone.
+ */
+static void mount_others(void)
+{
+    for (const char *m = strstr(libos_bootinfo->cmdline, "lx.mount="); m; m = strstr(m + 1, "lx.mount=")) {
+        char *w = word(m + 9), *dir = w ? strchr(w, ':') : NULL;
+        int e = -LX_EINVAL;
+        if (dir && dir[1] == '/') {
+            *dir++ = 0;
+            for (char *slash = strchr(dir + 1, '/');; slash = strchr(slash + 1, '/')) { /* mkdir -p */
+                if (slash)
+                    *slash = 0;
+                if (!lx_fs_lookup(dir, true, &e))
+                    lx_fs_create(dir, 040755, NULL, 0, NULL);
+                if (!slash)
+                    break;
+                *slash = '/';
+            }
+            e = lx_ext2_mount(w, dir, false);
+        }
+        if (e < 0)
+            printf("lx: cannot mount %s (lx.mount=SOURCE:DIR) (errno %d)\n", w ? w : "", -e);
+        free(w);
+    }
+}
+
 int main(void)
 {
     static char *envp[] = {"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/", "TERM=dumb", NULL};
@@ -244,6 +276,7 @@ int main(void)
         printf("lx: %s\n", err);
         return 1;
     }
+    mount_others();
     char name[128];
     snprintf(name, sizeof(name), "%s", init);
     resolve(init, name);

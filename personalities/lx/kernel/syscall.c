@@ -52,6 +52,8 @@ static lx_syscall_fn *const table[LX_NSYSCALLS] = {
     [23] = sys_select,               /* fs/select.c */
     [24] = sys_sched_yield,          /* kernel/time.c */
     [25] = sys_mremap,               /* mm/mmap.c */
+    [26] = sys_msync,                /* mm/mmap.c */
+    [27] = sys_mincore,              /* mm/mmap.c */
     [28] = sys_madvise,              /* mm/mmap.c */
     [32] = sys_dup,                  /* fs/fdtable.c */
     [33] = sys_dup2,                 /* fs/fdtable.c */
@@ -214,6 +216,7 @@ static enum lx_outcome dispatch(struct lx_proc *p, struct px_regs *r, int *exit_
     int64_t ret;
 
     lx_call_outcome = LX_RESUME;
+    lx_filemap_reap(); /* files no process maps any more: written back here, where a call may sleep */
     ret = fn ? fn(p, r) : LX_NOSYS;
     if (ret == LX_NOSYS) {
         if (r->rax < LX_NSYSCALLS)

@@ -87,7 +87,7 @@ lx_syscall_fn sys_getpid, sys_gettid, sys_getppid, sys_getuid, sys_getpgrp, sys_
 lx_syscall_fn sys_uname, sys_sysinfo, sys_getrlimit, sys_setrlimit, sys_prlimit64, sys_getrandom, sys_getcpu,
     sys_sched_getaffinity, sys_sched_setaffinity;
 /* mm/mmap.c */
-lx_syscall_fn sys_mmap, sys_mprotect, sys_munmap, sys_brk, sys_mremap, sys_madvise;
+lx_syscall_fn sys_mmap, sys_mprotect, sys_munmap, sys_brk, sys_mremap, sys_madvise, sys_msync, sys_mincore;
 /* fs/locks.c */
 lx_syscall_fn sys_flock;
 /* fs/memfd.c */

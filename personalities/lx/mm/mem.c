@@ -67,8 +67,8 @@ static bool commit(uint64_t pages)
 /* What a region is charged: all its pages if they are writable or backed from the start. */
 static uint64_t writable(const struct lx_region *r)
 {
-    if (r->noreserve || (r->image && !(r->prot & PX_PROT_WRITE))) /* an image is charged once, in the cache */
-        return 0;
+    if (r->noreserve || r->file || (r->image && !(r->prot & PX_PROT_WRITE)))
+        return 0; /* an image is charged once, in the cache; a file's pages once, as mm/filemap.c makes them */
     return r->prot & PX_PROT_WRITE || r->base ? (r->end - r->start) / PAGE : 0;
 }
 
@@ -250,6 +250,9 @@ static void drop_region(struct lx_region *r)
     if (r->base)
         mem_put(r->base);
     r->own = NULL;
+    if (r->file)
+        lx_filemap_release(r->file);
+    r->file = NULL;
 }
 
 static struct lx_region *region_at(struct lx_proc *p, uint64_t va)
@@ -427,7 +430,9 @@ static int split(struct lx_proc *p, uint64_t va)
     struct lx_region *t = region_alloc(p, &(struct lx_region){.start = va, .end = r->end, .prot = r->prot, .base = r->base,
                                                               .base_page = r->base_page + k, .shared = r->shared,
                                                               .noreserve = r->noreserve, .image = r->image,
-                                                              .program = r->program, .pgoff = r->pgoff + (va - r->start)});
+                                                              .program = r->program, .pgoff = r->pgoff + (va - r->start),
+                                                              .file = r->file, .file_page = r->file_page + k,
+                                                              .file_rdonly = r->file_rdonly});
     if (!t)
         return -LX_ENOMEM;
     if (r->own) {
@@ -440,6 +445,8 @@ static int split(struct lx_proc *p, uint64_t va)
     }
     if (r->base)
         r->base->refs++;
+    if (r->file)
+        lx_filemap_hold(r->file);
     r->end = va;
     region_link(p, t);
     return 0;
@@ -480,6 +487,66 @@ int lx_map_shared(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot
         return -LX_ENOMEM;
     r->shared = true;
     return 0;
+}
+
+/* ---- the pages of shared file mappings (mm/filemap.c keeps them per file) ---- */
+
+struct lx_mem *lx_page_alloc(void)
+{
+    struct lx_mem *m;
+
+    if (!commit(1))
+        return NULL;
+    if (!(m = page_new()))
+        committed--;
+    return m;
+}
+
+void lx_page_free(struct lx_mem *m)
+{
+    committed--;
+    mem_put(m);
+}
+
+uint8_t *lx_page_bytes(struct lx_mem *m) { return m->alias; }
+
+int lx_map_file(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot, struct lx_filemap *fm,
+                uint64_t first, bool rdonly)
+{
+    struct lx_region *r;
+    struct ops o = {p->leader->mm->task, 0, 0, {{0}}};
+
+    if (prot & PX_PROT_WRITE)
+        prot &= ~PX_PROT_EXEC;
+    r = region_alloc(p, &(struct lx_region){.start = start, .end = start + len, .prot = prot, .shared = true,
+                                            .file = fm, .file_page = first, .file_rdonly = rdonly});
+    if (!r || !(r->own = calloc(npages(r), sizeof(*r->own)))) {
+        free(r);
+        lx_filemap_release(fm);
+        return -LX_ENOMEM;
+    }
+    for (uint64_t i = 0; i < npages(r); i++) {
+        r->own[i] = lx_filemap_page(fm, first + i);
+        r->own[i]->refs++;
+    }
+    region_link(p, r);
+    if (prot) {
+        map_region(&o, r, prot);
+        flush(&o);
+    }
+    if (o.status < 0) {
+        drop_region(r);
+        region_unlink(p, r);
+        return o.status;
+    }
+    return 0;
+}
+
+bool lx_page_present(struct lx_proc *p, uint64_t va)
+{
+    struct lx_region *r = region_at(p, va);
+
+    return r && page_mem(r, (va - r->start) / PAGE);
 }
 
 bool lx_region_shared(struct lx_proc *p, uint64_t va)
@@ -563,6 +630,8 @@ int lx_protect(struct lx_proc *p, uint64_t start, uint64_t len, unsigned prot)
         struct lx_region *r = region_at(p, va);
         if (!r)
             return -LX_ENOMEM;
+        if (r->file_rdonly && (prot & PX_PROT_WRITE))
+            return -LX_EACCES; /* a shared mapping of a file opened without write access */
         va = r->end;
     }
     if (split(p, start) < 0 || split(p, start + len) < 0)
@@ -667,6 +736,8 @@ int lx_mem_fork(struct lx_proc *parent, struct lx_proc *c)
         }
         if (n->base)
             n->base->refs++;
+        if (n->file)
+            lx_filemap_hold(n->file);
         committed += writable(n);
         region_link(c, n); /* the child's lx_mem_free lets go of what it holds, however far this got */
         if (!r->prot)

@@ -6,9 +6,10 @@
  * Waiting for the disk. The engine is synchronous: its get() of a block that is not in the cache
  * starts the read and sleeps (lx_sleep, kernel/kstack.c) on the calling system call's kernel stack
  * until a completion wakes it, while lx serves everyone else. Calls into the engine are serialized by
- * one sleeping lock (`lock`) for all ext2 mounts, taken around each engine call or short sequence of
- * them (a path walk, an update), so an update that sleeps half-way is never seen half-done by another
- * call. On lx's own stack (mounting the root at start, unmounting at the end) the same get() waits for
+ * one sleeping lock per mount (`em->lock`: the engine keeps each mount's state apart), taken around
+ * each engine call or short sequence of them (a path walk, an update), so an update that sleeps
+ * half-way is never seen half-done by another call, and a disk that is slow or gone holds up only the
+ * calls on its own file system. On lx's own stack (mounting the root at start, unmounting at the end) the same get() waits for
  * the disk instead, since nothing else runs then.
  *
  * Nodes. The VFS names files by path and keeps node pointers in open files; here a node is one inode
@@ -30,6 +31,8 @@
 
 #define NHASH 256
 #define MAX_EVICT 64
+#define DC_HASH 1024    /* the name cache's buckets, per mount */
+#define DC_MAX 16384    /* its entries at most: past that it starts again empty */
 #define PATH_MAX_ 512
 
 struct enode {
@@ -47,6 +50,21 @@ struct enode {
     struct enode *next;
 };
 
+/*
+ * The name cache (Linux's dentry cache, by inode numbers): a directory's inode and a name in it -> the
+ * inode the name leads to, or 0 for a name known not to be there (a negative entry). Keyed by the
+ * directory's inode, not its path, so moving a directory leaves what is cached below it right; an entry
+ * is dropped when its name is created, removed, linked or renamed (whether or not the operation
+ * succeeded), and every entry of a directory that is removed (its number may be a new directory's
+ * later). Mounts do not touch it: the VFS decides which file system a path is in before asking this one.
+ */
+struct dentry {
+    uint32_t dir, ino;
+    uint8_t len;
+    struct dentry *next;
+    char name[];
+};
+
 struct emount {
     struct ext2_fs *fs;
     struct ext2_dev dev;
@@ -56,9 +74,11 @@ struct emount {
     struct enode *hash[NHASH];
     uint32_t evict[MAX_EVICT];
     unsigned nevict;
+    struct lx_mutex lock; /* its engine's: one call in it at a time (each mount has its own) */
+    struct dentry *dcache[DC_HASH];
+    unsigned ndentries;
 };
 
-static struct lx_mutex lock; /* the engine's: one call in it at a time */
 static const struct lx_fs_ops ext2_ops;
 
 /* ---- the engine's block device: lx's buffer cache ---- */
@@ -123,12 +143,12 @@ static void dev_log(void *ctx, const char *msg)
 static struct emount *em_of(struct lx_mount *m) { return m->sb; }
 static struct enode *en_of(struct lx_node *n) { return (struct enode *)n; }
 
-static void take(void) { lx_mutex_lock(&lock); }
+static void take(struct emount *em) { lx_mutex_lock(&em->lock); }
 
 /* Let go of the lock; a call whose process is gone stops here (it holds nothing now). */
-static void give(void)
+static void give(struct emount *em)
 {
-    lx_mutex_unlock(&lock);
+    lx_mutex_unlock(&em->lock);
     lx_kstack_check_orphan();
 }
 
@@ -170,7 +190,9 @@ static struct enode *node_get(struct emount *em, uint32_t ino, const char *path,
         en->next = *slot;
         *slot = en;
     }
-    if (en->generation != st.generation && !en->opens) { /* the number was freed and is another file's now */
+    /* The number was freed and is another file's now: a new generation, or (an inode made again within
+     * the same second can get the same generation) a node whose file lost its last name, found again. */
+    if ((en->generation != st.generation || en->n.gone) && !en->opens) {
         en->generation = st.generation;
         en->bytes = en->unlinked = en->n.gone = false;
         en->dir_idx = 0;
@@ -194,8 +216,95 @@ static struct enode *node_get(struct emount *em, uint32_t ino, const char *path,
     return en;
 }
 
+/* ---- the name cache (under the lock) ---- */
+
+static unsigned dc_hash(uint32_t dir, const char *name, size_t len)
+{
+    uint32_t h = dir * 2654435761u;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h % DC_HASH;
+}
+
+static struct dentry **dc_slot(struct emount *em, uint32_t dir, const char *name, size_t len)
+{
+    struct dentry **at = &em->dcache[dc_hash(dir, name, len)];
+
+    while (*at && !((*at)->dir == dir && (*at)->len == len && memcmp((*at)->name, name, len) == 0))
+        at = &(*at)->next;
+    return at;
+}
+
+static void dc_clear(struct emount *em)
+{
+    for (unsigned h = 0; h < DC_HASH; h++)
+        while (em->dcache[h]) {
+            struct dentry *d = em->dcache[h];
+            em->dcache[h] = d->next;
+            free(d);
+        }
+    em->ndentries = 0;
+}
+
+/* What name in dir leads to (0: known not to be there); false if the cache does not know. */
+static bool dc_find(struct emount *em, uint32_t dir, const char *name, size_t len, uint32_t *ino)
+{
+    struct dentry *d = *dc_slot(em, dir, name, len);
+
+    if (d)
+        *ino = d->ino;
+    return d != NULL;
+}
+
+static void dc_add(struct emount *em, uint32_t dir, const char *name, size_t len, uint32_t ino)
+{
+    struct dentry **at, *d;
+
+    if (len > EXT2_NAME_MAX)
+        return;
+    if (em->ndentries >= DC_MAX)
+        dc_clear(em);
+    if (*(at = dc_slot(em, dir, name, len))) {
+        (*at)->ino = ino;
+        return;
+    }
+    if (!(d = malloc(sizeof(*d) + len)))
+        return; /* (a cache: it may forget) */
+    d->dir = dir, d->ino = ino, d->len = (uint8_t)len, d->next = NULL;
+    memcpy(d->name, name, len);
+    *at = d;
+    em->ndentries++;
+}
+
+static void dc_drop(struct emount *em, uint32_t dir, const char *name, size_t len)
+{
+    struct dentry **at = dc_slot(em, dir, name, len), *d = *at;
+
+    if (d) {
+        *at = d->next;
+        free(d);
+        em->ndentries--;
+    }
+}
+
+/* A directory is gone: every name cached in it goes too. */
+static void dc_drop_dir(struct emount *em, uint32_t dir)
+{
+    for (unsigned h = 0; h < DC_HASH; h++)
+        for (struct dentry **at = &em->dcache[h]; *at;)
+            if ((*at)->dir == dir) {
+                struct dentry *d = *at;
+                *at = d->next;
+                free(d);
+                em->ndentries--;
+            } else {
+                at = &(*at)->next;
+            }
+}
+
 /* Walk path (within the file system, canonical) from the root: the inode of its last component, and
- * of its directory (*dir) if wanted. 0 or -LX_E*. Under the lock. */
+ * of its directory (*dir) if wanted. 0 or -LX_E*. Under the lock. Each step asks the name cache first. */
 static int walk(struct emount *em, const char *path, uint32_t *ino, uint32_t *dir)
 {
     uint32_t cur = EXT2_ROOT_INO, parent = EXT2_ROOT_INO;
@@ -203,10 +312,21 @@ static int walk(struct emount *em, const char *path, uint32_t *ino, uint32_t *di
 
     while (*p) {
         size_t len = strcspn(p, "/");
+        uint32_t next;
         int e;
         parent = cur;
-        if ((e = ext2_lookup(em->fs, cur, p, len, &cur)) < 0)
-            return e;
+        if (dc_find(em, cur, p, len, &next)) {
+            if (!next)
+                return -LX_ENOENT;
+            cur = next;
+        } else {
+            e = ext2_lookup(em->fs, cur, p, len, &next);
+            if (e == 0 || e == -LX_ENOENT)
+                dc_add(em, cur, p, len, e == 0 ? next : 0);
+            if (e < 0)
+                return e;
+            cur = next;
+        }
         p += len;
         p += *p == '/';
     }
@@ -282,13 +402,13 @@ static struct lx_node *e_lookup(struct lx_mount *m, const char *path, int *err)
         *err = LX_ENAMETOOLONG;
         return NULL;
     }
-    take();
+    take(em);
     evict_queued(em);
     if ((e = walk(em, path, &ino, NULL)) < 0)
         *err = e == -LX_ENOTDIR ? LX_ENOENT : -e;
     else
         en = node_get(em, ino, path, err);
-    give();
+    give(em);
     return en ? &en->n : NULL;
 }
 
@@ -303,13 +423,14 @@ static int e_create(struct lx_mount *m, const char *path, uint32_t mode, const v
 
     if (strlen(path) >= PATH_MAX_)
         return -LX_ENAMETOOLONG;
-    take();
+    take(em);
     evict_queued(em);
     if ((e = split(em, path, &dir, &name)) == 0) {
         if (S_ISLNK(mode))
             e = ext2_symlink(em->fs, dir, name, strlen(name), data, size, 0, 0, &ino);
         else
             e = ext2_create(em->fs, dir, name, strlen(name), (uint16_t)mode, 0, 0, 0, 0, &ino);
+        dc_drop(em, dir, name, strlen(name)); /* (its negative entry, if it had one) */
     }
     if (e == 0 && S_ISREG(mode) && size) {
         int64_t k = ext2_write(em->fs, ino, 0, data, size);
@@ -317,7 +438,7 @@ static int e_create(struct lx_mount *m, const char *path, uint32_t mode, const v
     }
     if (e == 0 && !(en = node_get(em, ino, path, &err)))
         e = -err;
-    give();
+    give(em);
     if (e == 0 && out)
         *out = &en->n;
     return e;
@@ -338,14 +459,18 @@ static int e_remove(struct lx_mount *m, struct lx_node *n, bool dir)
     if (!dir && S_ISDIR(n->mode))
         return -LX_EISDIR;
     snprintf(path, sizeof(path), "%s", n->path);
-    take();
+    take(em);
     evict_queued(em);
-    if ((e = split(em, path, &parent, &name)) == 0)
+    if ((e = split(em, path, &parent, &name)) == 0) {
         e = dir ? ext2_rmdir(em->fs, parent, name, strlen(name), &ino)
                 : ext2_unlink(em->fs, parent, name, strlen(name), &ino);
+        dc_drop(em, parent, name, strlen(name));
+    }
+    if (e == 0 && dir)
+        dc_drop_dir(em, ino);
     if (e == 0)
         name_gone(em, ino);
-    give();
+    give(em);
     return e;
 }
 
@@ -374,10 +499,15 @@ static int e_rename(struct lx_mount *m, struct lx_node *n, const char *to)
     if (strlen(to) >= PATH_MAX_)
         return -LX_ENAMETOOLONG;
     snprintf(from, sizeof(from), "%s", n->path);
-    take();
+    take(em);
     evict_queued(em);
-    if ((e = split(em, from, &odir, &oname)) == 0 && (e = split(em, to, &ndir, &nname)) == 0)
+    if ((e = split(em, from, &odir, &oname)) == 0 && (e = split(em, to, &ndir, &nname)) == 0) {
         e = ext2_rename(em->fs, odir, oname, strlen(oname), ndir, nname, strlen(nname), 0, &replaced);
+        dc_drop(em, odir, oname, strlen(oname));
+        dc_drop(em, ndir, nname, strlen(nname));
+    }
+    if (e == 0 && replaced && S_ISDIR(n->mode))
+        dc_drop_dir(em, replaced); /* an empty directory it replaced */
     if (e == 0) {
         if (replaced && replaced != en_of(n)->ino)
             name_gone(em, replaced);
@@ -388,7 +518,7 @@ static int e_rename(struct lx_mount *m, struct lx_node *n, const char *to)
         if (ext2_stat(em->fs, en_of(n)->ino, &st) == 0)
             set_attrs(en_of(n), &st);
     }
-    give();
+    give(em);
     return e;
 }
 
@@ -400,13 +530,15 @@ static int e_link(struct lx_mount *m, struct lx_node *file, const char *to)
     struct ext2_stat st;
     int e;
 
-    take();
+    take(em);
     evict_queued(em);
-    if ((e = split(em, to, &dir, &name)) == 0)
+    if ((e = split(em, to, &dir, &name)) == 0) {
         e = ext2_link(em->fs, dir, name, strlen(name), en_of(file)->ino);
+        dc_drop(em, dir, name, strlen(name));
+    }
     if (e == 0 && ext2_stat(em->fs, en_of(file)->ino, &st) == 0)
         set_attrs(en_of(file), &st);
-    give();
+    give(em);
     return e;
 }
 
@@ -453,13 +585,13 @@ static struct lx_node *e_child(struct lx_node *dir, unsigned idx)
     else
         w.skip = idx;
     w.start = pos;
-    take();
+    take(em);
     if (ext2_readdir(em->fs, d->ino, &pos, child_emit, &w) == 0 && w.found) {
         d->dir_idx = idx + 1, d->dir_start = w.start, d->dir_next = w.next;
         if (snprintf(path, sizeof(path), "%s%s%s", d->path, d->path[0] ? "/" : "", w.name) < (int)sizeof(path))
             c = node_get(em, w.ino, path, &err);
     }
-    give();
+    give(em);
     return c ? &c->n : NULL;
 }
 
@@ -469,12 +601,12 @@ static int e_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t le
     struct ext2_stat st;
     int64_t k;
 
-    take();
+    take(em);
     en_of(n)->bytes = false;
     k = ext2_write(em->fs, en_of(n)->ino, off, buf, len);
     if (ext2_stat(em->fs, en_of(n)->ino, &st) == 0)
         set_attrs(en_of(n), &st);
-    give();
+    give(em);
     return k < 0 ? (int)k : (uint64_t)k < len ? -LX_ENOSPC : 0;
 }
 
@@ -484,12 +616,12 @@ static int e_truncate(struct lx_node *n, uint64_t size)
     struct ext2_stat st;
     int e;
 
-    take();
+    take(em);
     en_of(n)->bytes = false;
     e = ext2_truncate(em->fs, en_of(n)->ino, size);
     if (ext2_stat(em->fs, en_of(n)->ino, &st) == 0)
         set_attrs(en_of(n), &st);
-    give();
+    give(em);
     return e;
 }
 
@@ -510,11 +642,11 @@ static int e_setattr(struct lx_node *n, const struct lx_attr *a)
         sa.valid |= EXT2_SET_MTIME, sa.mtime = (uint32_t)(a->mtime_ns / 1000000000);
     if (a->valid & LX_ATTR_ATIME)
         sa.valid |= EXT2_SET_ATIME, sa.atime = (uint32_t)(a->atime_ns / 1000000000);
-    take();
+    take(em);
     e = ext2_setattr(em->fs, en_of(n)->ino, &sa);
     if (ext2_stat(em->fs, en_of(n)->ino, &st) == 0)
         set_attrs(en_of(n), &st);
-    give();
+    give(em);
     return e;
 }
 
@@ -523,9 +655,9 @@ static void e_statfs(struct lx_mount *m, struct lx_statfs *out)
     struct emount *em = em_of(m);
     struct ext2_statfs st;
 
-    take();
+    take(em);
     ext2_statfs(em->fs, &st);
-    give();
+    give(em);
     *out = (struct lx_statfs){.type = EXT2_SUPER_MAGIC, .bsize = st.bsize, .blocks = st.blocks, .bfree = st.bfree,
                               .bavail = st.bavail, .files = st.files, .ffree = st.ffree, .namelen = st.namelen};
 }
@@ -535,10 +667,10 @@ static int e_sync(struct lx_mount *m)
     struct emount *em = em_of(m);
     int e;
 
-    take();
+    take(em);
     evict_queued(em);
     e = ext2_sync(em->fs);
-    give();
+    give(em);
     return e;
 }
 
@@ -553,7 +685,7 @@ static int e_bytes(struct lx_node *n)
 
     if (!S_ISREG(n->mode) || en_of(n)->bytes)
         return 0;
-    take();
+    take(em);
     int e = ext2_stat(em->fs, en_of(n)->ino, &st);
     if (e == 0 && st.size > (512ull << 20))
         e = -LX_EFBIG;
@@ -569,7 +701,7 @@ static int e_bytes(struct lx_node *n)
     } else {
         free(buf);
     }
-    give();
+    give(em);
     return e;
 }
 
@@ -579,15 +711,16 @@ static int e_umount(struct lx_mount *m)
     struct emount *em = em_of(m);
     int e;
 
-    take();
+    take(em);
     if (lx_vfs_busy(m)) { /* a call that held the lock meanwhile opened a file of it */
-        give();
+        give(em);
         return -LX_EBUSY;
     }
     evict_queued(em);
     e = ext2_unmount(em->fs);
     em->fs = NULL;
-    lx_mutex_unlock(&lock); /* (no orphan check: the mount is gone, whatever happens to this call) */
+    dc_clear(em);
+    lx_mutex_unlock(&em->lock); /* (no orphan check: the mount is gone, whatever happens to this call) */
     for (unsigned h = 0; h < NHASH; h++)
         while (em->hash[h]) {
             struct enode *en = em->hash[h];
@@ -619,9 +752,9 @@ static int64_t f_read(struct lx_fd *f, struct lx_proc *p, uint8_t *buf, uint64_t
     struct emount *em = em_of(f->node->mnt);
     int64_t k;
 
-    take();
+    take(em);
     k = ext2_read(em->fs, en_of(f->node)->ino, *off, buf, len);
-    give();
+    give(em);
     if (k > 0)
         *off += (uint64_t)k;
     return k;
@@ -676,18 +809,18 @@ int lx_ext2_mount(const char *source, const char *path, bool rdonly)
                                 .now = dev_now, .log = dev_log};
     rdonly = rdonly || d->read_only;
     lx_kstacks_start(); /* from now on a call may sleep for the disk */
-    take();
+    take(em);
     e = ext2_mount(&em->dev, rdonly ? EXT2_MOUNT_RDONLY : 0, &em->fs);
-    lx_mutex_unlock(&lock);
+    lx_mutex_unlock(&em->lock);
     if (e < 0) {
         printf("lx: %s: cannot mount it as ext2 (errno %d)\n", source, -e);
         free(em);
         return e == -LX_EUCLEAN || e == -LX_EIO ? e : -LX_EINVAL;
     }
     if ((e = lx_vfs_mount(path, &ext2_ops, em, source, rdonly || ext2_is_rdonly(em->fs), &em->mnt)) < 0) {
-        take();
+        take(em);
         ext2_unmount(em->fs);
-        lx_mutex_unlock(&lock);
+        lx_mutex_unlock(&em->lock);
         free(em);
     }
     return e;

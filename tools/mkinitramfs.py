@@ -43,7 +43,8 @@ def main():
         host, _, guest = spec.partition(":")
         guest = guest or "/bin/" + os.path.basename(host)
         if not os.path.isfile(host):
-            sys.exit(f"mkinitramfs: {host}: no such file")
+            sys.exit(f"mkinitramfs: {host}: " + ("a directory (--tree copies one)" if os.path.isdir(host) else
+                                                 "no such file"))
         files[guest] = host
     for spec in a.tree:
         host, _, guest = spec.partition(":")

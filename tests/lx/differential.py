@@ -147,6 +147,13 @@ def main():
         if extra:
             print(f"  # lx reported unimplemented calls docs/lx.md does not explain: {', '.join(extra)}")
         print(f"  # native: status {want_rc}; under lx: status {got_rc}")
+        for label, want, got in (("stdout", want_out, got_out), ("stderr", want_err, got_err)):
+            w, g = want.splitlines(), got.splitlines()
+            for n in range(max(len(w), len(g))):
+                if n >= len(w) or n >= len(g) or w[n] != g[n]:
+                    print(f"  # first difference, {label} line {n + 1}: native "
+                          f"{w[n] if n < len(w) else None!r}, under lx {g[n] if n < len(g) else None!r}")
+                    break
         for label, text in (("native", want_out), ("native stderr", want_err), ("lx", got_out),
                             ("lx stderr", got_err), ("lx notes", notes)):
             for line in text.splitlines()[-25:]:

@@ -4,7 +4,8 @@ tmp=/tmp/lxbash.$$
 # process substitution: /dev/fd/N both ways
 cmp -s <(printf "a\nb\n") <(printf "a\nc\n"); echo "cmp $?"; cat <(echo left) <(echo right)
 while read -r line; do echo "got $line"; done < <(printf 'x\ny\n')
-echo data | tee >(wc -c > $tmp) > /dev/null; wait $!; cat $tmp
+# (tee in this shell, not in a pipeline: only then is $! the substitution's, for wait)
+tee >(wc -c > $tmp) > /dev/null <<< data; wait $!; cat $tmp
 paste <(seq 1 3) <(seq 4 6)
 cat /dev/fd/0 <<< "here-string through /dev/fd/0"
 echo "to /dev/stderr" > /dev/stderr 2>&1

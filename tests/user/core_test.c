@@ -365,11 +365,21 @@ static void test_exceptions(void)
     uint32_t idle = new_endpoint();
     check(libos_thread_create(foreign_thread, NULL, 20, idle, PX_THREAD_FOREIGN_ABI, &t) == PX_OK,
           "a foreign-ABI thread whose handler endpoint nobody receives on");
-    libos_sleep_ns(2000000); /* it runs meanwhile, and its syscall's message waits on the endpoint */
-    struct px_regs at_suspend;
-    check(px_thread_suspend(t.thread) == PX_OK && px_thread_read_regs(t.thread, &at_suspend) == PX_OK &&
-              at_suspend.rax == 39,
-          "suspended with the call pending");
+    /*
+     * It runs while we sleep, and its syscall's message waits on the endpoint. On a busy host the sleep
+     * can end before it got there (the guest's clock follows the host's): then it is suspended short of
+     * its syscall instruction, and resumed to try again.
+     */
+    struct px_regs at_suspend = {0};
+    bool pending = false;
+    for (int tries = 0; tries < 100 && !pending; tries++) {
+        libos_sleep_ns(2000000);
+        pending = px_thread_suspend(t.thread) == PX_OK && px_thread_read_regs(t.thread, &at_suspend) == PX_OK &&
+                  at_suspend.rax == 39 && *(const uint16_t *)(uintptr_t)at_suspend.rip == 0x050f; /* syscall */
+        if (!pending)
+            px_thread_resume(t.thread);
+    }
+    check(pending, "suspended with the call pending");
     check(px_thread_set_handler(t.thread, h, PX_THREAD_FOREIGN_ABI) == PX_OK && px_thread_resume(t.thread) == PX_OK &&
               take_exception(h, &m, &r, &kind) && kind == PX_EXC_FOREIGN_SYSCALL && r.rax == 39 &&
               r.rip == at_suspend.rip + 2,

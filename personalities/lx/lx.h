@@ -138,6 +138,9 @@ int lx_node_path(const struct lx_node *n, char *out, size_t len);
 /* The initramfs as a tmpfs mounted at path (fs/tmpfs.c): "/", the root, or /initramfs of a disk root. */
 int lx_fs_load(const void *cpio, size_t size, const char *path, char *err, size_t errlen);
 extern const struct lx_fs_ops lx_tmpfs_ops;
+/* A tmpfs file's write and truncate (its bytes in lx's memory, at most 256 MiB): memfds use them too. */
+int lx_tmpfs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len);
+int lx_tmpfs_truncate(struct lx_node *n, uint64_t size);
 /* Mount the ext2 file system on the disk source ("/dev/vdb") at path (fs/ext2/vfs.c); 0 or -LX_E*. */
 int lx_ext2_mount(const char *source, const char *path, bool rdonly);
 /* The VFS's calls on absolute paths, whichever file system they lead into (fs/vfs.c). */

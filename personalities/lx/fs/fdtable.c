@@ -46,6 +46,16 @@ bool lx_fd_reserve(struct lx_proc *p, unsigned n)
     return true;
 }
 
+int lx_fd_alloc_pair(struct lx_proc *p, int fds[2])
+{
+    if ((fds[0] = lx_fd_alloc(p, 0)) < 0)
+        return -1;
+    p->leader->fds[fds[0]] = (struct lx_fd *)1; /* held while the second is found */
+    fds[1] = lx_fd_alloc(p, 0);
+    p->leader->fds[fds[0]] = NULL;
+    return fds[1] < 0 ? -1 : 0;
+}
+
 int lx_fd_alloc(struct lx_proc *p, uint64_t from)
 {
     struct lx_proc *l = p->leader;

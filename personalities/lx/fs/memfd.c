@@ -24,7 +24,6 @@
 #define SEAL_FUTURE_WRITE 0x10u
 #define SEAL_EXEC 0x20u
 #define SEALS_ALL 0x3fu
-#define MAX_SIZE (256ull << 20) /* as a tmpfs file's */
 
 struct memfd {
     struct lx_node node; /* node.path is "memfd:NAME" */
@@ -40,54 +39,22 @@ static struct memfd *memfd_of(const struct lx_node *n)
     return n && n->mnt == &memfd_mount ? (struct memfd *)((char *)n - offsetof(struct memfd, node)) : NULL;
 }
 
-static int grow(struct lx_node *n, uint64_t size)
-{
-    if (size <= n->cap)
-        return 0;
-    if (size > MAX_SIZE)
-        return -LX_EFBIG;
-    uint64_t cap = n->cap ? n->cap : 4096;
-    while (cap < size)
-        cap *= 2;
-    uint8_t *d = realloc(n->data, cap);
-    if (!d)
-        return -LX_ENOSPC;
-    n->data = d, n->cap = cap;
-    return 0;
-}
-
 static int memfd_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len)
 {
     struct memfd *m = memfd_of(n);
-    int e;
 
     if (m->seals & (SEAL_WRITE | SEAL_FUTURE_WRITE) || ((m->seals & SEAL_GROW) && off + len > n->size))
         return -LX_EPERM;
-    if ((e = grow(n, off + len)) < 0)
-        return e;
-    if (off > n->size)
-        memset(n->data + n->size, 0, off - n->size);
-    memcpy(n->data + off, buf, len);
-    if (off + len > n->size)
-        n->size = off + len;
-    n->mtime_ns = libos_wallclock_ns();
-    return 0;
+    return lx_tmpfs_write(n, off, buf, len);
 }
 
 static int memfd_truncate(struct lx_node *n, uint64_t size)
 {
     struct memfd *m = memfd_of(n);
-    int e;
 
     if (((m->seals & SEAL_SHRINK) && size < n->size) || ((m->seals & SEAL_GROW) && size > n->size))
         return -LX_EPERM;
-    if ((e = grow(n, size)) < 0)
-        return e;
-    if (size > n->size)
-        memset(n->data + n->size, 0, size - n->size);
-    n->size = size;
-    n->mtime_ns = libos_wallclock_ns();
-    return 0;
+    return lx_tmpfs_truncate(n, size);
 }
 
 static struct lx_node *memfd_lookup(struct lx_mount *m, const char *path, int *err)

@@ -93,12 +93,7 @@ static int64_t do_pipe(struct lx_proc *p, uint64_t ufds, uint64_t flags)
 
     if (flags & ~(uint64_t)(LX_O_CLOEXEC | LX_O_NONBLOCK))
         return -LX_EINVAL;
-    if ((fds[0] = lx_fd_alloc(p, 0)) < 0)
-        return -LX_EMFILE;
-    p->leader->fds[fds[0]] = (struct lx_fd *)1; /* held while the second is found */
-    fds[1] = lx_fd_alloc(p, 0);
-    p->leader->fds[fds[0]] = NULL;
-    if (fds[1] < 0)
+    if (lx_fd_alloc_pair(p, fds) < 0)
         return -LX_EMFILE;
     if ((e = lx_pipe_new(&rd, &wr, (int)(flags & LX_O_NONBLOCK))) < 0)
         return e;

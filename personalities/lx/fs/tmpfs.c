@@ -133,7 +133,6 @@ static struct lx_node *tmpfs_child(struct lx_node *dir, unsigned idx)
 }
 
 static bool has_children(struct lx_node *dir) { return tmpfs_child(dir, 0) != NULL; }
-static int tmpfs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len);
 
 static int tmpfs_create(struct lx_mount *m, const char *path, uint32_t mode, const void *data, uint64_t size,
                         struct lx_node **out)
@@ -150,7 +149,7 @@ static int tmpfs_create(struct lx_mount *m, const char *path, uint32_t mode, con
     struct lx_node *n = &nodes[nnodes];
     *n = (struct lx_node){.path = name, .mode = mode, .ino = nnodes + 100000,
                           .mtime_ns = (int64_t)libos_wallclock_ns(), .mnt = m};
-    if (size && (e = tmpfs_write(n, 0, data, size)) < 0) {
+    if (size && (e = lx_tmpfs_write(n, 0, data, size)) < 0) {
         free(name);
         return e;
     }
@@ -273,7 +272,7 @@ static int reserve(struct lx_node *n, uint64_t want)
     return 0;
 }
 
-static int tmpfs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len)
+int lx_tmpfs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_t len)
 {
     int e = reserve(n, off + len);
 
@@ -288,7 +287,7 @@ static int tmpfs_write(struct lx_node *n, uint64_t off, const void *buf, uint64_
     return 0;
 }
 
-static int tmpfs_truncate(struct lx_node *n, uint64_t size)
+int lx_tmpfs_truncate(struct lx_node *n, uint64_t size)
 {
     int e = reserve(n, size);
 
@@ -340,8 +339,8 @@ static void tmpfs_statfs(struct lx_mount *m, struct lx_statfs *st)
 
 const struct lx_fs_ops lx_tmpfs_ops = {
     .type = "tmpfs", .lookup = tmpfs_lookup, .create = tmpfs_create, .remove = tmpfs_remove,
-    .rename = tmpfs_rename, .link = tmpfs_link, .child = tmpfs_child, .write = tmpfs_write,
-    .truncate = tmpfs_truncate, .statfs = tmpfs_statfs,
+    .rename = tmpfs_rename, .link = tmpfs_link, .child = tmpfs_child, .write = lx_tmpfs_write,
+    .truncate = lx_tmpfs_truncate, .statfs = tmpfs_statfs,
 };
 
 const struct lx_file_ops lx_node_file_ops = {.read = node_read, .write = node_write, .seekable = true};

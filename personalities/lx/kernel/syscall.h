@@ -39,6 +39,7 @@ extern enum lx_outcome lx_call_outcome;
 /* A file descriptor argument: an int in the Linux ABI, so only the register's low 32 bits count. */
 struct lx_fd *lx_fd_of(struct lx_proc *p, uint64_t reg);
 int lx_fd_alloc(struct lx_proc *p, uint64_t from); /* the lowest free descriptor at or above from, or -1 */
+int lx_fd_alloc_pair(struct lx_proc *p, int fds[2]); /* the two lowest free ones (pipe, socketpair), or -1 */
 /* Put f (a reference the caller holds) at descriptor fd, closing what was there. */
 void lx_fd_install(struct lx_proc *p, int fd, struct lx_fd *f, bool cloexec);
 /* The table holds at least n descriptors (false: no memory, or n past LX_NOFILE_MAX). */

@@ -126,12 +126,7 @@ int64_t sys_socketpair(struct lx_proc *p, struct px_regs *r)
 
     if (t < 0)
         return t;
-    if ((fds[0] = lx_fd_alloc(p, 0)) < 0)
-        return -LX_EMFILE;
-    p->leader->fds[fds[0]] = (struct lx_fd *)1; /* held while the second is found */
-    fds[1] = lx_fd_alloc(p, 0);
-    p->leader->fds[fds[0]] = NULL;
-    if (fds[1] < 0)
+    if (lx_fd_alloc_pair(p, fds) < 0)
         return -LX_EMFILE;
     if ((e = lx_unix_pair(p, t, (int)A1, f)) < 0)
         return e;
